@@ -1,0 +1,51 @@
+# aiomsg developer tasks. Needs only python3 (>=3.11), pip and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip --disable-pip-version-check
+# Lint only the source trees that exist (examples/ and bench/ may appear later).
+LINT_PATHS := $(wildcard aiomsg tests examples bench)
+# Re-install whenever pyproject.toml changes.
+STAMP  := $(VENV)/.installed-test
+
+.PHONY: venv test lint typecheck pytest demo bench docs clean
+
+venv: $(STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+
+typecheck: venv
+	$(BIN)/mypy aiomsg
+
+pytest: venv
+	$(BIN)/python -m pytest -q
+
+test: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy aiomsg
+	$(BIN)/python -m pytest -q
+
+demo: venv
+	$(BIN)/python examples/run_demo.py
+
+bench: venv
+	$(PIP) install -q -e '.[bench]'
+	$(BIN)/python -m bench
+
+docs: venv
+	$(PIP) install -q -e '.[docs]'
+	$(BIN)/mkdocs build --strict
+
+clean:
+	rm -rf $(VENV) site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf *.egg-info

@@ -1,0 +1,86 @@
+"""aiomsg: every ZeroMQ pattern with ``await``, speaking ZMTP 3.1 in pure Python.
+
+Quick start::
+
+    import aiomsg
+
+    async def main() -> None:
+        async with aiomsg.Context() as ctx:
+            server = ctx.socket(aiomsg.REP)
+            endpoint = await server.bind("tcp://127.0.0.1:*")
+            client = ctx.socket(aiomsg.REQ)
+            await client.connect(endpoint)
+            await client.send(b"Hello")
+            print(await server.recv())
+            await server.send(b"World")
+            print(await client.recv())
+
+    aiomsg.run(main())
+"""
+
+from aiomsg.constants import DONTWAIT, NOBLOCK, SocketType
+from aiomsg.context import Context
+from aiomsg.errors import (
+    AddressInUse,
+    Again,
+    AiomsgError,
+    Closed,
+    EndpointError,
+    HostUnreachable,
+    InvalidState,
+    NotSupported,
+)
+from aiomsg.monitor import Event, Monitor, MonitorEvent
+from aiomsg.proxy import proxy
+from aiomsg.runner import run
+from aiomsg.socket import SNDMORE, Socket
+from aiomsg.transports import register_transport
+
+PAIR = SocketType.PAIR
+PUB = SocketType.PUB
+SUB = SocketType.SUB
+REQ = SocketType.REQ
+REP = SocketType.REP
+DEALER = SocketType.DEALER
+ROUTER = SocketType.ROUTER
+PULL = SocketType.PULL
+PUSH = SocketType.PUSH
+XPUB = SocketType.XPUB
+XSUB = SocketType.XSUB
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEALER",
+    "DONTWAIT",
+    "NOBLOCK",
+    "PAIR",
+    "PUB",
+    "PULL",
+    "PUSH",
+    "REP",
+    "REQ",
+    "ROUTER",
+    "SNDMORE",
+    "SUB",
+    "XPUB",
+    "XSUB",
+    "AddressInUse",
+    "Again",
+    "AiomsgError",
+    "Closed",
+    "Context",
+    "EndpointError",
+    "Event",
+    "HostUnreachable",
+    "InvalidState",
+    "Monitor",
+    "MonitorEvent",
+    "NotSupported",
+    "Socket",
+    "SocketType",
+    "__version__",
+    "proxy",
+    "register_transport",
+    "run",
+]

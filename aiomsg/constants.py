@@ -1,0 +1,55 @@
+"""Socket types with libzmq's numeric values, and which types may pair up."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["DONTWAIT", "NOBLOCK", "SocketType", "compatible_peers"]
+
+
+class SocketType(enum.IntEnum):
+    """The classic ZeroMQ socket types; values match ``zmq.h``."""
+
+    PAIR = 0
+    PUB = 1
+    SUB = 2
+    REQ = 3
+    REP = 4
+    DEALER = 5
+    ROUTER = 6
+    PULL = 7
+    PUSH = 8
+    XPUB = 9
+    XSUB = 10
+
+    @property
+    def wire_name(self) -> bytes:
+        """The ``Socket-Type`` property value sent in READY (exact upper case)."""
+        return self.name.encode("ascii")
+
+
+_COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
+    SocketType.REQ: frozenset({SocketType.REP, SocketType.ROUTER}),
+    SocketType.REP: frozenset({SocketType.REQ, SocketType.DEALER}),
+    SocketType.DEALER: frozenset({SocketType.REP, SocketType.DEALER, SocketType.ROUTER}),
+    SocketType.ROUTER: frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER}),
+    SocketType.PUB: frozenset({SocketType.SUB, SocketType.XSUB}),
+    SocketType.XPUB: frozenset({SocketType.SUB, SocketType.XSUB}),
+    SocketType.SUB: frozenset({SocketType.PUB, SocketType.XPUB}),
+    SocketType.XSUB: frozenset({SocketType.PUB, SocketType.XPUB}),
+    SocketType.PUSH: frozenset({SocketType.PULL}),
+    SocketType.PULL: frozenset({SocketType.PUSH}),
+    SocketType.PAIR: frozenset({SocketType.PAIR}),
+}
+
+
+def compatible_peers(local: SocketType) -> frozenset[bytes]:
+    """The ``Socket-Type`` wire names a socket of type *local* accepts (RFC 23/37)."""
+    return frozenset(peer.wire_name for peer in _COMPATIBLE[local])
+
+
+#: Flag for the ``flags`` argument of send and receive calls: do not wait,
+#: raise :class:`aiomsg.Again` instead (same value as ``zmq.NOBLOCK``).
+NOBLOCK = 1
+#: Alias of :data:`NOBLOCK`, as in libzmq.
+DONTWAIT = NOBLOCK

@@ -1,0 +1,78 @@
+"""Endpoint strings: ``scheme://address`` split and checked per transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiomsg.errors import EndpointError
+
+__all__ = ["Endpoint", "TcpAddress", "parse_endpoint", "parse_tcp_address"]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A parsed endpoint: ``text`` as the user wrote it, ``scheme`` and ``address``."""
+
+    text: str
+    scheme: str
+    address: str
+
+
+def parse_endpoint(text: str) -> Endpoint:
+    """Split ``scheme://address``.
+
+    Raises:
+        EndpointError: no ``://`` or an empty address.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"endpoint must be str, not {type(text).__name__}")
+    scheme, separator, address = text.partition("://")
+    if not separator or not scheme:
+        raise EndpointError(text, "expected 'transport://address', e.g. 'tcp://127.0.0.1:5555'")
+    if not address:
+        raise EndpointError(text, "the address is empty")
+    return Endpoint(text, scheme.lower(), address)
+
+
+@dataclass(frozen=True, slots=True)
+class TcpAddress:
+    """A TCP address: ``host`` is None for every interface, ``port`` 0 for ephemeral."""
+
+    host: str | None
+    port: int
+
+    def __str__(self) -> str:
+        host = self.host if self.host is not None else "0.0.0.0"
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+
+def parse_tcp_address(endpoint: Endpoint, *, binding: bool) -> TcpAddress:
+    """Parse ``host:port``: IPv4, ``[IPv6]``, a hostname, or ``*`` (bind only).
+
+    Port ``*`` or ``0`` asks for an ephemeral port when binding.
+
+    Raises:
+        EndpointError: the address does not parse.
+    """
+    if ";" in endpoint.address:
+        raise NotImplementedError(
+            f"{endpoint.text!r}: source addresses (SRC;DST) are not supported yet"
+        )
+    host, separator, port_text = endpoint.address.rpartition(":")
+    if not separator or not host:
+        raise EndpointError(endpoint.text, "expected host:port")
+    if host.startswith("["):
+        if not host.endswith("]") or len(host) < 3:
+            raise EndpointError(endpoint.text, "unbalanced brackets around an IPv6 address")
+        host = host[1:-1]
+    elif ":" in host:
+        raise EndpointError(endpoint.text, "IPv6 addresses must be written in brackets")
+    if port_text == "*":
+        port = 0
+    elif port_text.isdigit() and int(port_text) <= 65535:
+        port = int(port_text)
+    else:
+        raise EndpointError(endpoint.text, f"invalid port {port_text!r}")
+    if not binding and (host == "*" or port == 0):
+        raise EndpointError(endpoint.text, "connect needs a concrete host and port")
+    return TcpAddress(None if host == "*" else host, port)

@@ -1,0 +1,75 @@
+"""The exceptions aiomsg raises.
+
+Every exception raised to application code derives from :class:`AiomsgError`.
+Misbehaviour by a *peer* (garbage on the wire, a wrong greeting, an
+incompatible socket type, an oversized frame) is never raised to the
+application: the peer is disconnected, the reason is logged and a monitor
+event is emitted. :class:`ProtocolError` exists for the sans-I/O codec, which
+reports such faults to the connection layer that owns it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AddressInUse",
+    "Again",
+    "AiomsgError",
+    "Closed",
+    "EndpointError",
+    "HostUnreachable",
+    "InvalidState",
+    "NotSupported",
+    "ProtocolError",
+]
+
+
+class AiomsgError(Exception):
+    """Root of every exception aiomsg raises to application code."""
+
+
+class Again(AiomsgError):
+    """A non-blocking send or receive could not complete now (libzmq's EAGAIN)."""
+
+
+class InvalidState(AiomsgError):
+    """The call is not allowed in the socket's current state (libzmq's EFSM).
+
+    Raised, for example, when a REQ socket sends twice without receiving the
+    reply, or receives before it has sent a request.
+    """
+
+
+class Closed(AiomsgError):
+    """The socket or context has been closed (libzmq's ENOTSOCK / ETERM)."""
+
+
+class NotSupported(AiomsgError):
+    """The operation does not exist for this socket type (libzmq's ENOTSUP)."""
+
+
+class EndpointError(AiomsgError, ValueError):
+    """An endpoint string is malformed, or names an unknown transport."""
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        super().__init__(f"{endpoint!r}: {reason}")
+        self.endpoint = endpoint
+        self.reason = reason
+
+
+class AddressInUse(EndpointError):
+    """Binding failed because another socket already holds the address."""
+
+    def __init__(self, endpoint: str, reason: str = "address already in use") -> None:
+        super().__init__(endpoint, reason)
+
+
+class HostUnreachable(AiomsgError):
+    """A ROUTER with ``router_mandatory`` set had no peer for the routing id."""
+
+
+class ProtocolError(AiomsgError):
+    """The peer broke the ZMTP protocol.
+
+    Raised by the sans-I/O codec to the connection that feeds it; never
+    raised to application code, which sees a disconnect instead.
+    """

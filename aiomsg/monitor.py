@@ -1,0 +1,147 @@
+"""Connection events of a socket, for logging, metrics and tests.
+
+``sock.monitor()`` returns a :class:`Monitor`, an async iterator of
+:class:`MonitorEvent`. Each event also goes to the ``aiomsg`` logger, so a
+peer that misbehaves is always reported even when nobody monitors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+__all__ = ["Event", "Monitor", "MonitorEvent"]
+
+logger = logging.getLogger("aiomsg")
+
+
+class Event(enum.Enum):
+    """What happened; names follow libzmq's ``ZMQ_EVENT_*`` where one exists."""
+
+    LISTENING = "listening"
+    BIND_FAILED = "bind_failed"
+    ACCEPTED = "accepted"
+    CONNECTED = "connected"
+    CONNECT_RETRIED = "connect_retried"
+    HANDSHAKE_SUCCEEDED = "handshake_succeeded"
+    HANDSHAKE_FAILED = "handshake_failed"
+    PROTOCOL_ERROR = "protocol_error"
+    PEER_REFUSED = "peer_refused"
+    DISCONNECTED = "disconnected"
+    CLOSED = "closed"
+
+
+# Events that mean a peer misbehaved or was turned away: logged as warnings.
+_WARNINGS = frozenset({Event.HANDSHAKE_FAILED, Event.PROTOCOL_ERROR, Event.PEER_REFUSED})
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorEvent:
+    """One connection event.
+
+    Attributes:
+        event: what happened.
+        endpoint: the socket's endpoint the event concerns (bound or connected).
+        peer: the remote address as text, when known.
+        reason: why, for failures and refusals.
+        time: ``time.monotonic()`` when it happened.
+    """
+
+    event: Event
+    endpoint: str
+    peer: str = ""
+    reason: str = ""
+    time: float = field(default_factory=time.monotonic)
+
+
+class Monitor:
+    """An async iterator over a socket's events, from its creation on.
+
+    At most *maxlen* events are kept; older ones are dropped if the reader
+    falls behind, so a forgotten monitor cannot grow without bound.
+    """
+
+    __slots__ = ("_closed", "_events", "_waiter")
+
+    def __init__(self, maxlen: int = 1000) -> None:
+        self._events: collections.deque[MonitorEvent] = collections.deque(maxlen=maxlen)
+        self._waiter: asyncio.Future[None] | None = None
+        self._closed = False
+
+    def _push(self, event: MonitorEvent) -> None:
+        self._events.append(event)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def close(self) -> None:
+        """Stop the iteration once the queued events have been read."""
+        self._closed = True
+        self._push_wakeup()
+
+    def _push_wakeup(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def __aiter__(self) -> AsyncIterator[MonitorEvent]:
+        return self
+
+    async def __anext__(self) -> MonitorEvent:
+        """The next event; safe to cancel (no event is lost)."""
+        while not self._events:
+            if self._closed:
+                raise StopAsyncIteration
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._events.popleft()
+
+    async def wait_for(self, *events: Event) -> MonitorEvent:
+        """Return the next event whose kind is one of *events*, skipping others.
+
+        Raises:
+            StopAsyncIteration: the monitor was closed first.
+
+        Bound it with ``asyncio.timeout``; cancelling is safe.
+        """
+        async for item in self:
+            if item.event in events:
+                return item
+        raise StopAsyncIteration
+
+
+class EventHub:
+    """Fans a socket's events out to the log and to every open monitor."""
+
+    __slots__ = ("_monitors", "_owner")
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+        self._monitors: list[Monitor] = []
+
+    def monitor(self, maxlen: int = 1000) -> Monitor:
+        monitor = Monitor(maxlen)
+        self._monitors.append(monitor)
+        return monitor
+
+    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+        level = logging.WARNING if event in _WARNINGS else logging.DEBUG
+        if logger.isEnabledFor(level):
+            logger.log(level, "%s %s %s %s %s", self._owner, event.value, endpoint, peer, reason)
+        if self._monitors:
+            item = MonitorEvent(event, endpoint, peer, reason)
+            for monitor in self._monitors:
+                monitor._push(item)
+
+    def close(self) -> None:
+        for monitor in self._monitors:
+            monitor.close()
+        self._monitors.clear()

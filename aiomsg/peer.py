@@ -1,0 +1,220 @@
+"""PeerProtocol: one asyncio.Protocol per tcp/ipc connection.
+
+It owns no policy. It moves bytes between the transport and the sans-I/O
+codec, and messages between the codec and the peer's :class:`Pipe`; the
+socket decides everything else. Output is coalesced: frames queued during a
+loop tick leave in one ``writelines`` call at its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket as _socket
+from typing import TYPE_CHECKING
+
+from aiomsg.monitor import Event
+from aiomsg.pipe import Message, Pipe
+from aiomsg.zmtp.connection import HandshakeComplete, PeerFailed, Subscription, ZmtpConnection
+
+if TYPE_CHECKING:
+    from aiomsg.socket import Socket
+
+__all__ = ["PeerProtocol"]
+
+# Write at once, without waiting for the end of the tick, past this many bytes.
+_FLUSH_THRESHOLD = 256 * 1024
+
+
+class PeerProtocol(asyncio.Protocol):
+    """The link between one connection and one pipe of a socket.
+
+    Args:
+        socket: the owning socket.
+        endpoint: the socket endpoint (bound or connected) this came from.
+        pipe: the connecting side's long-lived pipe; None when accepted,
+            in which case the socket makes a pipe once the handshake is done.
+    """
+
+    __slots__ = (
+        "_codec",
+        "_endpoint",
+        "_flush_scheduled",
+        "_handshake_timer",
+        "_loop",
+        "_pending",
+        "_pipe",
+        "_socket",
+        "_transport",
+        "_wants_subscriptions",
+        "_writable",
+        "closed",
+        "handshaken",
+        "peer_address",
+        "pipe",
+        "refused",
+    )
+
+    def __init__(self, socket: Socket, endpoint: str, pipe: Pipe | None) -> None:
+        self._socket = socket
+        self._endpoint = endpoint
+        self._pipe = pipe
+        self._codec = ZmtpConnection(
+            socket.socket_type, identity=socket.identity, maxmsgsize=socket.maxmsgsize
+        )
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._writable = False
+        self._flush_scheduled = False
+        self._pending = 0
+        self._handshake_timer: asyncio.TimerHandle | None = None
+        self._wants_subscriptions = socket.wants_subscriptions
+        #: The pipe once the handshake is done and the socket accepted the peer.
+        self.pipe: Pipe | None = None
+        self.peer_address = ""
+        self.handshaken = False
+        #: The peer sent ERROR: it does not want this connection back.
+        self.refused = False
+        #: Resolved when the connection is gone.
+        self.closed: asyncio.Future[None] = self._loop.create_future()
+
+    # -- asyncio.Protocol ------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        raw = transport.get_extra_info("socket")
+        if raw is not None and raw.family in (_socket.AF_INET, _socket.AF_INET6):
+            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        self.peer_address = _format_peer(transport.get_extra_info("peername"))
+        if self._pipe is None:
+            self._socket._events.emit(Event.ACCEPTED, self._endpoint, self.peer_address)
+        handshake_ivl = self._socket.handshake_ivl
+        if handshake_ivl > 0:
+            self._handshake_timer = self._loop.call_later(
+                handshake_ivl / 1000, self._handshake_timed_out
+            )
+        # The whole greeting goes out at once: waiting for the peer's first
+        # would deadlock against libzmq (ZMTP-NOTES §1.2).
+        transport.writelines(self._codec.take_output())
+
+    def data_received(self, data: bytes) -> None:
+        events = self._codec.receive_data(data)
+        pipe = self.pipe
+        for event in events:
+            if type(event) is list:
+                if pipe is not None:
+                    pipe.deliver(event)
+            elif isinstance(event, HandshakeComplete):
+                pipe = self._handshake_done(event)
+            elif isinstance(event, Subscription):
+                if pipe is not None and self._wants_subscriptions:
+                    pipe.deliver([(b"\x01" if event.subscribe else b"\x00") + event.topic])
+            elif isinstance(event, PeerFailed):
+                self.refused = event.refused
+                self._fail(event.reason)
+                return
+        if self._codec.has_output and not self._flush_scheduled:
+            self._flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._writable = False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+        pipe = self.pipe
+        if pipe is not None:
+            self.pipe = None
+            self._socket._peer_lost(pipe, keep=self._pipe is not None)
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._writable = False
+
+    def resume_writing(self) -> None:
+        self._writable = self.pipe is not None
+        if self.pipe is not None:
+            self.pipe.flush_backlog()
+
+    # -- Link (used by the pipe) -----------------------------------------------
+
+    @property
+    def writable(self) -> bool:
+        return self._writable
+
+    def send_message(self, message: Message) -> None:
+        self._codec.send_message(message)
+        self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
+        if self._pending > _FLUSH_THRESHOLD:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        self._codec.send_subscription(topic, subscribe)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def pause_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def close(self, reason: str) -> None:
+        self._writable = False
+        if self._transport is not None:
+            self._flush()
+            self._transport.close()
+
+    @property
+    def pending_output(self) -> int:
+        buffered = self._transport.get_write_buffer_size() if self._transport else 0
+        return buffered + self._pending
+
+    # -- internals ---------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self._pending = 0
+        transport = self._transport
+        if transport is not None and not transport.is_closing() and self._codec.has_output:
+            transport.writelines(self._codec.take_output())
+
+    def _handshake_done(self, event: HandshakeComplete) -> Pipe | None:
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        self.handshaken = True
+        self._writable = True
+        # Handshake replies (none for NULL) must precede any message.
+        self._flush()
+        pipe = self._socket._peer_ready(
+            self._pipe, self, self._endpoint, self.peer_address, event.properties
+        )
+        if pipe is None:
+            self._writable = False
+            assert self._transport is not None
+            self._transport.close()
+        self.pipe = pipe
+        return pipe
+
+    def _fail(self, reason: str) -> None:
+        event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
+        self._socket._events.emit(event, self._endpoint, self.peer_address, reason)
+        self.close(reason)
+
+    def _handshake_timed_out(self) -> None:
+        self._handshake_timer = None
+        if not self.handshaken:
+            self._fail(f"no handshake within {self._socket.handshake_ivl} ms")
+
+
+def _format_peer(peername: object) -> str:
+    if isinstance(peername, tuple) and len(peername) >= 2:
+        host, port = peername[0], peername[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(peername or "")

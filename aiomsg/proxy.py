@@ -1,0 +1,41 @@
+"""proxy(): the classic ZeroMQ devices (queue, forwarder, streamer) with await."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiomsg.socket import Socket
+
+__all__ = ["proxy"]
+
+
+async def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None) -> None:
+    """Move messages from *frontend* to *backend* and back, until cancelled.
+
+    Like ``zmq.proxy``: ROUTER/DEALER makes a request-reply queue, XSUB/XPUB
+    a pub-sub forwarder (subscriptions flow back upstream), PULL/PUSH a
+    streamer. Each direction runs only if its receiving side can receive.
+    If *capture* is given, every message is also sent to it.
+
+    Raises:
+        Closed: one of the sockets was closed; the proxy stops.
+
+    Cancelling stops the proxy; a message in flight is either sent whole
+    or not taken from its socket.
+    """
+    pumps = [
+        _pump(source, destination, capture)
+        for source, destination in ((frontend, backend), (backend, frontend))
+        if source._receiver is not None and destination._sender is not None
+    ]
+    async with asyncio.TaskGroup() as group:
+        for pump in pumps:
+            group.create_task(pump)
+
+
+async def _pump(source: Socket, destination: Socket, capture: Socket | None) -> None:
+    while True:
+        message = await source.recv_multipart()
+        if capture is not None:
+            await capture.send_multipart(message)
+        await destination.send_multipart(message)

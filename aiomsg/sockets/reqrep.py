@@ -1,0 +1,71 @@
+"""REQ, REP, DEALER and ROUTER: request/reply and its asynchronous forms (RFC 28)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiomsg.constants import SocketType
+from aiomsg.pipe import Message
+from aiomsg.socket import Socket
+from aiomsg.strategies import FairQueue, LoadBalance, RouteById
+from aiomsg.strategies.lockstep import ReplyLockstep, RequestLockstep
+
+__all__ = ["Dealer", "Rep", "Req", "Router"]
+
+
+class Req(Socket):
+    """Sends a request to one REP/ROUTER peer in turn, then must receive its reply.
+
+    ``send`` twice, or ``recv`` before ``send``, raises :class:`InvalidState`.
+    """
+
+    socket_type = SocketType.REQ
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        lockstep = RequestLockstep()
+        self._use(lockstep, lockstep)
+
+
+class Rep(Socket):
+    """Receives a request, then must send its reply (to the peer that asked)."""
+
+    socket_type = SocketType.REP
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        lockstep = ReplyLockstep()
+        self._use(lockstep, lockstep)
+
+
+class Dealer(Socket):
+    """Asynchronous request/reply: LoadBalance out, FairQueue in, frames untouched."""
+
+    socket_type = SocketType.DEALER
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._use(LoadBalance(), FairQueue())
+
+
+class Router(Socket):
+    """Prefixes each received message with its peer's routing id, and sends each
+    message to the peer named by its first frame.
+
+    Unroutable messages are dropped, or raise :class:`HostUnreachable` when
+    ``router_mandatory`` is set.
+    """
+
+    socket_type = SocketType.ROUTER
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._queue = FairQueue()
+        self._routes = RouteById(mandatory=lambda: self.router_mandatory)
+        self._use(self._routes, self._queue)
+
+    def _recv_message(self) -> Message | None:
+        pipe, message = self._queue.recv_from()
+        if pipe is None or message is None:
+            return None
+        return [pipe.routing_id, *message]

@@ -1,0 +1,47 @@
+"""FairQueue: take messages from pipes in turn (libzmq ``fq_t``)."""
+
+from __future__ import annotations
+
+import collections
+
+from aiomsg.pipe import Message, Pipe
+from aiomsg.strategies.base import Receiver
+
+__all__ = ["FairQueue"]
+
+
+class FairQueue(Receiver):
+    """Round-robin over the pipes that hold messages, one message per turn.
+
+    A pipe is queued here exactly while its inbound queue is non-empty, so a
+    receive costs O(1) however many peers there are. A pipe whose peer left
+    stays until its last message is taken: nothing received is lost.
+    """
+
+    __slots__ = ("_ready",)
+
+    def __init__(self) -> None:
+        self._ready: collections.deque[Pipe] = collections.deque()
+
+    def readable(self, pipe: Pipe) -> None:
+        self._ready.append(pipe)
+
+    def recv(self) -> Message | None:
+        return self.recv_from()[1]
+
+    def recv_from(self) -> tuple[Pipe | None, Message | None]:
+        """The next message and the pipe it came from."""
+        ready = self._ready
+        if not ready:
+            return None, None
+        pipe = ready.popleft()
+        message = pipe.take()
+        if pipe.inbound:
+            ready.append(pipe)
+        return pipe, message
+
+    def discard(self, pipe: Pipe) -> None:
+        """Forget *pipe* and drop what it holds (its peer is gone for good)."""
+        if pipe.inbound:
+            pipe.inbound.clear()
+            self._ready.remove(pipe)

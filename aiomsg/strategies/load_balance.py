@@ -1,0 +1,46 @@
+"""LoadBalance: round-robin over pipes, skipping full ones (libzmq ``lb_t``)."""
+
+from __future__ import annotations
+
+from aiomsg.pipe import Message, Pipe
+from aiomsg.strategies.base import Sender
+
+__all__ = ["LoadBalance"]
+
+
+class LoadBalance(Sender):
+    """Each message goes to the next pipe in turn that has room.
+
+    A send waits only when every pipe is full, or there is none.
+    """
+
+    __slots__ = ("_next", "pipes")
+
+    def __init__(self) -> None:
+        self.pipes: list[Pipe] = []
+        self._next = 0
+
+    def attach(self, pipe: Pipe) -> None:
+        self.pipes.append(pipe)
+
+    def detach(self, pipe: Pipe) -> None:
+        index = self.pipes.index(pipe)
+        del self.pipes[index]
+        if index < self._next:
+            self._next -= 1
+
+    def pick(self) -> Pipe | None:
+        """The pipe the next message should go to, advancing the turn; None if all full."""
+        pipes = self.pipes
+        count = len(pipes)
+        for step in range(count):
+            index = (self._next + step) % count
+            pipe = pipes[index]
+            if not pipe.full:
+                self._next = (index + 1) % count
+                return pipe
+        return None
+
+    def send(self, message: Message) -> bool:
+        pipe = self.pick()
+        return pipe is not None and pipe.send(message)

@@ -1,0 +1,89 @@
+"""What tcp and ipc share: a listening server, and a connector that reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from aiomsg.monitor import Event
+from aiomsg.peer import PeerProtocol
+from aiomsg.transports.base import Binding, Connection
+
+if TYPE_CHECKING:
+    from aiomsg.pipe import Pipe
+    from aiomsg.socket import Socket
+
+__all__ = ["Opener", "StreamBinding", "StreamConnection"]
+
+#: Opens one connection with the given protocol factory (a bound
+#: ``loop.create_connection`` or ``loop.create_unix_connection``).
+Opener = Callable[
+    [Callable[[], PeerProtocol]], Awaitable[tuple[asyncio.BaseTransport, PeerProtocol]]
+]
+
+
+class StreamBinding(Binding):
+    """A listening ``asyncio.Server``; *cleanup* runs once it is closed."""
+
+    def __init__(
+        self, server: asyncio.Server, endpoint: str, cleanup: Callable[[], None] | None = None
+    ) -> None:
+        self.server = server
+        self.endpoint = endpoint
+        self._cleanup = cleanup
+
+    def close(self) -> None:
+        self.server.close()
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = None
+
+
+class StreamConnection(Connection):
+    """Keeps *pipe* connected to *endpoint*: connect, wait for the loss, retry.
+
+    Retries after ``reconnect_ivl`` ms, doubling up to ``reconnect_ivl_max``
+    while attempts keep failing. It stops for good when the peer refuses us
+    with an ERROR command (as libzmq does), or if ``reconnect_ivl`` is -1.
+    """
+
+    def __init__(self, socket: Socket, endpoint: str, pipe: Pipe, opener: Opener) -> None:
+        self.pipe = pipe
+        self._socket = socket
+        self._endpoint = endpoint
+        self._opener = opener
+        self._protocol: PeerProtocol | None = None
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def close(self) -> None:
+        self._task.cancel()
+        if self._protocol is not None:
+            self._protocol.close("disconnected")
+
+    async def _run(self) -> None:
+        socket, endpoint, events = self._socket, self._endpoint, self._socket._events
+        delay = socket.reconnect_ivl
+        while True:
+            try:
+                _, protocol = await self._opener(lambda: PeerProtocol(socket, endpoint, self.pipe))
+            except OSError as error:
+                events.emit(Event.CONNECT_RETRIED, endpoint, reason=str(error))
+            else:
+                events.emit(Event.CONNECTED, endpoint, protocol.peer_address)
+                self._protocol = protocol
+                await protocol.closed
+                self._protocol = None
+                if protocol.refused:
+                    events.emit(
+                        Event.PEER_REFUSED, endpoint, protocol.peer_address, "not reconnecting"
+                    )
+                    return
+                if protocol.handshaken:
+                    delay = socket.reconnect_ivl
+            if socket.reconnect_ivl < 0:
+                return
+            # The reconnect interval itself: this wait is the policy, not a sync.
+            await asyncio.sleep(delay / 1000)
+            if socket.reconnect_ivl_max > delay:
+                delay = min(max(delay, 1) * 2, socket.reconnect_ivl_max)

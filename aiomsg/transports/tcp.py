@@ -1,0 +1,70 @@
+"""tcp:// : IPv4 and IPv6 literals, hostnames, ``*`` for every interface, ephemeral ports."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket as _socket
+from typing import TYPE_CHECKING
+
+from aiomsg.endpoint import Endpoint, parse_tcp_address
+from aiomsg.errors import AddressInUse, EndpointError
+from aiomsg.peer import PeerProtocol
+from aiomsg.transports.base import Binding, Connection, Transport
+from aiomsg.transports.stream import StreamBinding, StreamConnection
+
+if TYPE_CHECKING:
+    from aiomsg.pipe import Pipe
+    from aiomsg.socket import Socket
+
+__all__ = ["TcpTransport"]
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+class TcpTransport(Transport):
+    """TCP with ``TCP_NODELAY``; ``tcp://*:*`` binds IPv4 ANY on an ephemeral port."""
+
+    async def bind(self, socket: Socket, endpoint: Endpoint) -> Binding:
+        address = parse_tcp_address(endpoint, binding=True)
+        loop = asyncio.get_running_loop()
+        host = address.host if address.host is not None else "0.0.0.0"
+        try:
+            if not _is_ip_literal(host):
+                # Bind the first address only, so an ephemeral port is one port.
+                infos = await loop.getaddrinfo(
+                    host, address.port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE
+                )
+                host = str(infos[0][4][0])
+            binding: list[StreamBinding] = []
+            server = await loop.create_server(
+                lambda: PeerProtocol(socket, binding[0].endpoint, None), host, address.port
+            )
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise AddressInUse(endpoint.text) from error
+            raise EndpointError(endpoint.text, f"cannot bind: {error.strerror or error}") from error
+        sockname = server.sockets[0].getsockname()
+        bound_host = str(sockname[0])
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        binding.append(StreamBinding(server, f"tcp://{shown}:{sockname[1]}"))
+        return binding[0]
+
+    def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:
+        address = parse_tcp_address(endpoint, binding=False)
+        host = address.host
+        assert host is not None  # parse_tcp_address refuses '*' for connect
+        loop = asyncio.get_running_loop()
+        return StreamConnection(
+            socket,
+            endpoint.text,
+            pipe,
+            lambda factory: loop.create_connection(factory, host, address.port),
+        )

@@ -1,0 +1,325 @@
+"""One ZMTP 3.x connection as a sans-I/O state machine.
+
+Feed received bytes to :meth:`ZmtpConnection.receive_data`; it returns the
+events they complete, in order: a message is a ``list[bytes]``, anything else
+is one of the event classes below. Queue outgoing traffic with
+:meth:`send_message` / :meth:`send_subscription` and collect the bytes to
+write with :meth:`take_output`.
+
+The peer's faults never raise from ``receive_data``: the connection stops
+parsing and the last event returned is :class:`PeerFailed`, after every
+message that was complete before the fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiomsg.constants import SocketType, compatible_peers
+from aiomsg.errors import ProtocolError
+from aiomsg.security.mechanism import HandshakeRefused, Mechanism
+from aiomsg.security.null import NullMechanism
+from aiomsg.zmtp.frames import (
+    COMMAND,
+    LONG_SIZE,
+    encode_command,
+    encode_message,
+    split_command,
+)
+from aiomsg.zmtp.greeting import (
+    GREETING_SIZE,
+    Greeting,
+    build_greeting,
+    check_greeting_prefix,
+    parse_greeting,
+)
+
+__all__ = ["HandshakeComplete", "PeerFailed", "Subscription", "ZmtpConnection"]
+
+# A handshake command larger than this is refused: it bounds what an
+# unauthenticated peer can make us buffer.
+MAX_HANDSHAKE_FRAME = 1 << 20
+# Socket types that announce their routing id in READY, as libzmq does.
+_SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
+_PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeComplete:
+    """The peer is authenticated and compatible; messages may flow."""
+
+    socket_type: bytes
+    identity: bytes
+    properties: dict[bytes, bytes]
+    greeting: Greeting
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer."""
+
+    topic: bytes
+    subscribe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeerFailed:
+    """The peer broke the protocol or refused us; close the connection.
+
+    ``refused`` is true when the peer sent ERROR: it does not want us back.
+    """
+
+    reason: str
+    refused: bool = False
+
+
+Event = list[bytes] | HandshakeComplete | Subscription | PeerFailed
+
+_GREETING, _HANDSHAKE, _TRAFFIC, _FAILED = range(4)
+
+
+class ZmtpConnection:
+    """The codec for one connection, in either role (it is symmetric for NULL).
+
+    Args:
+        socket_type: the local socket's type, sent as ``Socket-Type``.
+        identity: the local routing id, sent as ``Identity`` by REQ/DEALER/ROUTER.
+        mechanism: the security mechanism; NULL when omitted.
+        maxmsgsize: a data frame larger than this many bytes fails the
+            connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_buffered",
+        "_needed",
+        "_out",
+        "_parts",
+        "_state",
+        "greeting",
+        "maxmsgsize",
+        "mechanism",
+        "socket_type",
+    )
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        *,
+        identity: bytes = b"",
+        mechanism: Mechanism | None = None,
+        maxmsgsize: int = -1,
+    ) -> None:
+        self.socket_type = socket_type
+        self.maxmsgsize = maxmsgsize
+        properties = {b"Socket-Type": socket_type.wire_name}
+        if socket_type in _SENDS_IDENTITY:
+            properties[b"Identity"] = identity
+        self.mechanism = mechanism if mechanism is not None else NullMechanism(properties)
+        self.greeting: Greeting | None = None
+        self._state = _GREETING
+        # Received bytes not parsed yet, kept as chunks until _needed are here,
+        # so a large frame arriving in many pieces is joined once, not re-copied.
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._needed = 1
+        self._parts: list[bytes] = []
+        self._out: list[bytes] = [
+            build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
+        ]
+
+    # -- output ------------------------------------------------------------
+
+    def take_output(self) -> list[bytes]:
+        """Remove and return the byte strings queued for writing, in order."""
+        out, self._out = self._out, []
+        return out
+
+    @property
+    def has_output(self) -> bool:
+        """Whether :meth:`take_output` would return anything."""
+        return bool(self._out)
+
+    @property
+    def ready(self) -> bool:
+        """The handshake is complete and the connection has not failed."""
+        return self._state == _TRAFFIC
+
+    def send_message(self, frames: list[bytes]) -> None:
+        """Queue a message (its frames with MORE on all but the last).
+
+        The caller must wait for :class:`HandshakeComplete` first.
+        """
+        encode_message(frames, self._out)
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Queue a subscribe or cancel in the form the peer's version expects.
+
+        ZMTP 3.1 peers get SUBSCRIBE/CANCEL commands; 3.0 peers get the data
+        frames ``\\x01topic`` / ``\\x00topic`` (libzmq's rule, ZMTP-NOTES §7.3).
+        """
+        assert self.greeting is not None, "subscription before the handshake"
+        if self.greeting.uses_subscribe_commands:
+            self._out.append(encode_command(_SUBSCRIBE if subscribe else _CANCEL, topic))
+        else:
+            encode_message([(b"\x01" if subscribe else b"\x00") + topic], self._out)
+
+    def send_error(self, reason: str) -> None:
+        """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
+        text = reason.encode("ascii", "replace")[:255]
+        self._out.append(encode_command(b"ERROR", bytes((len(text),)) + text))
+
+    # -- input -------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Consume received bytes; return the events they complete, in order."""
+        events: list[Event] = []
+        if self._state == _FAILED or not data:
+            return events
+        if self._buffer:
+            self._buffer.append(data)
+            self._buffered += len(data)
+            if self._buffered < self._needed:
+                return events
+            data = b"".join(self._buffer)
+            self._buffer = []
+        try:
+            if self._state == _GREETING:
+                data = self._receive_greeting(data, events)
+            if self._state == _HANDSHAKE and data:
+                data = self._receive_handshake(data, events)
+            if self._state == _TRAFFIC and data:
+                data = self._receive_traffic(data, events)
+        except ProtocolError as error:
+            self._state = _FAILED
+            self._buffer = []
+            refused = isinstance(error, HandshakeRefused)
+            events.append(PeerFailed(str(error), refused=refused))
+            return events
+        if data:
+            self._buffer = [data]
+            self._buffered = len(data)
+        return events
+
+    def _receive_greeting(self, data: bytes, events: list[Event]) -> bytes:
+        check_greeting_prefix(data)
+        if len(data) < GREETING_SIZE:
+            self._needed = GREETING_SIZE
+            return data
+        self.greeting = parse_greeting(data[:GREETING_SIZE], self.mechanism.name)
+        self._state = _HANDSHAKE
+        self._out += self.mechanism.start()
+        self._needed = 2
+        return data[GREETING_SIZE:]
+
+    def _receive_handshake(self, data: bytes, events: list[Event]) -> bytes:
+        offset, end = 0, len(data)
+        mechanism = self.mechanism
+        while not mechanism.complete:
+            header = _parse_header(data, offset, end)
+            if header is None:
+                self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+                return data[offset:]
+            flags, start, size = header
+            if size > MAX_HANDSHAKE_FRAME:
+                raise ProtocolError(f"handshake frame of {size} bytes is too large")
+            stop = start + size
+            if stop > end:
+                self._needed = stop - offset
+                return data[offset:]
+            if not flags & COMMAND:
+                raise ProtocolError("data frame received before the handshake completed")
+            try:
+                name, body = split_command(data[start:stop])
+            except ValueError as error:
+                raise ProtocolError(f"malformed handshake command: {error}") from None
+            self._out += mechanism.process_command(name, body)
+            offset = stop
+        events.append(self._handshake_complete())
+        self._state = _TRAFFIC
+        self._needed = 2
+        return data[offset:]
+
+    def _handshake_complete(self) -> HandshakeComplete:
+        assert self.greeting is not None
+        properties = self.mechanism.peer_properties
+        peer_type = properties.get(b"Socket-Type")
+        # A missing Socket-Type is accepted, as libzmq does (ZMTP-NOTES §3.1).
+        if peer_type is not None and peer_type not in compatible_peers(self.socket_type):
+            reason = f"socket type {peer_type.decode('ascii', 'replace')} cannot talk to " + (
+                self.socket_type.name
+            )
+            self.send_error("Invalid socket type")
+            raise ProtocolError(reason)
+        return HandshakeComplete(
+            socket_type=peer_type or b"",
+            identity=properties.get(b"Identity", b""),
+            properties=properties,
+            greeting=self.greeting,
+        )
+
+    def _receive_traffic(self, data: bytes, events: list[Event]) -> bytes:
+        """The hot path: parse every complete frame in *data* with an offset loop."""
+        offset, end = 0, len(data)
+        parts = self._parts
+        maxmsgsize = self.maxmsgsize
+        while end - offset >= 2:
+            flags = data[offset]
+            if flags & 2:
+                if end - offset < 9:
+                    break
+                (size,) = LONG_SIZE.unpack_from(data, offset + 1)
+                start = offset + 9
+            else:
+                size = data[offset + 1]
+                start = offset + 2
+            stop = start + size
+            if flags & COMMAND:
+                if size > MAX_HANDSHAKE_FRAME:
+                    raise ProtocolError(f"command frame of {size} bytes is too large")
+                if stop > end:
+                    self._needed = stop - offset
+                    self._parts = parts
+                    return data[offset:]
+                self._receive_command(data[start:stop], events)
+            else:
+                if 0 <= maxmsgsize < size:
+                    raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
+                if stop > end:
+                    self._needed = stop - offset
+                    self._parts = parts
+                    return data[offset:]
+                parts.append(data[start:stop])
+                if not flags & 1:
+                    events.append(parts)
+                    parts = []
+            offset = stop
+        self._parts = parts
+        self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+        return data[offset:]
+
+    def _receive_command(self, body: bytes, events: list[Event]) -> None:
+        # Commands may arrive between the frames of a multipart message; they
+        # neither end nor disturb the message being assembled.
+        try:
+            name, data = split_command(body)
+        except ValueError as error:
+            raise ProtocolError(f"malformed command: {error}") from None
+        if name == _PING:
+            # PONG echoes at most 16 bytes of the PING's context (after the TTL).
+            self._out.append(encode_command(_PONG, data[2:18]))
+        elif name in (_SUBSCRIBE, _CANCEL):
+            events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
+        # PONG and unknown commands are ignored, as libzmq does.
+
+
+def _parse_header(data: bytes, offset: int, end: int) -> tuple[int, int, int] | None:
+    """``(flags, body_start, body_size)`` of the frame at *offset*, or None if incomplete."""
+    if end - offset < 2:
+        return None
+    flags = data[offset]
+    if flags & 2:
+        if end - offset < 9:
+            return None
+        return flags, offset + 9, LONG_SIZE.unpack_from(data, offset + 1)[0]
+    return flags, offset + 2, data[offset + 1]

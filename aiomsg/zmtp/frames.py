@@ -1,0 +1,65 @@
+"""ZMTP 3.x framing: flag bits, frame headers and command bodies (RFC 23/37 §Framing)."""
+
+from __future__ import annotations
+
+import struct
+
+__all__ = [
+    "COMMAND",
+    "LONG",
+    "LONG_SIZE",
+    "MORE",
+    "encode_command",
+    "encode_message",
+    "split_command",
+]
+
+MORE = 0x01
+LONG = 0x02
+COMMAND = 0x04
+
+#: The 8-byte big-endian size that follows a flags byte with LONG set.
+LONG_SIZE = struct.Struct(">Q")
+_LONG_HEADER = struct.Struct(">BQ")
+# Headers of short frames, prebuilt: index (flags << 8) | size.
+_SHORT_HEADERS = tuple(bytes((i >> 8, i & 0xFF)) for i in range(0x600))
+
+
+def frame_header(flags: int, size: int) -> bytes:
+    """The flags and size bytes of a frame; LONG is set only above 255 bytes, as libzmq does."""
+    if size < 256:
+        return _SHORT_HEADERS[(flags << 8) | size]
+    return _LONG_HEADER.pack(flags | LONG, size)
+
+
+def encode_message(frames: list[bytes], out: list[bytes]) -> None:
+    """Append the wire form of a (multipart) message to *out*, header then body per frame."""
+    last = len(frames) - 1
+    for index, body in enumerate(frames):
+        size = len(body)
+        flags = MORE if index < last else 0
+        if size < 256:
+            out.append(_SHORT_HEADERS[(flags << 8) | size])
+        else:
+            out.append(_LONG_HEADER.pack(flags | LONG, size))
+        out.append(body)
+
+
+def encode_command(name: bytes, data: bytes = b"") -> bytes:
+    """A whole command frame: flags, size, then ``len(name) name data``."""
+    body = bytes((len(name),)) + name + data
+    return frame_header(COMMAND, len(body)) + body
+
+
+def split_command(body: bytes) -> tuple[bytes, bytes]:
+    """Split a command body into its name and data.
+
+    Raises:
+        ValueError: the name length byte runs past the end of the body.
+    """
+    if not body:
+        raise ValueError("empty command frame")
+    name_end = 1 + body[0]
+    if name_end > len(body):
+        raise ValueError("command name runs past the end of the frame")
+    return body[1:name_end], body[name_end:]
