@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket as _socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aiomsg.monitor import Event
 from aiomsg.pipe import Message, Pipe
@@ -80,8 +80,8 @@ class PeerProtocol(asyncio.Protocol):
     # -- asyncio.Protocol ------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports do not subclass asyncio.Transport, so no isinstance.
+        self._transport = stream = cast(asyncio.Transport, transport)
         raw = transport.get_extra_info("socket")
         if raw is not None and raw.family in (_socket.AF_INET, _socket.AF_INET6):
             raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
@@ -95,7 +95,7 @@ class PeerProtocol(asyncio.Protocol):
             )
         # The whole greeting goes out at once: waiting for the peer's first
         # would deadlock against libzmq (ZMTP-NOTES §1.2).
-        transport.writelines(self._codec.take_output())
+        stream.writelines(self._codec.take_output())
 
     def data_received(self, data: bytes) -> None:
         events = self._codec.receive_data(data)

@@ -75,7 +75,7 @@ class Socket:
         for name, default in DEFAULTS.items():
             object.__setattr__(self, name, default)
         for name, value in options.items():
-            setattr(self, name, value)
+            object.__setattr__(self, name, check_option(name, value))
         self.context = context
         self._sender: Sender | None = None
         self._receiver: Receiver | None = None
@@ -459,7 +459,8 @@ class Socket:
         *pipe* is the connecting side's pipe, or None for an accepted peer
         (a pipe is made for it). Returns the linked pipe, or None if refused.
         """
-        if self._closed:
+        if self._closed and (pipe is None or pipe not in self._pipes):
+            # Lingering sockets still reconnect their own pipes to flush them.
             return None
         is_new = pipe is None
         if pipe is None:

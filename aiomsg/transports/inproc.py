@@ -71,9 +71,15 @@ class InprocBinding(Binding):
         self._name = name
         self.socket = socket
 
+        #: Connections currently linked through this binding.
+        self.connections: list[InprocConnection] = []
+
     def close(self) -> None:
+        """Unbind, and unlink the connected peers (they wait for a new bind)."""
         if self._registry.bound.get(self._name) is self:
             del self._registry.bound[self._name]
+        for connection in list(self.connections):
+            connection.unlink()
 
 
 class InprocConnection(Connection):
@@ -85,16 +91,16 @@ class InprocConnection(Connection):
         self._name = name
         self._socket = socket
         self._peer_pipe: Pipe | None = None
-        self._peer_socket: Socket | None = None
+        self._binding: InprocBinding | None = None
         self._closed = False
 
     @property
     def endpoint(self) -> str:
         return f"inproc://{self._name}"
 
-    def link_to(self, binder: Socket) -> None:
-        """Link our pipe to a new pipe of *binder*, as a handshake would."""
-        socket, endpoint = self._socket, self.endpoint
+    def link_to(self, binding: InprocBinding) -> None:
+        """Link our pipe to a new pipe of the bound socket, as a handshake would."""
+        socket, binder, endpoint = self._socket, binding.socket, self.endpoint
         if socket.socket_type.wire_name not in compatible_peers(binder.socket_type):
             ours, theirs = socket.socket_type.name, binder.socket_type.name
             reason = f"socket type {ours} cannot talk to {theirs}"
@@ -107,19 +113,21 @@ class InprocConnection(Connection):
         if peer_pipe is None:
             return
         our_link.peer = peer_pipe
-        self._peer_pipe, self._peer_socket = peer_pipe, binder
+        self._peer_pipe, self._binding = peer_pipe, binding
+        binding.connections.append(self)
         if socket._peer_ready(self.pipe, our_link, endpoint, "inproc", _metadata(binder)) is None:
-            self._peer_pipe = self._peer_socket = None
-            binder._peer_lost(peer_pipe, keep=False)
+            self.unlink()
 
     def unlink(self) -> None:
         """Drop the link on both sides; wait for a new bind unless closed."""
-        peer_pipe, peer_socket = self._peer_pipe, self._peer_socket
-        if peer_pipe is None or peer_socket is None:
+        peer_pipe, binding = self._peer_pipe, self._binding
+        if peer_pipe is None or binding is None:
             return
-        self._peer_pipe = self._peer_socket = None
-        peer_socket._peer_lost(peer_pipe, keep=False)
-        self._socket._peer_lost(self.pipe, keep=True)
+        self._peer_pipe = self._binding = None
+        binding.connections.remove(self)
+        binding.socket._peer_lost(peer_pipe, keep=False)
+        if self.pipe.link is not None:
+            self._socket._peer_lost(self.pipe, keep=True)
         if not self._closed:
             self._registry.wait_for_bind(self._name, self)
 
@@ -143,7 +151,7 @@ class InprocRegistry:
     def wait_for_bind(self, name: str, connection: InprocConnection) -> None:
         binding = self.bound.get(name)
         if binding is not None and not binding.socket.closed:
-            connection.link_to(binding.socket)
+            connection.link_to(binding)
         else:
             self.waiting.setdefault(name, []).append(connection)
 
@@ -164,7 +172,7 @@ class InprocTransport(Transport):
         binding = InprocBinding(registry, name, socket)
         registry.bound[name] = binding
         for connection in registry.waiting.pop(name, []):
-            connection.link_to(socket)
+            connection.link_to(binding)
         return binding
 
     def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:

@@ -9,6 +9,7 @@ import os
 import socket as _socket
 import stat
 import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiomsg.endpoint import Endpoint
@@ -69,27 +70,45 @@ class IpcTransport(Transport):
             if _in_use(path):
                 raise AddressInUse(text)
             os.unlink(path)
-        binding: list[StreamBinding] = []
+        listener = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         try:
-            server = await asyncio.get_running_loop().create_unix_server(
-                lambda: PeerProtocol(socket, binding[0].endpoint, None), path
-            )
+            # Bound by hand rather than by create_unix_server(path), which
+            # uvloop does not support for abstract names.
+            listener.bind(path)
+            listener.listen(128)
+            listener.setblocking(False)
         except OSError as error:
+            listener.close()
             if error.errno == errno.EADDRINUSE:  # an abstract name already taken
                 raise AddressInUse(text) from error
             raise EndpointError(text, f"cannot bind: {error.strerror or error}") from error
+        binding = StreamBinding(socket)
+        server = await asyncio.get_running_loop().create_unix_server(
+            binding.new_peer, sock=listener
+        )
 
         def remove_file() -> None:
             if not abstract:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
 
-        binding.append(StreamBinding(server, text, remove_file))
-        return binding[0]
+        return binding.serve(server, text, remove_file)
 
     def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:
         path = _socket_path(endpoint)
         loop = asyncio.get_running_loop()
-        return StreamConnection(
-            socket, endpoint.text, pipe, lambda factory: loop.create_unix_connection(factory, path)
-        )
+
+        async def open_connection(
+            factory: Callable[[], PeerProtocol],
+        ) -> tuple[asyncio.BaseTransport, PeerProtocol]:
+            # Connected by hand for the same reason as bind: abstract names on uvloop.
+            raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            raw.setblocking(False)
+            try:
+                await loop.sock_connect(raw, path)
+            except BaseException:
+                raw.close()
+                raise
+            return await loop.create_unix_connection(factory, sock=raw)
+
+        return StreamConnection(socket, endpoint.text, pipe, open_connection)

@@ -24,17 +24,37 @@ Opener = Callable[
 
 
 class StreamBinding(Binding):
-    """A listening ``asyncio.Server``; *cleanup* runs once it is closed."""
+    """A listening ``asyncio.Server`` and the peers it accepted.
 
-    def __init__(
+    Closing it closes those peers' connections too (libzmq's ``zmq_unbind``
+    does the same); *cleanup* then runs once (removing an ipc socket file).
+    """
+
+    def __init__(self, socket: Socket) -> None:
+        self.endpoint = ""
+        self._socket = socket
+        self._server: asyncio.Server | None = None
+        self._peers: set[PeerProtocol] = set()
+        self._cleanup: Callable[[], None] | None = None
+
+    def new_peer(self) -> PeerProtocol:
+        """Protocol factory for the server: one PeerProtocol per accepted connection."""
+        peer = PeerProtocol(self._socket, self.endpoint, None)
+        self._peers.add(peer)
+        peer.closed.add_done_callback(lambda _: self._peers.discard(peer))
+        return peer
+
+    def serve(
         self, server: asyncio.Server, endpoint: str, cleanup: Callable[[], None] | None = None
-    ) -> None:
-        self.server = server
-        self.endpoint = endpoint
-        self._cleanup = cleanup
+    ) -> StreamBinding:
+        self._server, self.endpoint, self._cleanup = server, endpoint, cleanup
+        return self
 
     def close(self) -> None:
-        self.server.close()
+        if self._server is not None:
+            self._server.close()
+        for peer in list(self._peers):
+            peer.close("unbound")
         if self._cleanup is not None:
             self._cleanup()
             self._cleanup = None

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from aiomsg.endpoint import Endpoint, parse_tcp_address
 from aiomsg.errors import AddressInUse, EndpointError
-from aiomsg.peer import PeerProtocol
 from aiomsg.transports.base import Binding, Connection, Transport
 from aiomsg.transports.stream import StreamBinding, StreamConnection
 
@@ -43,10 +42,8 @@ class TcpTransport(Transport):
                     host, address.port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE
                 )
                 host = str(infos[0][4][0])
-            binding: list[StreamBinding] = []
-            server = await loop.create_server(
-                lambda: PeerProtocol(socket, binding[0].endpoint, None), host, address.port
-            )
+            binding = StreamBinding(socket)
+            server = await loop.create_server(binding.new_peer, host, address.port)
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise AddressInUse(endpoint.text) from error
@@ -54,8 +51,7 @@ class TcpTransport(Transport):
         sockname = server.sockets[0].getsockname()
         bound_host = str(sockname[0])
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        binding.append(StreamBinding(server, f"tcp://{shown}:{sockname[1]}"))
-        return binding[0]
+        return binding.serve(server, f"tcp://{shown}:{sockname[1]}")
 
     def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:
         address = parse_tcp_address(endpoint, binding=False)
