@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
-__all__ = ["DEFAULTS", "check_option"]
+__all__ = ["DEFAULTS", "Option", "check_option"]
+
+T = TypeVar("T")
 
 #: Every option a socket accepts, with libzmq's default.
 DEFAULTS: dict[str, Any] = {
@@ -48,3 +50,30 @@ def check_option(name: str, value: Any) -> Any:
     if value < -1:
         raise ValueError(f"option {name!r} must be -1 or more")
     return value
+
+
+class Option(Generic[T]):
+    """A socket option as an attribute: validated on assignment, defaulted from
+    :data:`DEFAULTS`, stored in the owner's ``_options`` dict.
+
+    A descriptor rather than ``__setattr__``, so that assigning ordinary
+    attributes on the hot path costs nothing extra.
+    """
+
+    name: str
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Option[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object | None, owner: type) -> Option[T] | T:
+        if instance is None:
+            return self
+        value: T = instance._options[self.name]  # type: ignore[attr-defined]
+        return value
+
+    def __set__(self, instance: object, value: T) -> None:
+        instance._options[self.name] = check_option(self.name, value)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from aiomsg.constants import NOBLOCK, SocketType
 from aiomsg.endpoint import parse_endpoint
 from aiomsg.errors import Again, Closed, EndpointError, NotSupported
 from aiomsg.monitor import Event, EventHub, Monitor
-from aiomsg.options import DEFAULTS, check_option
+from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe
 from aiomsg.strategies.base import Receiver, Sender, Strategy
 from aiomsg.transports import Binding, Connection, get_transport
@@ -61,21 +61,20 @@ class Socket:
     #: Whether the peer's SUBSCRIBE/CANCEL reach this socket (PUB and XPUB).
     wants_subscriptions: ClassVar[bool] = False
 
-    sndhwm: int
-    rcvhwm: int
-    linger: int
-    identity: bytes
-    reconnect_ivl: int
-    reconnect_ivl_max: int
-    maxmsgsize: int
-    handshake_ivl: int
-    router_mandatory: bool
+    sndhwm = Option[int]()
+    rcvhwm = Option[int]()
+    linger = Option[int]()
+    identity = Option[bytes]()
+    reconnect_ivl = Option[int]()
+    reconnect_ivl_max = Option[int]()
+    maxmsgsize = Option[int]()
+    handshake_ivl = Option[int]()
+    router_mandatory = Option[bool]()
 
     def __init__(self, context: Context, **options: Any) -> None:
-        for name, default in DEFAULTS.items():
-            object.__setattr__(self, name, default)
+        self._options: dict[str, Any] = dict(DEFAULTS)
         for name, value in options.items():
-            object.__setattr__(self, name, check_option(name, value))
+            self._options[name] = check_option(name, value)
         self.context = context
         self._sender: Sender | None = None
         self._receiver: Receiver | None = None
@@ -91,11 +90,6 @@ class Socket:
         self._closed = False
         self._linger_task: asyncio.Task[None] | None = None
         self._events = EventHub(self.socket_type.name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in DEFAULTS:
-            value = check_option(name, value)
-        object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{len(self._pipes)} pipes"
@@ -225,14 +219,17 @@ class Socket:
         """
         if flags & SNDMORE:
             self._check_open()
-            self._send_parts.append(_as_bytes(data) if type(data) is not bytes else data)
+            self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
             return
         if self._send_parts:
-            parts, self._send_parts = self._send_parts, []
-            parts.append(data)
-            await self.send_multipart(parts, flags)
+            message, self._send_parts = self._send_parts, []
+            message.append(data if type(data) is bytes else _as_bytes(data))
         else:
-            await self.send_multipart((data,), flags)
+            message = [data if type(data) is bytes else _as_bytes(data)]
+        # The fast path: no coroutine is awaited when the message is taken at once.
+        self._ops += 1
+        if self._ops >= _YIELD_EVERY or not self._try_send(message):
+            await self._send_later(message, flags)
 
     async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
         """Send *text* encoded (UTF-8 by default) as one frame."""
@@ -257,14 +254,8 @@ class Socket:
         """
         message = _as_frames(frames)
         self._ops += 1
-        if self._ops >= _YIELD_EVERY:
-            self._ops = 0
-            await asyncio.sleep(0)
-        if self._try_send(message):
-            return
-        if flags & NOBLOCK:
-            raise Again("send would wait: no peer can take the message now")
-        await self._wait_and_send(message)
+        if self._ops >= _YIELD_EVERY or not self._try_send(message):
+            await self._send_later(message, flags)
 
     def send_multipart_nowait(self, frames: Iterable[Any]) -> None:
         """Send a message now or raise :class:`Again`; never waits."""
@@ -283,7 +274,17 @@ class Socket:
         assert self._sender is not None
         return self._sender.send(message)
 
-    async def _wait_and_send(self, message: Message) -> None:
+    async def _send_later(self, message: Message, flags: int) -> None:
+        """The slow path of a send: yield for fairness, or wait for room."""
+        if self._ops >= _YIELD_EVERY:
+            # A send that never suspends would starve other tasks: yield
+            # before sending, so that cancelling here sends nothing.
+            self._ops = 0
+            await asyncio.sleep(0)
+            if self._try_send(message):
+                return
+        if flags & NOBLOCK:
+            raise Again("send would wait: no peer can take the message now")
         loop = asyncio.get_running_loop()
         while True:
             waiter: asyncio.Future[None] = loop.create_future()
@@ -311,9 +312,16 @@ class Socket:
 
         See :meth:`recv_multipart` for what is raised and for cancellation.
         """
-        if not self._recv_parts:
-            self._recv_parts = await self.recv_multipart(flags)
-        return self._recv_parts.pop(0)
+        parts = self._recv_parts
+        if not parts:
+            self._ops += 1
+            message = self._try_recv() if self._ops < _YIELD_EVERY else None
+            if message is None:
+                message = await self._recv_later(flags)
+            if len(message) == 1:
+                return message[0]
+            self._recv_parts = parts = message
+        return parts.pop(0)
 
     async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         """Receive one frame decoded as text (UTF-8 by default)."""
@@ -336,15 +344,10 @@ class Socket:
             parts, self._recv_parts = self._recv_parts, []
             return parts
         self._ops += 1
-        if self._ops >= _YIELD_EVERY:
-            self._ops = 0
-            await asyncio.sleep(0)
-        message = self._try_recv()
-        if message is not None:
-            return message
-        if flags & NOBLOCK:
-            raise Again("no message is waiting")
-        return await self._wait_and_recv()
+        message = self._try_recv() if self._ops < _YIELD_EVERY else None
+        if message is None:
+            message = await self._recv_later(flags)
+        return message
 
     def recv_multipart_nowait(self) -> list[bytes]:
         """Return the next message now or raise :class:`Again`; never waits."""
@@ -373,7 +376,18 @@ class Socket:
         assert self._receiver is not None
         return self._receiver.recv()
 
-    async def _wait_and_recv(self) -> Message:
+    async def _recv_later(self, flags: int) -> Message:
+        """The slow path of a receive: yield for fairness, or wait for a message."""
+        if self._ops >= _YIELD_EVERY:
+            self._ops = 0
+            await asyncio.sleep(0)
+            message = self._try_recv()
+            if message is not None:
+                return message
+        elif self._closed:
+            raise Closed("socket is closed")
+        if flags & NOBLOCK:
+            raise Again("no message is waiting")
         loop = asyncio.get_running_loop()
         while True:
             waiter: asyncio.Future[None] = loop.create_future()

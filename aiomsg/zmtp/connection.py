@@ -176,14 +176,17 @@ class ZmtpConnection:
         events: list[Event] = []
         if self._state == _FAILED or not data:
             return events
-        if self._buffer:
-            self._buffer.append(data)
-            self._buffered += len(data)
-            if self._buffered < self._needed:
-                return events
-            data = b"".join(self._buffer)
-            self._buffer = []
         try:
+            if self._buffer:
+                self._buffer.append(data)
+                self._buffered += len(data)
+                if self._buffered < self._needed:
+                    if self._state == _GREETING:
+                        # A greeting trickling in is still checked byte by byte.
+                        check_greeting_prefix(b"".join(self._buffer))
+                    return events
+                data = b"".join(self._buffer)
+                self._buffer = []
             if self._state == _GREETING:
                 data = self._receive_greeting(data, events)
             if self._state == _HANDSHAKE and data:

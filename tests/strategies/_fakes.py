@@ -1,0 +1,85 @@
+"""Real :class:`aiomsg.pipe.Pipe` objects over a fake socket and fake links.
+
+The fake socket forwards ``_pipe_readable`` to the receiver strategy under
+test, as ``aiomsg.socket.Socket`` does, and counts ``_pipe_writable`` calls.
+"""
+
+from __future__ import annotations
+
+from aiomsg.pipe import Message, Pipe
+from aiomsg.strategies import Receiver
+
+
+class FakeSocket:
+    def __init__(
+        self, receiver: Receiver | None = None, *, sndhwm: int = 2, rcvhwm: int = 10
+    ) -> None:
+        self.receiver = receiver
+        self.sndhwm = sndhwm
+        self.rcvhwm = rcvhwm
+        self.writable_calls = 0
+        self.readable_calls: list[Pipe] = []
+
+    def _pipe_readable(self, pipe: Pipe) -> None:
+        self.readable_calls.append(pipe)
+        if self.receiver is not None:
+            self.receiver.readable(pipe)
+
+    def _pipe_writable(self) -> None:
+        self.writable_calls += 1
+
+
+class FakeLink:
+    """Records what the pipe writes; ``writable=False`` models a full transport."""
+
+    def __init__(self, *, writable: bool = True) -> None:
+        self.writable = writable
+        self.sent: list[Message] = []
+        self.subscriptions: list[tuple[bytes, bool]] = []
+        self.paused = False
+        self.closed: str | None = None
+        self.pending_output = 0
+
+    def send_message(self, message: Message) -> None:
+        assert self.writable, "pipe wrote to a link that is not writable"
+        self.sent.append(message)
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        self.subscriptions.append((topic, subscribe))
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def close(self, reason: str) -> None:
+        self.closed = reason
+
+
+def make_pipe(
+    socket: FakeSocket,
+    name: str = "p",
+    *,
+    linked: bool = True,
+    writable: bool = True,
+    identity: bytes | None = None,
+) -> Pipe:
+    """A pipe, optionally with a live link whose peer sent *identity* in READY."""
+    pipe = Pipe(socket, f"tcp://{name}")  # type: ignore[arg-type]
+    if linked:
+        properties = {} if identity is None else {b"Identity": identity}
+        pipe.attach_link(FakeLink(writable=writable), name, properties)
+    return pipe
+
+
+def link_of(pipe: Pipe) -> FakeLink:
+    assert isinstance(pipe.link, FakeLink)
+    return pipe.link
+
+
+def fill(pipe: Pipe) -> None:
+    """Make *pipe* full: link not writable and backlog at the send HWM."""
+    link_of(pipe).writable = False
+    while not pipe.full:
+        assert pipe.send([b"filler"])

@@ -1,0 +1,117 @@
+"""Distribute: PUB/XPUB fan-out with per-peer subscription sets (ZMTP-NOTES §7.3, §7.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiomsg.pipe import Pipe
+from aiomsg.strategies import Distribute
+
+from ._fakes import FakeSocket, fill, link_of, make_pipe
+
+
+def setup(count: int = 2, **kwargs: bool) -> tuple[Distribute, list[Pipe]]:
+    dist = Distribute(**kwargs)
+    socket = FakeSocket()
+    pipes = [make_pipe(socket, f"p{i}") for i in range(count)]
+    for pipe in pipes:
+        dist.attach(pipe)
+    return dist, pipes
+
+
+@pytest.mark.parametrize(
+    ("topics", "first_frame", "delivered"),
+    [
+        ([], b"anything", False),
+        ([b""], b"anything", True),
+        ([b""], b"", True),
+        ([b"A"], b"A", True),
+        ([b"A"], b"ABC", True),
+        ([b"A"], b"BA", False),
+        ([b"A"], b"a", False),
+        ([b"ABC"], b"AB", False),
+        ([b"x", b"AB"], b"ABC", True),
+        ([b"\x00\xff"], b"\x00\xff\x01", True),
+    ],
+)
+def test_prefix_match_on_frame_0(topics: list[bytes], first_frame: bytes, delivered: bool) -> None:
+    dist, (pipe,) = setup(1)
+    for topic in topics:
+        dist.subscription(pipe, topic, True)
+    assert dist.send([first_frame, b"body"]) is True
+    assert link_of(pipe).sent == ([[first_frame, b"body"]] if delivered else [])
+
+
+def test_only_frame_0_is_matched() -> None:
+    dist, (pipe,) = setup(1)
+    dist.subscription(pipe, b"B", True)
+    dist.send([b"A", b"B"])
+    assert link_of(pipe).sent == []
+
+
+def test_each_pipe_gets_what_it_subscribed_to() -> None:
+    dist, (a, b, c) = setup(3)
+    dist.subscription(a, b"news", True)
+    dist.subscription(b, b"", True)
+    for topic in [b"news.1", b"weather", b"news.2"]:
+        dist.send([topic])
+    assert link_of(a).sent == [[b"news.1"], [b"news.2"]]
+    assert link_of(b).sent == [[b"news.1"], [b"weather"], [b"news.2"]]
+    assert link_of(c).sent == []
+
+
+def test_match_all_ignores_subscriptions() -> None:
+    dist, (a, b) = setup(2, match_all=True)
+    dist.send([b"x"])
+    assert link_of(a).sent == link_of(b).sent == [[b"x"]]
+
+
+def test_full_pipe_drops_and_counts_without_blocking_others() -> None:
+    dist, (a, b) = setup(2, match_all=True)
+    fill(a)
+    backlog = list(a.backlog)
+    assert dist.send([b"1"]) is True  # never waits
+    assert dist.send([b"2"]) is True
+    assert dist.dropped == 2
+    assert list(a.backlog) == backlog
+    assert link_of(b).sent == [[b"1"], [b"2"]]
+
+
+def test_subscriptions_are_a_set() -> None:
+    """libzmq SUB sends SUBSCRIBE twice but CANCEL once: one CANCEL must remove it."""
+    dist, (pipe,) = setup(1)
+    assert dist.subscription(pipe, b"A", True) is True
+    assert dist.subscription(pipe, b"A", True) is False  # duplicate: no change
+    assert dist.topics_of(pipe) == {b"A"}
+    assert dist.subscription(pipe, b"A", False) is True
+    assert dist.topics_of(pipe) == frozenset()
+    dist.send([b"A"])
+    assert link_of(pipe).sent == []
+    assert dist.subscription(pipe, b"A", False) is False  # cancel of an unknown topic
+
+
+def test_subscriptions_are_per_pipe() -> None:
+    dist, (a, b) = setup(2)
+    dist.subscription(a, b"A", True)
+    dist.subscription(b, b"A", True)
+    dist.subscription(a, b"A", False)
+    assert dist.topics_of(a) == frozenset()
+    assert dist.topics_of(b) == {b"A"}
+    dist.send([b"A"])
+    assert (link_of(a).sent, link_of(b).sent) == ([], [[b"A"]])
+
+
+def test_unlinked_forgets_subscriptions() -> None:
+    dist, (pipe,) = setup(1)
+    dist.subscription(pipe, b"A", True)
+    dist.unlinked(pipe)
+    assert dist.topics_of(pipe) == frozenset()
+    assert pipe.topics == ()
+
+
+def test_detach_removes_the_pipe() -> None:
+    dist, (a, b) = setup(2, match_all=True)
+    dist.detach(a)
+    assert dist.topics_of(a) == frozenset()
+    dist.send([b"x"])
+    assert (link_of(a).sent, link_of(b).sent) == ([], [[b"x"]])

@@ -1,0 +1,181 @@
+"""RequestLockstep / ReplyLockstep: REQ and REP (RFC 28, ZMTP-NOTES §8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiomsg.errors import InvalidState
+from aiomsg.pipe import Pipe
+from aiomsg.strategies.lockstep import ReplyLockstep, RequestLockstep
+
+from ._fakes import FakeSocket, fill, link_of, make_pipe
+
+
+def req_setup(count: int = 2) -> tuple[RequestLockstep, list[Pipe]]:
+    req = RequestLockstep()
+    socket = FakeSocket(req)
+    pipes = [make_pipe(socket, f"p{i}") for i in range(count)]
+    for pipe in pipes:
+        req.attach(pipe)
+    return req, pipes
+
+
+def rep_setup(count: int = 2) -> tuple[ReplyLockstep, list[Pipe]]:
+    rep = ReplyLockstep()
+    socket = FakeSocket(rep)
+    return rep, [make_pipe(socket, f"p{i}") for i in range(count)]
+
+
+# -- REQ ---------------------------------------------------------------------
+def test_req_recv_before_send_is_invalid() -> None:
+    req, _ = req_setup()
+    with pytest.raises(InvalidState):
+        req.recv()
+
+
+def test_req_second_send_before_reply_is_invalid() -> None:
+    req, _ = req_setup()
+    assert req.send([b"q1"])
+    with pytest.raises(InvalidState):
+        req.send([b"q2"])
+
+
+def test_req_adds_the_delimiter_and_strips_it_from_the_reply() -> None:
+    req, (a, _) = req_setup()
+    assert req.send([b"q", b"2"])
+    assert link_of(a).sent == [[b"", b"q", b"2"]]
+    assert req.recv() is None  # no reply yet: still waiting, not an error
+    a.deliver([b"", b"r", b"2"])
+    assert req.recv() == [b"r", b"2"]
+    with pytest.raises(InvalidState):
+        req.recv()  # the reply was taken: must send again
+
+
+def test_req_requests_are_load_balanced() -> None:
+    req, (a, b) = req_setup()
+    for i, pipe in enumerate([a, b, a]):
+        assert req.send([b"q%d" % i])
+        pipe.deliver([b"", b"r%d" % i])
+        assert req.recv() == [b"r%d" % i]
+    assert link_of(a).sent == [[b"", b"q0"], [b"", b"q2"]]
+    assert link_of(b).sent == [[b"", b"q1"]]
+
+
+@pytest.mark.parametrize(
+    "bad_reply",
+    [[b"r"], [b""], [b"x", b"", b"r"], [b"\x01\x02\x03\x04", b"", b"r"]],
+    ids=["no-delimiter", "delimiter-only", "extra-routing-frame", "correlate-id"],
+)
+def test_req_drops_malformed_replies(bad_reply: list[bytes]) -> None:
+    req, (a, _) = req_setup()
+    req.send([b"q"])
+    a.deliver(bad_reply)
+    assert req.recv() is None
+    a.deliver([b"", b"good"])
+    assert req.recv() == [b"good"]
+
+
+def test_req_drops_stale_replies_from_another_pipe() -> None:
+    req, (a, b) = req_setup()
+    req.send([b"q0"])  # goes to a
+    b.deliver([b"", b"stale"])
+    assert req.recv() is None  # b's message was read and dropped
+    b.deliver([b"", b"stale-2"])
+    a.deliver([b"", b"r0"])
+    assert req.recv() == [b"r0"]  # stale-2, ahead in the queue, was skipped
+    assert not b.inbound
+    req.send([b"q1"])  # goes to b
+    assert req.recv() is None
+    b.deliver([b"", b"r1"])
+    assert req.recv() == [b"r1"]
+
+
+def test_req_waits_when_every_pipe_is_full() -> None:
+    req, pipes = req_setup()
+    for pipe in pipes:
+        fill(pipe)
+    assert req.send([b"q"]) is False
+    assert req.send([b"q"]) is False  # not awaiting: a retry is allowed
+    with pytest.raises(InvalidState):
+        req.recv()
+
+
+def test_req_without_pipes_waits() -> None:
+    req = RequestLockstep()
+    assert req.send([b"q"]) is False
+
+
+# -- REP ---------------------------------------------------------------------
+def test_rep_send_before_recv_is_invalid() -> None:
+    rep, _ = rep_setup()
+    with pytest.raises(InvalidState):
+        rep.send([b"r"])
+
+
+def test_rep_recv_twice_without_reply_is_invalid() -> None:
+    rep, (a, _) = rep_setup()
+    a.deliver([b"", b"q1"])
+    a.deliver([b"", b"q2"])
+    assert rep.recv() == [b"q1"]
+    with pytest.raises(InvalidState):
+        rep.recv()
+
+
+@pytest.mark.parametrize(
+    ("request_", "envelope", "body"),
+    [
+        ([b"", b"q"], [b""], [b"q"]),
+        ([b"", b"q", b"2"], [b""], [b"q", b"2"]),
+        ([b"ID1", b"ID2", b"", b"q"], [b"ID1", b"ID2", b""], [b"q"]),
+        ([b"\x01\x02\x03\x04", b"", b"q"], [b"\x01\x02\x03\x04", b""], [b"q"]),
+        ([b"", b"", b"q"], [b""], [b"", b"q"]),
+    ],
+    ids=["plain", "multipart", "routed", "correlate-id", "empty-body-frame"],
+)
+def test_rep_envelope_round_trip(
+    request_: list[bytes], envelope: list[bytes], body: list[bytes]
+) -> None:
+    rep, (a, _) = rep_setup()
+    a.deliver(request_)
+    assert rep.recv() == body
+    assert rep.send([b"reply"])
+    assert link_of(a).sent == [[*envelope, b"reply"]]
+
+
+@pytest.mark.parametrize(
+    "bad_request",
+    [[b"q"], [b"ID", b"q"], [b""], [b"ID", b""]],
+    ids=["no-delimiter", "routing-no-delimiter", "delimiter-only", "delimiter-last"],
+)
+def test_rep_drops_requests_without_delimiter(bad_request: list[bytes]) -> None:
+    rep, (a, _) = rep_setup()
+    a.deliver(bad_request)
+    assert rep.recv() is None
+    a.deliver([b"", b"good"])
+    assert rep.recv() == [b"good"]
+
+
+def test_rep_replies_go_to_the_requesting_pipe() -> None:
+    rep, (a, b) = rep_setup()
+    a.deliver([b"", b"qa"])
+    b.deliver([b"", b"qb"])
+    for expected in ([b"qa"], [b"qb"]):
+        assert rep.recv() == expected
+        rep.send([b"re:" + expected[0]])
+    assert link_of(a).sent == [[b"", b"re:qa"]]
+    assert link_of(b).sent == [[b"", b"re:qb"]]
+
+
+def test_rep_reply_to_a_gone_or_full_requester_is_dropped() -> None:
+    rep, (a, b) = rep_setup()
+    a.deliver([b"", b"qa"])
+    b.deliver([b"", b"qb"])
+    rep.recv()
+    a.detach_link()
+    assert rep.send([b"lost"]) is True  # queued in a's backlog, never an error
+    assert rep.recv() == [b"qb"]
+    fill(b)
+    assert rep.send([b"dropped"]) is True
+    assert [b"", b"dropped"] not in list(b.backlog)
+    with pytest.raises(InvalidState):
+        rep.send([b"again"])  # the turn was used

@@ -1,0 +1,76 @@
+"""After a fault: complete messages first, then PeerFailed, then silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiomsg.constants import SocketType
+from aiomsg.zmtp import HandshakeComplete, PeerFailed, ZmtpConnection
+
+from ._wire import (
+    LIBZMQ_GREETING,
+    NULL_ERROR_400,
+    READY_FROM_ROUTER,
+    frame,
+    handshaken,
+    message,
+    ping,
+)
+
+GARBAGE = {
+    "empty-command": b"\x04\x00",
+    "command-name-past-end": b"\x04\x03\x09ab",
+    "frame-over-maxmsgsize": frame(b"q" * 101),
+    "long-frame-over-maxmsgsize": b"\x02" + (1 << 62).to_bytes(8, "big"),
+}
+
+
+@pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
+def test_complete_messages_before_the_fault_come_first(garbage: bytes) -> None:
+    conn = handshaken(maxmsgsize=100)
+    chunk = message(b"one") + message(b"two", b"parts") + frame(b"half", more=True)
+    events = conn.receive_data(chunk + garbage + message(b"never"))
+    assert events[:2] == [[b"one"], [b"two", b"parts"]]
+    assert len(events) == 3 and isinstance(events[2], PeerFailed)
+    assert not conn.ready
+
+
+@pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
+def test_handshake_and_messages_before_the_fault_come_first(garbage: bytes) -> None:
+    conn = ZmtpConnection(SocketType.DEALER, maxmsgsize=100)
+    events = conn.receive_data(LIBZMQ_GREETING + READY_FROM_ROUTER + message(b"m") + garbage)
+    assert isinstance(events[0], HandshakeComplete)
+    assert events[1] == [b"m"]
+    assert len(events) == 3 and isinstance(events[2], PeerFailed)
+
+
+@pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
+def test_nothing_after_peer_failed(garbage: bytes) -> None:
+    conn = handshaken(maxmsgsize=100)
+    (event,) = conn.receive_data(garbage)
+    assert isinstance(event, PeerFailed)
+    for more in [message(b"late"), ping(0, b"ctx"), LIBZMQ_GREETING, b"", b"\x00"]:
+        assert conn.receive_data(more) == []
+    assert conn.take_output() == []  # no PONG for a PING after the fault
+    assert not conn.ready
+
+
+def test_fault_in_a_later_chunk_after_a_partial_frame() -> None:
+    conn = handshaken()
+    assert conn.receive_data(message(b"ok") + b"\x01\x05par") == [[b"ok"]]
+    events = conn.receive_data(b"ts" + b"\x04\x00" + message(b"never"))
+    assert len(events) == 1 and isinstance(events[0], PeerFailed)
+
+
+def test_nothing_after_a_refusal() -> None:
+    conn = ZmtpConnection(SocketType.DEALER)
+    events = conn.receive_data(LIBZMQ_GREETING + NULL_ERROR_400 + READY_FROM_ROUTER)
+    assert len(events) == 1 and isinstance(events[0], PeerFailed) and events[0].refused
+    assert conn.receive_data(READY_FROM_ROUTER + message(b"x")) == []
+
+
+def test_nothing_after_a_greeting_failure() -> None:
+    conn = ZmtpConnection(SocketType.DEALER)
+    (event,) = conn.receive_data(b"GET / HTTP/1.1\r\n")
+    assert isinstance(event, PeerFailed)
+    assert conn.receive_data(LIBZMQ_GREETING + READY_FROM_ROUTER) == []
