@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, cast
 
 from aiomsg.monitor import Event
 from aiomsg.pipe import Message, Pipe
-from aiomsg.zmtp.connection import HandshakeComplete, PeerFailed, Subscription, ZmtpConnection
+from aiomsg.security.mechanism import ZapRequest
+from aiomsg.zmtp.connection import (
+    AuthenticationRequested,
+    HandshakeComplete,
+    PeerFailed,
+    Subscription,
+    ZmtpConnection,
+)
+from aiomsg.zmtp.connection import (
+    Event as CodecEvent,
+)
 
 if TYPE_CHECKING:
     from aiomsg.socket import Socket
@@ -36,6 +46,7 @@ class PeerProtocol(asyncio.Protocol):
     """
 
     __slots__ = (
+        "_auth_task",
         "_codec",
         "_endpoint",
         "_flush_scheduled",
@@ -59,8 +70,12 @@ class PeerProtocol(asyncio.Protocol):
         self._endpoint = endpoint
         self._pipe = pipe
         self._codec = ZmtpConnection(
-            socket.socket_type, identity=socket.identity, maxmsgsize=socket.maxmsgsize
+            socket.socket_type,
+            identity=socket.identity,
+            mechanism=socket._new_mechanism(connecting=pipe is not None),
+            maxmsgsize=socket.maxmsgsize,
         )
+        self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._writable = False
@@ -98,7 +113,9 @@ class PeerProtocol(asyncio.Protocol):
         stream.writelines(self._codec.take_output())
 
     def data_received(self, data: bytes) -> None:
-        events = self._codec.receive_data(data)
+        self._handle(self._codec.receive_data(data))
+
+    def _handle(self, events: list[CodecEvent]) -> None:
         pipe = self.pipe
         for event in events:
             if type(event) is list:
@@ -109,6 +126,8 @@ class PeerProtocol(asyncio.Protocol):
             elif isinstance(event, Subscription):
                 if pipe is not None and self._wants_subscriptions:
                     pipe.deliver([(b"\x01" if event.subscribe else b"\x00") + event.topic])
+            elif isinstance(event, AuthenticationRequested):
+                self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
                 self.refused = event.refused
                 self._fail(event.reason)
@@ -116,10 +135,20 @@ class PeerProtocol(asyncio.Protocol):
         if self._codec.has_output and not self._flush_scheduled:
             self._flush()
 
+    async def _authenticate(self, request: ZapRequest) -> None:
+        """Ask the socket's authenticator, then resume the handshake (bounded by
+        the handshake timer, which cancels this task)."""
+        reply = await self._socket._authenticate(request, self.peer_address)
+        self._auth_task = None
+        if self._transport is not None and not self._transport.is_closing():
+            self._handle(self._codec.authentication_result(reply))
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._writable = False
         if self._handshake_timer is not None:
             self._handshake_timer.cancel()
+        if self._auth_task is not None:
+            self._auth_task.cancel()
         pipe = self.pipe
         if pipe is not None:
             self.pipe = None
@@ -192,8 +221,12 @@ class PeerProtocol(asyncio.Protocol):
         self._writable = True
         # Handshake replies (none for NULL) must precede any message.
         self._flush()
+        properties = dict(event.properties)
+        properties.update(event.auth_metadata)
+        if event.user_id:
+            properties[b"User-Id"] = event.user_id
         pipe = self._socket._peer_ready(
-            self._pipe, self, self._endpoint, self.peer_address, event.properties
+            self._pipe, self, self._endpoint, self.peer_address, properties
         )
         if pipe is None:
             self._writable = False

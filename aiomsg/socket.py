@@ -17,6 +17,8 @@ from aiomsg.errors import Again, Closed, EndpointError, NotSupported
 from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe
+from aiomsg.security.mechanism import Mechanism, ZapReply, ZapRequest
+from aiomsg.security.null import NullMechanism
 from aiomsg.strategies.base import Receiver, Sender, Strategy
 from aiomsg.transports import Binding, Connection, get_transport
 
@@ -432,6 +434,14 @@ class Socket:
             raise StopAsyncIteration from None
 
     # -- pipes and peers (called by transports) ------------------------------
+
+    def _new_mechanism(self, *, connecting: bool) -> Mechanism:
+        """The security mechanism for a new tcp/ipc connection (NULL for now)."""
+        return NullMechanism()
+
+    async def _authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
+        """Answer a mechanism's authentication request (ZAP semantics)."""
+        raise NotImplementedError("authentication is not implemented yet")
 
     def _new_pipe(self, endpoint: str) -> Pipe:
         pipe = Pipe(self, endpoint)

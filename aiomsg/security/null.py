@@ -16,7 +16,7 @@ class NullMechanism(Mechanism):
     name = b"NULL"
 
     def start(self) -> list[bytes]:
-        return [encode_command(b"READY", encode_properties(self.own_properties))]
+        return [encode_command(b"READY", encode_properties(self.metadata))]
 
     def process_command(self, name: bytes, data: bytes) -> list[bytes]:
         if self.complete:

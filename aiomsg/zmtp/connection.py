@@ -13,15 +13,16 @@ message that was complete before the fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiomsg.constants import SocketType, compatible_peers
 from aiomsg.errors import ProtocolError
-from aiomsg.security.mechanism import HandshakeRefused, Mechanism
+from aiomsg.security.mechanism import HandshakeRefused, Mechanism, ZapReply, ZapRequest
 from aiomsg.security.null import NullMechanism
 from aiomsg.zmtp.frames import (
     COMMAND,
     LONG_SIZE,
+    MORE,
     encode_command,
     encode_message,
     split_command,
@@ -34,7 +35,13 @@ from aiomsg.zmtp.greeting import (
     parse_greeting,
 )
 
-__all__ = ["HandshakeComplete", "PeerFailed", "Subscription", "ZmtpConnection"]
+__all__ = [
+    "AuthenticationRequested",
+    "HandshakeComplete",
+    "PeerFailed",
+    "Subscription",
+    "ZmtpConnection",
+]
 
 # A handshake command larger than this is refused: it bounds what an
 # unauthenticated peer can make us buffer.
@@ -46,12 +53,24 @@ _PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
 
 @dataclass(frozen=True, slots=True)
 class HandshakeComplete:
-    """The peer is authenticated and compatible; messages may flow."""
+    """The peer is authenticated and compatible; messages may flow.
+
+    ``user_id`` and ``auth_metadata`` come from the authenticator (server side).
+    """
 
     socket_type: bytes
     identity: bytes
     properties: dict[bytes, bytes]
     greeting: Greeting
+    user_id: bytes = b""
+    auth_metadata: dict[bytes, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationRequested:
+    """The handshake waits for :meth:`ZmtpConnection.authentication_result`."""
+
+    request: ZapRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +92,9 @@ class PeerFailed:
     refused: bool = False
 
 
-Event = list[bytes] | HandshakeComplete | Subscription | PeerFailed
+Event = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
 
-_GREETING, _HANDSHAKE, _TRAFFIC, _FAILED = range(4)
+_GREETING, _HANDSHAKE, _AUTHENTICATING, _TRAFFIC, _FAILED = range(5)
 
 
 class ZmtpConnection:
@@ -115,7 +134,8 @@ class ZmtpConnection:
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:
             properties[b"Identity"] = identity
-        self.mechanism = mechanism if mechanism is not None else NullMechanism(properties)
+        self.mechanism = mechanism if mechanism is not None else NullMechanism()
+        self.mechanism.metadata = properties
         self.greeting: Greeting | None = None
         self._state = _GREETING
         # Received bytes not parsed yet, kept as chunks until _needed are here,
@@ -150,7 +170,17 @@ class ZmtpConnection:
 
         The caller must wait for :class:`HandshakeComplete` first.
         """
-        encode_message(frames, self._out)
+        if self.mechanism.encrypts:
+            encode, last = self.mechanism.encode, len(frames) - 1
+            self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
+        else:
+            encode_message(frames, self._out)
+
+    def _send_command(self, name: bytes, data: bytes) -> None:
+        if self.mechanism.encrypts and self._state == _TRAFFIC:
+            self._out.append(self.mechanism.encode(COMMAND, bytes((len(name),)) + name + data))
+        else:
+            self._out.append(encode_command(name, data))
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel in the form the peer's version expects.
@@ -160,14 +190,14 @@ class ZmtpConnection:
         """
         assert self.greeting is not None, "subscription before the handshake"
         if self.greeting.uses_subscribe_commands:
-            self._out.append(encode_command(_SUBSCRIBE if subscribe else _CANCEL, topic))
+            self._send_command(_SUBSCRIBE if subscribe else _CANCEL, topic)
         else:
-            encode_message([(b"\x01" if subscribe else b"\x00") + topic], self._out)
+            self.send_message([(b"\x01" if subscribe else b"\x00") + topic])
 
     def send_error(self, reason: str) -> None:
         """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
         text = reason.encode("ascii", "replace")[:255]
-        self._out.append(encode_command(b"ERROR", bytes((len(text),)) + text))
+        self._send_command(b"ERROR", bytes((len(text),)) + text)
 
     # -- input -------------------------------------------------------------
 
@@ -187,22 +217,54 @@ class ZmtpConnection:
                     return events
                 data = b"".join(self._buffer)
                 self._buffer = []
-            if self._state == _GREETING:
-                data = self._receive_greeting(data, events)
-            if self._state == _HANDSHAKE and data:
-                data = self._receive_handshake(data, events)
-            if self._state == _TRAFFIC and data:
-                data = self._receive_traffic(data, events)
+            self._parse(data, events)
         except ProtocolError as error:
-            self._state = _FAILED
-            self._buffer = []
-            refused = isinstance(error, HandshakeRefused)
-            events.append(PeerFailed(str(error), refused=refused))
+            self._fail(error, events)
+        return events
+
+    def authentication_result(self, reply: ZapReply) -> list[Event]:
+        """Resume a handshake paused by :class:`AuthenticationRequested`.
+
+        Returns the events that follow: :class:`HandshakeComplete` and any
+        messages buffered meanwhile, or :class:`PeerFailed` if refused.
+        """
+        events: list[Event] = []
+        if self._state != _AUTHENTICATING:
             return events
+        mechanism = self.mechanism
+        mechanism.zap_request = None
+        self._state = _HANDSHAKE
+        try:
+            self._out += mechanism.zap_reply(reply)
+            if mechanism.error is not None:
+                raise ProtocolError(mechanism.error)
+            data = b"".join(self._buffer)
+            self._buffer = []
+            if mechanism.complete or data:
+                self._parse(data, events)
+        except ProtocolError as error:
+            self._fail(error, events)
+        return events
+
+    def _parse(self, data: bytes, events: list[Event]) -> None:
+        if self._state == _GREETING:
+            data = self._receive_greeting(data, events)
+        if self._state == _HANDSHAKE:
+            data = self._receive_handshake(data, events)
+        if self._state == _TRAFFIC and data:
+            data = self._receive_traffic(data, events)
         if data:
             self._buffer = [data]
             self._buffered = len(data)
-        return events
+            if self._state == _AUTHENTICATING:
+                if len(data) > MAX_HANDSHAKE_FRAME:
+                    raise ProtocolError("too much data while authentication is pending")
+                self._needed = MAX_HANDSHAKE_FRAME + 1
+
+    def _fail(self, error: ProtocolError, events: list[Event]) -> None:
+        self._state = _FAILED
+        self._buffer = []
+        events.append(PeerFailed(str(error), refused=isinstance(error, HandshakeRefused)))
 
     def _receive_greeting(self, data: bytes, events: list[Event]) -> bytes:
         check_greeting_prefix(data)
@@ -238,6 +300,10 @@ class ZmtpConnection:
                 raise ProtocolError(f"malformed handshake command: {error}") from None
             self._out += mechanism.process_command(name, body)
             offset = stop
+            if mechanism.zap_request is not None:
+                events.append(AuthenticationRequested(mechanism.zap_request))
+                self._state = _AUTHENTICATING
+                return data[offset:]
         events.append(self._handshake_complete())
         self._state = _TRAFFIC
         self._needed = 2
@@ -259,10 +325,14 @@ class ZmtpConnection:
             identity=properties.get(b"Identity", b""),
             properties=properties,
             greeting=self.greeting,
+            user_id=self.mechanism.user_id,
+            auth_metadata=self.mechanism.auth_metadata,
         )
 
     def _receive_traffic(self, data: bytes, events: list[Event]) -> bytes:
         """The hot path: parse every complete frame in *data* with an offset loop."""
+        if self.mechanism.encrypts:
+            return self._receive_encrypted(data, events)
         offset, end = 0, len(data)
         parts = self._parts
         maxmsgsize = self.maxmsgsize
@@ -301,6 +371,38 @@ class ZmtpConnection:
         self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
         return data[offset:]
 
+    def _receive_encrypted(self, data: bytes, events: list[Event]) -> bytes:
+        """Traffic through an encrypting mechanism: each frame is unwrapped first."""
+        offset, end = 0, len(data)
+        decode = self.mechanism.decode
+        # The box adds a few dozen bytes: allow them above maxmsgsize.
+        limit = self.maxmsgsize + 64 if self.maxmsgsize >= 0 else -1
+        while True:
+            header = _parse_header(data, offset, end)
+            if header is None:
+                self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+                return data[offset:]
+            _, start, size = header
+            if 0 <= limit < size:
+                raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {self.maxmsgsize}")
+            stop = start + size
+            if stop > end:
+                self._needed = stop - offset
+                return data[offset:]
+            flags, payload = decode(data[start:stop])
+            if flags & COMMAND:
+                self._receive_command(payload, events)
+            else:
+                if 0 <= self.maxmsgsize < len(payload):
+                    raise ProtocolError(
+                        f"frame of {len(payload)} bytes exceeds maxmsgsize {self.maxmsgsize}"
+                    )
+                self._parts.append(payload)
+                if not flags & MORE:
+                    events.append(self._parts)
+                    self._parts = []
+            offset = stop
+
     def _receive_command(self, body: bytes, events: list[Event]) -> None:
         # Commands may arrive between the frames of a multipart message; they
         # neither end nor disturb the message being assembled.
@@ -310,7 +412,7 @@ class ZmtpConnection:
             raise ProtocolError(f"malformed command: {error}") from None
         if name == _PING:
             # PONG echoes at most 16 bytes of the PING's context (after the TTL).
-            self._out.append(encode_command(_PONG, data[2:18]))
+            self._send_command(_PONG, data[2:18])
         elif name in (_SUBSCRIBE, _CANCEL):
             events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
         # PONG and unknown commands are ignored, as libzmq does.
