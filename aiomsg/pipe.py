@@ -15,9 +15,18 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from aiomsg.socket import Socket
 
-__all__ = ["Link", "Pipe"]
+__all__ = ["Link", "Pipe", "peer_host"]
 
 Message = list[bytes]
+
+
+def peer_host(peer_address: str) -> str:
+    """The host part of ``host:port`` / ``[v6]:port`` (libzmq's Peer-Address and
+    ZAP address carry no port); other addresses (ipc, inproc) unchanged."""
+    host, separator, port = peer_address.rpartition(":")
+    if not separator or not port.isdigit():
+        return peer_address
+    return host[1:-1] if host.startswith("[") else host
 
 
 class Link(Protocol):

@@ -16,7 +16,7 @@ from aiomsg.endpoint import parse_endpoint
 from aiomsg.errors import Again, Closed, EndpointError, NotSupported
 from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
-from aiomsg.pipe import Link, Message, Pipe
+from aiomsg.pipe import Link, Message, Pipe, peer_host
 from aiomsg.security.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.security.null import NullMechanism
 from aiomsg.strategies.base import Receiver, Sender, Strategy
@@ -350,6 +350,27 @@ class Socket:
         if message is None:
             message = await self._recv_later(flags)
         return message
+
+    async def recv_with_properties(self, flags: int = 0) -> tuple[list[bytes], dict[str, str]]:
+        """Receive the next message with the properties of the peer that sent it.
+
+        The properties use libzmq's names (as ``zmq_msg_gets``): ``Socket-Type``,
+        ``Identity``, ``Peer-Address``, ``User-Id`` (set by an authenticator)
+        and any metadata the peer or the authenticator attached.
+
+        Raises and cancels as :meth:`recv_multipart`.
+        """
+        message = await self.recv_multipart(flags)
+        assert self._receiver is not None
+        pipe = self._receiver.last
+        if pipe is None:
+            return message, {}
+        properties = {
+            name.decode("ascii", "replace"): value.decode("utf-8", "replace")
+            for name, value in pipe.peer_properties.items()
+        }
+        properties["Peer-Address"] = peer_host(pipe.peer_address)
+        return message, properties
 
     def recv_multipart_nowait(self) -> list[bytes]:
         """Return the next message now or raise :class:`Again`; never waits."""

@@ -44,9 +44,15 @@ class Sender(Strategy):
 
 
 class Receiver(Strategy):
-    """Decides which pipe the next incoming message comes from."""
+    """Decides which pipe the next incoming message comes from.
+
+    ``last`` is the pipe the most recent message came from (for its peer's
+    properties: User-Id, Peer-Address...).
+    """
 
     __slots__ = ()
+
+    last: Pipe | None = None
 
     def readable(self, pipe: Pipe) -> None:
         """*pipe* went from empty to holding a message."""

@@ -11,10 +11,11 @@ __all__ = ["Exclusive"]
 class Exclusive(Sender, Receiver):
     """Talks to a single pipe; a second peer is refused while the first is linked."""
 
-    __slots__ = ("pipe",)
+    __slots__ = ("last", "pipe")
 
     def __init__(self) -> None:
         self.pipe: Pipe | None = None
+        self.last: Pipe | None = None
 
     def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
         if self.pipe is not None and self.pipe is not pipe and self.pipe.link is not None:
@@ -39,4 +40,5 @@ class Exclusive(Sender, Receiver):
         pipe = self.pipe
         if pipe is None or not pipe.inbound:
             return None
+        self.last = pipe
         return pipe.take()

@@ -18,23 +18,31 @@ class FairQueue(Receiver):
     stays until its last message is taken: nothing received is lost.
     """
 
-    __slots__ = ("_ready",)
+    __slots__ = ("_ready", "last")
 
     def __init__(self) -> None:
         self._ready: collections.deque[Pipe] = collections.deque()
+        self.last: Pipe | None = None
 
     def readable(self, pipe: Pipe) -> None:
         self._ready.append(pipe)
 
     def recv(self) -> Message | None:
-        return self.recv_from()[1]
+        ready = self._ready
+        if not ready:
+            return None
+        self.last = pipe = ready.popleft()
+        message = pipe.take()
+        if pipe.inbound:
+            ready.append(pipe)
+        return message
 
     def recv_from(self) -> tuple[Pipe | None, Message | None]:
         """The next message and the pipe it came from."""
         ready = self._ready
         if not ready:
             return None, None
-        pipe = ready.popleft()
+        self.last = pipe = ready.popleft()
         message = pipe.take()
         if pipe.inbound:
             ready.append(pipe)

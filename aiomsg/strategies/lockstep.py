@@ -35,6 +35,10 @@ class RequestLockstep(Sender, Receiver):
     def readable(self, pipe: Pipe) -> None:
         self.queue.readable(pipe)
 
+    @property
+    def last(self) -> Pipe | None:  # type: ignore[override]
+        return self.queue.last
+
     def send(self, message: Message) -> bool:
         if self._awaiting is not None:
             raise InvalidState("REQ socket is waiting for a reply: recv() it before sending again")
@@ -72,6 +76,10 @@ class ReplyLockstep(Sender, Receiver):
 
     def readable(self, pipe: Pipe) -> None:
         self.queue.readable(pipe)
+
+    @property
+    def last(self) -> Pipe | None:  # type: ignore[override]
+        return self.queue.last
 
     def recv(self) -> Message | None:
         if self._pipe is not None:
