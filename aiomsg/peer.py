@@ -57,12 +57,12 @@ class PeerProtocol(asyncio.Protocol):
         "_socket",
         "_transport",
         "_wants_subscriptions",
-        "_writable",
         "closed",
         "handshaken",
         "peer_address",
         "pipe",
         "refused",
+        "writable",
     )
 
     def __init__(self, socket: Socket, endpoint: str, pipe: Pipe | None) -> None:
@@ -78,7 +78,7 @@ class PeerProtocol(asyncio.Protocol):
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
-        self._writable = False
+        self.writable = False
         self._flush_scheduled = False
         self._pending = 0
         self._handshake_timer: asyncio.TimerHandle | None = None
@@ -144,7 +144,7 @@ class PeerProtocol(asyncio.Protocol):
             self._handle(self._codec.authentication_result(reply))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._writable = False
+        self.writable = False
         if self._handshake_timer is not None:
             self._handshake_timer.cancel()
         if self._auth_task is not None:
@@ -157,20 +157,17 @@ class PeerProtocol(asyncio.Protocol):
             self.closed.set_result(None)
 
     def pause_writing(self) -> None:
-        self._writable = False
+        self.writable = False
 
     def resume_writing(self) -> None:
-        self._writable = self.pipe is not None
+        self.writable = self.pipe is not None
         if self.pipe is not None:
             self.pipe.flush_backlog()
 
     # -- Link (used by the pipe) -----------------------------------------------
 
-    @property
-    def writable(self) -> bool:
-        return self._writable
-
     def send_message(self, message: Message) -> None:
+        # Only called while writable (the pipe checks).
         self._codec.send_message(message)
         self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
         if self._pending > _FLUSH_THRESHOLD:
@@ -194,7 +191,7 @@ class PeerProtocol(asyncio.Protocol):
             self._transport.resume_reading()
 
     def close(self, reason: str) -> None:
-        self._writable = False
+        self.writable = False
         if self._transport is not None:
             self._flush()
             self._transport.close()
@@ -218,7 +215,7 @@ class PeerProtocol(asyncio.Protocol):
             self._handshake_timer.cancel()
             self._handshake_timer = None
         self.handshaken = True
-        self._writable = True
+        self.writable = True
         # Handshake replies (none for NULL) must precede any message.
         self._flush()
         properties = dict(event.properties)
@@ -229,7 +226,7 @@ class PeerProtocol(asyncio.Protocol):
             self._pipe, self, self._endpoint, self.peer_address, properties
         )
         if pipe is None:
-            self._writable = False
+            self.writable = False
             assert self._transport is not None
             self._transport.close()
         self.pipe = pipe

@@ -166,11 +166,16 @@ class Pipe:
     def take(self) -> Message:
         """Remove the oldest received message; resume reading at the low-water mark."""
         message = self.inbound.popleft()
-        if self.reading_paused and len(self.inbound) <= self.rcvhwm // 2:
+        if self.reading_paused:
+            self.maybe_resume_reading()
+        return message
+
+    def maybe_resume_reading(self) -> None:
+        """Resume reading once the inbound queue has drained to half the HWM."""
+        if len(self.inbound) <= self.rcvhwm // 2:
             self.reading_paused = False
             if self.link is not None:
                 self.link.resume_reading()
-        return message
 
     # -- lifecycle -----------------------------------------------------------
 

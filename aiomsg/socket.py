@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiomsg.constants import NOBLOCK, SocketType
@@ -80,6 +80,9 @@ class Socket:
         self.context = context
         self._sender: Sender | None = None
         self._receiver: Receiver | None = None
+        # The strategies' send/recv, bound once (the hot path calls them directly).
+        self._send_message: Callable[[Message], bool] = self._cannot_send
+        self._recv_message: Callable[[], Message | None] = self._cannot_recv
         self._strategies: tuple[Strategy, ...] = ()
         self._pipes: list[Pipe] = []
         self._bindings: dict[str, Binding] = {}
@@ -101,6 +104,8 @@ class Socket:
         """Install the strategies of a socket type (called by subclasses)."""
         self._sender = sender
         self._receiver = receiver
+        self._send_message = sender.send if sender is not None else self._cannot_send
+        self._recv_message = receiver.recv if receiver is not None else self._cannot_recv
         self._strategies = tuple(dict.fromkeys(s for s in (sender, receiver) if s is not None))
 
     # -- options -------------------------------------------------------------
@@ -229,8 +234,10 @@ class Socket:
         else:
             message = [data if type(data) is bytes else _as_bytes(data)]
         # The fast path: no coroutine is awaited when the message is taken at once.
+        if self._closed:
+            raise Closed("socket is closed")
         self._ops += 1
-        if self._ops >= _YIELD_EVERY or not self._try_send(message):
+        if self._ops >= _YIELD_EVERY or not self._send_message(message):
             await self._send_later(message, flags)
 
     async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
@@ -267,14 +274,13 @@ class Socket:
     def _try_send(self, message: Message) -> bool:
         if self._closed:
             raise Closed("socket is closed")
-        if self._sender is None:
-            raise NotSupported(f"{self.socket_type.name} sockets cannot send")
         return self._send_message(message)
 
-    def _send_message(self, message: Message) -> bool:
-        """Hand *message* to the send strategy; socket types may wrap this."""
-        assert self._sender is not None
-        return self._sender.send(message)
+    def _cannot_send(self, message: Message) -> bool:
+        raise NotSupported(f"{self.socket_type.name} sockets cannot send")
+
+    def _cannot_recv(self) -> Message | None:
+        raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
 
     async def _send_later(self, message: Message, flags: int) -> None:
         """The slow path of a send: yield for fairness, or wait for room."""
@@ -385,19 +391,12 @@ class Socket:
     def _try_recv(self) -> Message | None:
         if self._closed:
             raise Closed("socket is closed")
-        if self._receiver is None:
-            raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
         message = self._recv_message()
         if message is not None and self._recv_waiters:
             # Another receiver may be waiting for a message that is already
             # here (only the first arrival on a pipe wakes anyone).
             self._wake_receiver()
         return message
-
-    def _recv_message(self) -> Message | None:
-        """Take a message from the receive strategy; socket types may wrap this."""
-        assert self._receiver is not None
-        return self._receiver.recv()
 
     async def _recv_later(self, flags: int) -> Message:
         """The slow path of a receive: yield for fairness, or wait for a message."""

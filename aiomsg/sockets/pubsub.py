@@ -176,11 +176,13 @@ class XSub(_Subscriber):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._use(Distribute(match_all=True), FairQueue())
+        self._upstream = Distribute(match_all=True)
+        self._use(self._upstream, FairQueue())
+        self._send_message = self._send_upstream
 
-    def _send_message(self, message: Message) -> bool:
+    def _send_upstream(self, message: Message) -> bool:
         subscription = _parse_subscription(message)
         if subscription is None:
-            return super()._send_message(message)
+            return self._upstream.send(message)
         self._change(*subscription)
         return True

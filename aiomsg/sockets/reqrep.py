@@ -63,8 +63,9 @@ class Router(Socket):
         self._queue = FairQueue()
         self._routes = RouteById(mandatory=lambda: self.router_mandatory)
         self._use(self._routes, self._queue)
+        self._recv_message = self._recv_routed
 
-    def _recv_message(self) -> Message | None:
+    def _recv_routed(self) -> Message | None:
         pipe, message = self._queue.recv_from()
         if pipe is None or message is None:
             return None

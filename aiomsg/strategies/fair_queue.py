@@ -32,9 +32,12 @@ class FairQueue(Receiver):
         if not ready:
             return None
         self.last = pipe = ready.popleft()
-        message = pipe.take()
-        if pipe.inbound:
+        inbound = pipe.inbound
+        message = inbound.popleft()
+        if inbound:
             ready.append(pipe)
+        if pipe.reading_paused:
+            pipe.maybe_resume_reading()
         return message
 
     def recv_from(self) -> tuple[Pipe | None, Message | None]:

@@ -42,5 +42,14 @@ class LoadBalance(Sender):
         return None
 
     def send(self, message: Message) -> bool:
-        pipe = self.pick()
-        return pipe is not None and pipe.send(message)
+        pipes = self.pipes
+        count = len(pipes)
+        if count == 1:
+            return pipes[0].send(message)
+        start = self._next
+        for step in range(count):
+            index = (start + step) % count
+            if pipes[index].send(message):  # False, and nothing queued, when full
+                self._next = (index + 1) % count
+                return True
+        return False

@@ -21,6 +21,8 @@ from aiomsg.security.mechanism import HandshakeRefused, Mechanism, ZapReply, Zap
 from aiomsg.security.null import NullMechanism
 from aiomsg.zmtp.frames import (
     COMMAND,
+    LONG,
+    LONG_HEADER,
     LONG_SIZE,
     MORE,
     encode_command,
@@ -46,6 +48,8 @@ __all__ = [
 # A handshake command larger than this is refused: it bounds what an
 # unauthenticated peer can make us buffer.
 MAX_HANDSHAKE_FRAME = 1 << 20
+# Headers of last short frames (flags 0), by size.
+_SHORT_HEADERS = tuple(bytes((0, size)) for size in range(256))
 # Socket types that announce their routing id in READY, as libzmq does.
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
 _PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
@@ -170,7 +174,15 @@ class ZmtpConnection:
 
         The caller must wait for :class:`HandshakeComplete` first.
         """
-        if self.mechanism.encrypts:
+        if len(frames) == 1 and not self.mechanism.encrypts:
+            # The common case, inlined: one frame.
+            body = frames[0]
+            size = len(body)
+            if size < 256:
+                self._out += (_SHORT_HEADERS[size], body)
+            else:
+                self._out += (LONG_HEADER.pack(LONG, size), body)
+        elif self.mechanism.encrypts:
             encode, last = self.mechanism.encode, len(frames) - 1
             self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
         else:

@@ -7,6 +7,7 @@ import struct
 __all__ = [
     "COMMAND",
     "LONG",
+    "LONG_HEADER",
     "LONG_SIZE",
     "MORE",
     "encode_command",
@@ -20,7 +21,7 @@ COMMAND = 0x04
 
 #: The 8-byte big-endian size that follows a flags byte with LONG set.
 LONG_SIZE = struct.Struct(">Q")
-_LONG_HEADER = struct.Struct(">BQ")
+LONG_HEADER = struct.Struct(">BQ")
 # Headers of short frames, prebuilt: index (flags << 8) | size.
 _SHORT_HEADERS = tuple(bytes((i >> 8, i & 0xFF)) for i in range(0x600))
 
@@ -29,7 +30,7 @@ def frame_header(flags: int, size: int) -> bytes:
     """The flags and size bytes of a frame; LONG is set only above 255 bytes, as libzmq does."""
     if size < 256:
         return _SHORT_HEADERS[(flags << 8) | size]
-    return _LONG_HEADER.pack(flags | LONG, size)
+    return LONG_HEADER.pack(flags | LONG, size)
 
 
 def encode_message(frames: list[bytes], out: list[bytes]) -> None:
@@ -41,7 +42,7 @@ def encode_message(frames: list[bytes], out: list[bytes]) -> None:
         if size < 256:
             out.append(_SHORT_HEADERS[(flags << 8) | size])
         else:
-            out.append(_LONG_HEADER.pack(flags | LONG, size))
+            out.append(LONG_HEADER.pack(flags | LONG, size))
         out.append(body)
 
 

@@ -1,0 +1,89 @@
+"""CURVE keys: generation, derivation and the accepted spellings of a key.
+
+The cryptography is libsodium's, through PyNaCl, imported only when CURVE
+is used: ``import aiomsg`` works without PyNaCl installed.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from aiomsg.errors import NotSupported
+from aiomsg.security.z85 import z85_decode, z85_encode
+
+__all__ = ["curve_keypair", "curve_public", "has_curve", "key_bytes", "nacl_bindings"]
+
+KEY_SIZE = 32
+_MISSING = "CURVE needs PyNaCl: pip install 'aiomsg[curve]'"
+
+
+def nacl_bindings() -> ModuleType:
+    """``nacl.bindings`` (libsodium), imported on first use.
+
+    Raises:
+        NotSupported: PyNaCl is not installed.
+    """
+    try:
+        import nacl.bindings
+    except ImportError:
+        raise NotSupported(_MISSING) from None
+    return nacl.bindings
+
+
+def has_curve() -> bool:
+    """Whether CURVE is available (PyNaCl can be imported)."""
+    try:
+        nacl_bindings()
+    except NotSupported:
+        return False
+    return True
+
+
+def key_bytes(value: Any, what: str = "key") -> bytes:
+    """A CURVE key as 32 raw bytes, from 32 raw bytes or 40 characters of Z85
+    (``str`` or ``bytes``; a trailing NUL, as C code writes, is tolerated).
+
+    Raises:
+        TypeError: not str or bytes.
+        ValueError: neither 32 bytes nor valid 40-character Z85.
+    """
+    if isinstance(value, str):
+        value = value.encode("ascii", "replace")
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} takes str or bytes, not {type(value).__name__}")
+    value = bytes(value)
+    if len(value) == 41 and value.endswith(b"\x00"):
+        value = value[:-1]
+    if len(value) == KEY_SIZE:
+        return value
+    if len(value) == 40:
+        try:
+            return z85_decode(value)
+        except ValueError as error:
+            raise ValueError(f"{what}: {error}") from None
+    raise ValueError(f"{what} is 32 raw bytes or 40 characters of Z85, not {len(value)} bytes")
+
+
+def curve_keypair() -> tuple[bytes, bytes]:
+    """A new CURVE key pair ``(public, secret)``, each 40 bytes of Z85 text,
+    as ``zmq.curve_keypair()`` returns.
+
+    Raises:
+        NotSupported: PyNaCl is not installed.
+    """
+    public, secret = nacl_bindings().crypto_box_keypair()
+    return z85_encode(public), z85_encode(secret)
+
+
+def curve_public(secret_key: str | bytes) -> bytes:
+    """The Z85 public key that goes with *secret_key* (Z85 or 32 raw bytes),
+    as ``zmq.curve_public()``.
+
+    Raises:
+        NotSupported: PyNaCl is not installed.
+        ValueError: *secret_key* is not a key.
+    """
+    secret = key_bytes(secret_key, "secret key")
+    public: bytes = nacl_bindings().crypto_scalarmult_base(secret)
+    return z85_encode(public)
