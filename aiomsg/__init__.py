@@ -27,6 +27,7 @@ from aiomsg.errors import (
     Closed,
     EndpointError,
     HostUnreachable,
+    InvalidOption,
     InvalidState,
     NotSupported,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "EndpointError",
     "Event",
     "HostUnreachable",
+    "InvalidOption",
     "InvalidState",
     "Monitor",
     "MonitorEvent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiomsg.errors import EndpointError
+from aiomsg.errors import EndpointError, NotSupported
 
 __all__ = ["Endpoint", "TcpAddress", "parse_endpoint", "parse_tcp_address"]
 
@@ -55,9 +55,7 @@ def parse_tcp_address(endpoint: Endpoint, *, binding: bool) -> TcpAddress:
         EndpointError: the address does not parse.
     """
     if ";" in endpoint.address:
-        raise NotImplementedError(
-            f"{endpoint.text!r}: source addresses (SRC;DST) are not supported yet"
-        )
+        raise NotSupported(f"{endpoint.text!r}: source addresses (SRC;DST) are not supported yet")
     host, separator, port_text = endpoint.address.rpartition(":")
     if not separator or not host:
         raise EndpointError(endpoint.text, "expected host:port")

@@ -17,6 +17,8 @@ __all__ = [
     "Closed",
     "EndpointError",
     "HostUnreachable",
+    "IncompatiblePeer",
+    "InvalidOption",
     "InvalidState",
     "NotSupported",
     "ProtocolError",
@@ -43,8 +45,16 @@ class Closed(AiomsgError):
     """The socket or context has been closed (libzmq's ENOTSOCK / ETERM)."""
 
 
-class NotSupported(AiomsgError):
-    """The operation does not exist for this socket type (libzmq's ENOTSUP)."""
+class NotSupported(AiomsgError, NotImplementedError):
+    """The operation does not exist for this socket type, or is not implemented
+    by aiomsg (libzmq's ENOTSUP)."""
+
+
+class InvalidOption(AiomsgError, TypeError, ValueError):
+    """An unknown socket option, or a value of the wrong type or range.
+
+    Also a ``TypeError`` and a ``ValueError``, as Python code expects of both.
+    """
 
 
 class EndpointError(AiomsgError, ValueError):
@@ -73,3 +83,8 @@ class ProtocolError(AiomsgError):
     Raised by the sans-I/O codec to the connection that feeds it; never
     raised to application code, which sees a disconnect instead.
     """
+
+
+class IncompatiblePeer(ProtocolError):
+    """The peer can never work with this socket: wrong socket type or security
+    mechanism. A connecting socket stops reconnecting (libzmq does the same)."""

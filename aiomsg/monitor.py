@@ -82,9 +82,6 @@ class Monitor:
     def close(self) -> None:
         """Stop the iteration once the queued events have been read."""
         self._closed = True
-        self._push_wakeup()
-
-    def _push_wakeup(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -118,14 +115,20 @@ class Monitor:
         raise StopAsyncIteration
 
 
+# The same warning (event, endpoint, reason) is repeated at most this often;
+# a peer that reconnects every 100 ms only to be refused would flood the log.
+_WARNING_INTERVAL = 60.0
+
+
 class EventHub:
     """Fans a socket's events out to the log and to every open monitor."""
 
-    __slots__ = ("_monitors", "_owner")
+    __slots__ = ("_monitors", "_owner", "_warned")
 
     def __init__(self, owner: str) -> None:
         self._owner = owner
         self._monitors: list[Monitor] = []
+        self._warned: dict[tuple[Event, str, str], float] = {}
 
     def monitor(self, maxlen: int = 1000) -> Monitor:
         monitor = Monitor(maxlen)
@@ -133,7 +136,12 @@ class EventHub:
         return monitor
 
     def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
-        level = logging.WARNING if event in _WARNINGS else logging.DEBUG
+        level = logging.DEBUG
+        if event in _WARNINGS:
+            key, now = (event, endpoint, reason), time.monotonic()
+            if now - self._warned.get(key, -_WARNING_INTERVAL) >= _WARNING_INTERVAL:
+                self._warned[key] = now
+                level = logging.WARNING
         if logger.isEnabledFor(level):
             logger.log(level, "%s %s %s %s %s", self._owner, event.value, endpoint, peer, reason)
         if self._monitors:

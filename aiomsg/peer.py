@@ -58,10 +58,10 @@ class PeerProtocol(asyncio.Protocol):
         "_transport",
         "_wants_subscriptions",
         "closed",
+        "give_up",
         "handshaken",
         "peer_address",
         "pipe",
-        "refused",
         "writable",
     )
 
@@ -87,8 +87,8 @@ class PeerProtocol(asyncio.Protocol):
         self.pipe: Pipe | None = None
         self.peer_address = ""
         self.handshaken = False
-        #: The peer sent ERROR: it does not want this connection back.
-        self.refused = False
+        #: Reconnecting cannot help: the peer refused us or cannot work with us.
+        self.give_up = False
         #: Resolved when the connection is gone.
         self.closed: asyncio.Future[None] = self._loop.create_future()
 
@@ -129,7 +129,7 @@ class PeerProtocol(asyncio.Protocol):
             elif isinstance(event, AuthenticationRequested):
                 self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
-                self.refused = event.refused
+                self.give_up = event.fatal
                 self._fail(event.reason)
                 return
         if self._codec.has_output and not self._flush_scheduled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiomsg.socket import Socket
 
@@ -20,17 +21,26 @@ async def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None
     Raises:
         Closed: one of the sockets was closed; the proxy stops.
 
-    Cancelling stops the proxy; a message in flight is either sent whole
-    or not taken from its socket.
+    Cancelling stops the proxy. A message is taken from one side only when
+    it arrives; if the other side cannot take it at once, the proxy waits,
+    and a cancellation during that wait drops that one message (libzmq's
+    proxy drops it likewise when its context is terminated).
     """
     pumps = [
-        _pump(source, destination, capture)
+        asyncio.ensure_future(_pump(source, destination, capture))
         for source, destination in ((frontend, backend), (backend, frontend))
         if source._receiver is not None and destination._sender is not None
     ]
-    async with asyncio.TaskGroup() as group:
-        for pump in pumps:
-            group.create_task(pump)
+    try:
+        done, _ = await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # re-raise the first failure (Closed) as it is
+    finally:
+        for task in pumps:
+            task.cancel()
+        for task in pumps:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 async def _pump(source: Socket, destination: Socket, capture: Socket | None) -> None:

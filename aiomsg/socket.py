@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiomsg.constants import NOBLOCK, SocketType
 from aiomsg.endpoint import parse_endpoint
-from aiomsg.errors import Again, Closed, EndpointError, NotSupported
+from aiomsg.errors import Again, AiomsgError, Closed, EndpointError, NotSupported
 from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe, peer_host
@@ -47,7 +47,10 @@ def _as_frames(frames: Iterable[Any]) -> Message:
 def _as_bytes(frame: Any) -> bytes:
     if isinstance(frame, str):
         raise TypeError("frames are bytes; use send_string() or encode str yourself")
-    return bytes(frame)
+    try:
+        return memoryview(frame).tobytes()  # any buffer; not bytes(int)
+    except TypeError:
+        raise TypeError(f"a frame must be bytes-like, not {type(frame).__name__}") from None
 
 
 class Socket:
@@ -162,7 +165,11 @@ class Socket:
         """
         self._check_open()
         parsed = parse_endpoint(endpoint)
-        binding = await get_transport(parsed).bind(self, parsed)
+        try:
+            binding = await get_transport(parsed).bind(self, parsed)
+        except AiomsgError as error:
+            self._events.emit(Event.BIND_FAILED, endpoint, reason=str(error))
+            raise
         if self._closed:
             binding.close()
             raise Closed("socket closed while binding")
@@ -173,7 +180,8 @@ class Socket:
     async def unbind(self, endpoint: str) -> None:
         """Stop accepting peers at *endpoint* (as :meth:`bind` returned it).
 
-        Peers already connected stay connected, as in libzmq.
+        The peers accepted there are disconnected too, as libzmq's
+        ``zmq_unbind`` does; messages already received from them stay readable.
 
         Raises:
             EndpointError: the socket is not bound there.
@@ -199,9 +207,14 @@ class Socket:
         parsed = parse_endpoint(endpoint)
         if endpoint in self._connections:
             raise EndpointError(endpoint, "already connected to this endpoint")
+        transport = get_transport(parsed)
         pipe = self._new_pipe(endpoint)
         self._attach(pipe)
-        self._connections[endpoint] = get_transport(parsed).connect(self, parsed, pipe)
+        try:
+            self._connections[endpoint] = transport.connect(self, parsed, pipe)
+        except BaseException:
+            self._detach(pipe)  # a malformed address leaves no pipe behind
+            raise
 
     async def disconnect(self, endpoint: str) -> None:
         """Drop the connection made by :meth:`connect` and stop reconnecting.
@@ -229,10 +242,12 @@ class Socket:
             self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
             return
         if self._send_parts:
-            message, self._send_parts = self._send_parts, []
-            message.append(data if type(data) is bytes else _as_bytes(data))
-        else:
-            message = [data if type(data) is bytes else _as_bytes(data)]
+            # The frames gathered with SNDMORE are kept if this send fails
+            # (Again, cancelled), so the last frame can simply be sent again.
+            await self.send_multipart([*self._send_parts, data], flags)
+            self._send_parts = []
+            return
+        message = [data if type(data) is bytes else _as_bytes(data)]
         # The fast path: no coroutine is awaited when the message is taken at once.
         if self._closed:
             raise Closed("socket is closed")
@@ -326,9 +341,10 @@ class Socket:
             message = self._try_recv() if self._ops < _YIELD_EVERY else None
             if message is None:
                 message = await self._recv_later(flags)
-            if len(message) == 1:
-                return message[0]
-            self._recv_parts = parts = message
+            if len(message) > 1:
+                # A copy: the delivered list may be shared (inproc PUB).
+                self._recv_parts = message[1:]
+            return message[0]
         return parts.pop(0)
 
     async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:

@@ -21,7 +21,7 @@ class Binding(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None:
-        """Stop accepting peers; peers already accepted stay connected."""
+        """Stop accepting peers, and disconnect those accepted here (as zmq_unbind)."""
 
 
 class Connection(abc.ABC):

@@ -42,7 +42,9 @@ class InprocLink:
 
     def send_message(self, message: Message) -> None:
         assert self.peer is not None
-        self.peer.deliver(message)
+        # The frames go by reference; the list is the receiver's own, because
+        # a PUB hands one list to every subscriber.
+        self.peer.deliver(message.copy())
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         peer = self.peer

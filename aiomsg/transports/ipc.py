@@ -58,6 +58,7 @@ class IpcTransport(Transport):
 
     async def bind(self, socket: Socket, endpoint: Endpoint) -> Binding:
         text = endpoint.text
+        directory = None
         if endpoint.address == "*":
             directory = tempfile.mkdtemp()
             path, text = os.path.join(directory, "socket"), f"ipc://{directory}/socket"
@@ -88,9 +89,11 @@ class IpcTransport(Transport):
         )
 
         def remove_file() -> None:
-            if not abstract:
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):
+                if not abstract:
                     os.unlink(path)
+                if directory is not None:  # ipc://* made it
+                    os.rmdir(directory)
 
         return binding.serve(server, text, remove_file)
 

@@ -65,7 +65,8 @@ class StreamConnection(Connection):
 
     Retries after ``reconnect_ivl`` ms, doubling up to ``reconnect_ivl_max``
     while attempts keep failing. It stops for good when the peer refuses us
-    with an ERROR command (as libzmq does), or if ``reconnect_ivl`` is -1.
+    with an ERROR command or turns out incompatible (socket type, security
+    mechanism), as libzmq does, or if ``reconnect_ivl`` is -1.
     """
 
     def __init__(self, socket: Socket, endpoint: str, pipe: Pipe, opener: Opener) -> None:
@@ -94,10 +95,9 @@ class StreamConnection(Connection):
                 self._protocol = protocol
                 await protocol.closed
                 self._protocol = None
-                if protocol.refused:
-                    events.emit(
-                        Event.PEER_REFUSED, endpoint, protocol.peer_address, "not reconnecting"
-                    )
+                if protocol.give_up:
+                    reason = "the peer cannot work with this socket: not reconnecting"
+                    events.emit(Event.PEER_REFUSED, endpoint, protocol.peer_address, reason)
                     return
                 if protocol.handshaken:
                     delay = socket.reconnect_ivl

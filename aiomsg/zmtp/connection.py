@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiomsg.constants import SocketType, compatible_peers
-from aiomsg.errors import ProtocolError
+from aiomsg.errors import IncompatiblePeer, ProtocolError
 from aiomsg.security.mechanism import HandshakeRefused, Mechanism, ZapReply, ZapRequest
 from aiomsg.security.null import NullMechanism
 from aiomsg.zmtp.frames import (
@@ -90,10 +90,13 @@ class PeerFailed:
     """The peer broke the protocol or refused us; close the connection.
 
     ``refused`` is true when the peer sent ERROR: it does not want us back.
+    ``fatal`` is true when retrying cannot help: refused, or an incompatible
+    socket type or security mechanism.
     """
 
     reason: str
     refused: bool = False
+    fatal: bool = False
 
 
 Event = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
@@ -276,7 +279,9 @@ class ZmtpConnection:
     def _fail(self, error: ProtocolError, events: list[Event]) -> None:
         self._state = _FAILED
         self._buffer = []
-        events.append(PeerFailed(str(error), refused=isinstance(error, HandshakeRefused)))
+        refused = isinstance(error, HandshakeRefused)
+        fatal = refused or isinstance(error, IncompatiblePeer)
+        events.append(PeerFailed(str(error), refused=refused, fatal=fatal))
 
     def _receive_greeting(self, data: bytes, events: list[Event]) -> bytes:
         check_greeting_prefix(data)
@@ -287,6 +292,10 @@ class ZmtpConnection:
         self._state = _HANDSHAKE
         self._out += self.mechanism.start()
         self._needed = 2
+        if self.mechanism.zap_request is not None:
+            # NULL with a ZAP domain asks before it sends anything (security).
+            events.append(AuthenticationRequested(self.mechanism.zap_request))
+            self._state = _AUTHENTICATING
         return data[GREETING_SIZE:]
 
     def _receive_handshake(self, data: bytes, events: list[Event]) -> bytes:
@@ -309,7 +318,10 @@ class ZmtpConnection:
             try:
                 name, body = split_command(data[start:stop])
             except ValueError as error:
-                raise ProtocolError(f"malformed handshake command: {error}") from None
+                if data[start : start + 5] != b"^RROR":
+                    raise ProtocolError(f"malformed handshake command: {error}") from None
+                # libzmq 4.3.5's PLAIN server misspells ERROR (ZMTP-NOTES §4).
+                name, body = b"ERROR", data[start + 5 : stop]
             self._out += mechanism.process_command(name, body)
             offset = stop
             if mechanism.zap_request is not None:
@@ -331,7 +343,7 @@ class ZmtpConnection:
                 self.socket_type.name
             )
             self.send_error("Invalid socket type")
-            raise ProtocolError(reason)
+            raise IncompatiblePeer(reason)
         return HandshakeComplete(
             socket_type=peer_type or b"",
             identity=properties.get(b"Identity", b""),

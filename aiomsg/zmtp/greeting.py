@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiomsg.errors import ProtocolError
+from aiomsg.errors import IncompatiblePeer, ProtocolError
 
 __all__ = ["GREETING_SIZE", "Greeting", "build_greeting", "check_greeting_prefix", "parse_greeting"]
 
@@ -76,7 +76,7 @@ def parse_greeting(data: bytes, expected_mechanism: bytes) -> Greeting:
     mechanism = data[12:32]
     if mechanism != expected_mechanism.ljust(20, b"\x00"):
         shown = mechanism.rstrip(b"\x00").decode("ascii", "replace")
-        raise ProtocolError(f"security mechanism mismatch: peer uses {shown!r}")
+        raise IncompatiblePeer(f"security mechanism mismatch: peer uses {shown!r}")
     return Greeting(
         major=data[10], minor=data[11], mechanism=mechanism.rstrip(b"\x00"), as_server=data[32] == 1
     )
