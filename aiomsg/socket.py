@@ -18,7 +18,6 @@ from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe, peer_host
 from aiomsg.security.mechanism import Mechanism, ZapReply, ZapRequest
-from aiomsg.security.null import NullMechanism
 from aiomsg.strategies.base import Receiver, Sender, Strategy
 from aiomsg.transports import Binding, Connection, get_transport
 
@@ -35,6 +34,8 @@ SNDMORE = 2
 # A send or receive that completes without suspending yields to the event loop
 # once every this many calls, so one busy socket cannot starve the others.
 _YIELD_EVERY = 64
+# send_many() yields once per this many messages, for the same reason.
+_BATCH_YIELD = 1024
 
 
 def _as_frames(frames: Iterable[Any]) -> Message:
@@ -75,6 +76,14 @@ class Socket:
     maxmsgsize = Option[int]()
     handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
+    plain_server = Option[bool]()
+    plain_username = Option[bytes]()
+    plain_password = Option[bytes]()
+    curve_server = Option[bool]()
+    curve_secretkey = Option[bytes]()
+    curve_publickey = Option[bytes]()
+    curve_serverkey = Option[bytes]()
+    zap_domain = Option[bytes]()
 
     def __init__(self, context: Context, **options: Any) -> None:
         self._options: dict[str, Any] = dict(DEFAULTS)
@@ -281,6 +290,26 @@ class Socket:
         if self._ops >= _YIELD_EVERY or not self._try_send(message):
             await self._send_later(message, flags)
 
+    async def send_many(self, messages: Iterable[Iterable[Any]], flags: int = 0) -> None:
+        """Send several messages in order, each a list of frames.
+
+        The batch form of :meth:`send_multipart`: messages that can go at once
+        go without suspending; the call waits (or raises :class:`Again` with
+        NOBLOCK) only when one cannot. Raises as :meth:`send_multipart`.
+
+        Cancelling is safe per message: every message is sent whole or not at
+        all, and the ones before the cancellation have been sent.
+        """
+        if self._closed:
+            raise Closed("socket is closed")
+        send_message = self._send_message
+        for count, frames in enumerate(messages, 1):
+            message = _as_frames(frames)
+            if count % _BATCH_YIELD == 0:
+                await asyncio.sleep(0)  # a long batch must not starve other tasks
+            if not send_message(message):
+                await self._send_later(message, flags)
+
     def send_multipart_nowait(self, frames: Iterable[Any]) -> None:
         """Send a message now or raise :class:`Again`; never waits."""
         if not self._try_send(_as_frames(frames)):
@@ -394,6 +423,24 @@ class Socket:
         properties["Peer-Address"] = peer_host(pipe.peer_address)
         return message, properties
 
+    async def recv_many(self, max_messages: int = 1024, flags: int = 0) -> list[list[bytes]]:
+        """Receive every message already waiting, up to *max_messages*; if none is
+        waiting, wait for one first. Returns at least one message.
+
+        The batch form of :meth:`recv_multipart`; raises and cancels as it does
+        (nothing is taken from the queues unless it is returned).
+        """
+        messages = [await self.recv_multipart(flags)]
+        recv_message = self._recv_message
+        while len(messages) < max_messages:
+            message = recv_message()
+            if message is None:
+                break
+            messages.append(message)
+        if self._recv_waiters and len(messages) == max_messages:
+            self._wake_receiver()
+        return messages
+
     def recv_multipart_nowait(self) -> list[bytes]:
         """Return the next message now or raise :class:`Again`; never waits."""
         if self._recv_parts:
@@ -472,12 +519,30 @@ class Socket:
     # -- pipes and peers (called by transports) ------------------------------
 
     def _new_mechanism(self, *, connecting: bool) -> Mechanism:
-        """The security mechanism for a new tcp/ipc connection (NULL for now)."""
-        return NullMechanism()
+        """The security mechanism for a new tcp/ipc connection, from the options
+        (the role comes from the options, not from who connected, as in libzmq)."""
+        from aiomsg.security.config import mechanism_for
+
+        return mechanism_for(self._options)
 
     async def _authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
-        """Answer a mechanism's authentication request (ZAP semantics)."""
-        raise NotImplementedError("authentication is not implemented yet")
+        """Answer a mechanism's authentication request (ZAP semantics) with the
+        context's authenticator, or libzmq's rules when none is running."""
+        from aiomsg.security.auth import AuthRequest, default_reply
+
+        mechanism = request.mechanism.decode("ascii", "replace")
+        authenticator = self.context.authenticator
+        if authenticator is None:
+            return default_reply(mechanism)
+        return await authenticator.authenticate(
+            AuthRequest(
+                domain=self.zap_domain.decode("utf-8", "replace"),
+                address=peer_host(peer_address),
+                identity=self.identity,
+                mechanism=mechanism,
+                credentials=request.credentials,
+            )
+        )
 
     def _new_pipe(self, endpoint: str) -> Pipe:
         pipe = Pipe(self, endpoint)
