@@ -18,6 +18,7 @@ from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe, peer_host
 from aiomsg.security.mechanism import Mechanism, ZapReply, ZapRequest
+from aiomsg.serialization import TypedMessages
 from aiomsg.strategies.base import Receiver, Sender, Strategy
 from aiomsg.transports import Binding, Connection, get_transport
 
@@ -54,7 +55,7 @@ def _as_bytes(frame: Any) -> bytes:
         raise TypeError(f"a frame must be bytes-like, not {type(frame).__name__}") from None
 
 
-class Socket:
+class Socket(TypedMessages):
     """An asyncio ZeroMQ socket. Create it with :meth:`Context.socket`.
 
     Options are keyword arguments of :meth:`Context.socket` and attributes of
@@ -155,6 +156,22 @@ class Socket:
     def rcvmore(self) -> bool:
         """After :meth:`recv`: whether more frames of the same message remain."""
         return bool(self._recv_parts)
+
+    def subscribe(self, topic: bytes | str) -> None:
+        """Receive messages whose first frame starts with *topic* (SUB and XSUB).
+
+        Raises:
+            NotSupported: this socket type has no subscriptions.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
+
+    def unsubscribe(self, topic: bytes | str) -> None:
+        """Undo one :meth:`subscribe` of *topic* (SUB and XSUB).
+
+        Raises:
+            NotSupported: this socket type has no subscriptions.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
 
     def monitor(self, maxlen: int = 1000) -> Monitor:
         """Start recording this socket's connection events; see :class:`Monitor`."""

@@ -1,0 +1,50 @@
+"""Weather update client: a SUB socket that follows one zipcode.
+
+The subscription is a prefix: the publisher sends this subscriber only the
+updates that start with the zipcode. The client collects a few updates and
+prints their average temperature.
+
+    python examples/weather_server.py [--port 5556]
+    python examples/weather_client.py [ZIPCODE] [--port 5556] [--updates 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+import aiomsg
+
+
+async def main(zipcode: str, port: int, updates: int) -> None:
+    async with aiomsg.Context() as ctx:
+        subscriber = ctx.socket(aiomsg.SUB)
+        await subscriber.connect(f"tcp://127.0.0.1:{port}")
+        subscriber.subscribe(zipcode)
+        print(f"Collecting updates for zipcode '{zipcode}'...")
+
+        total = 0
+        for _ in range(updates):
+            update = await subscriber.recv_string()
+            print(update)
+            _zipcode, temperature, _relhumidity = update.split()
+            total += int(temperature)
+        print(f"Average temperature for zipcode '{zipcode}' was {total / updates:.0f}F")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "zipcode", nargs="?", default="10001", help="zipcode to follow (default: 10001)"
+    )
+    parser.add_argument("--port", type=int, default=5556, help="server's TCP port (default: 5556)")
+    parser.add_argument("--updates", type=int, default=5, help="updates to collect (default: 5)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        aiomsg.run(main(args.zipcode, args.port, args.updates))

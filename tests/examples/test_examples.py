@@ -1,0 +1,249 @@
+"""The example programs in examples/, run as real processes on free ports.
+
+Each test starts one pattern's programs with the interpreter running the tests,
+waits (with a timeout) for the programs that finish by themselves, checks what
+they printed, and kills every process it started, whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# Unbuffered output, so that whatever a program printed is kept even if it is killed.
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+TIMEOUT = 15.0  # seconds allowed to a program that should finish by itself
+
+
+def free_ports(count: int) -> list[int]:
+    """*count* distinct TCP ports that were free a moment ago (the OS chose them)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def lines_after(prefix: str, output: str) -> list[str]:
+    """What follows *prefix* on each line of *output* that starts with it."""
+    return re.findall(rf"^{re.escape(prefix)}(.*)$", output, re.MULTILINE)
+
+
+class Example:
+    """One example program running in a subprocess, its output going to a temporary file."""
+
+    def __init__(self, script: str, *args: object) -> None:
+        self.command = " ".join([script, *map(str, args)])
+        self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - Examples.kill_all closes it
+        self.process = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / script), *map(str, args)],
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
+
+    def output(self) -> str:
+        self._output.seek(0)
+        return self._output.read()
+
+    def kill(self) -> str:
+        """Stop the program if it is still running; return what it printed."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        return self.output()
+
+    def close(self) -> None:
+        self.kill()
+        self._output.close()
+
+
+class Examples:
+    """Starts the example programs of one test."""
+
+    def __init__(self) -> None:
+        self.started: list[Example] = []
+
+    def start(self, script: str, *args: object) -> Example:
+        example = Example(script, *args)
+        self.started.append(example)
+        return example
+
+    def finish(self, example: Example, timeout: float = TIMEOUT) -> str:
+        """Wait for *example* to exit by itself and return its output; fail if it does not."""
+        try:
+            status = example.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{example.command} did not finish in {timeout:g} s\n{self.transcript()}")
+        if status != 0:
+            pytest.fail(f"{example.command} exited with status {status}\n{self.transcript()}")
+        return example.output()
+
+    def transcript(self) -> str:
+        return "\n".join(f"--- {ex.command}\n{ex.output()}" for ex in self.started)
+
+    def close(self) -> None:
+        for example in self.started:
+            example.close()
+
+
+@pytest.fixture
+def examples() -> Iterator[Examples]:
+    runner = Examples()
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+def test_hello_world(examples: Examples) -> None:
+    (port,) = free_ports(1)
+    server = examples.start("hello_server.py", "--port", port, "--count", 10)
+    client = examples.start("hello_client.py", "--port", port)
+
+    replies = lines_after("Received reply ", examples.finish(client))
+    assert replies == [f"{n}: World" for n in range(1, 11)]
+    assert lines_after("Received request: ", examples.finish(server)) == ["Hello"] * 10
+
+
+def test_weather_updates_are_for_the_chosen_zipcode(examples: Examples) -> None:
+    (port,) = free_ports(1)
+    examples.start("weather_server.py", "--port", port, "--hot", 12345)
+    output = examples.finish(examples.start("weather_client.py", "12345", "--port", port))
+
+    updates = re.findall(r"^(\d{5}) (-?\d+) (\d+)$", output, re.MULTILINE)
+    assert len(updates) == 5
+    assert {zipcode for zipcode, _, _ in updates} == {"12345"}
+    average = sum(int(temperature) for _, temperature, _ in updates) / 5
+    assert f"Average temperature for zipcode '12345' was {average:.0f}F" in output.splitlines()
+
+
+def test_pipeline_shares_tasks_between_workers(examples: Examples) -> None:
+    vent_port, sink_port = free_ports(2)
+    sink = examples.start("tasksink.py", "--port", sink_port, "--tasks", 100)
+    workers = [
+        examples.start("taskwork.py", "--port", vent_port, "--sink-port", sink_port)
+        for _ in range(2)
+    ]
+    vent = examples.start(
+        "taskvent.py", "--port", vent_port, "--sink-port", sink_port,
+        "--tasks", 100, "--max-ms", 3, "--wait-workers", 2,
+    )  # fmt: skip
+
+    assert re.search(r"total expected cost: \d+ msec", examples.finish(vent))
+    progress, total = examples.finish(sink).splitlines()[-2:]
+    assert len(progress) == 100 and progress.count(":") == 10
+    assert re.fullmatch(r"Total elapsed time: \d+ msec", total)
+    assert all("." in worker.kill() for worker in workers), "a worker got no task"
+
+
+def test_req_alternates_between_two_rep_servers(examples: Examples) -> None:
+    port_a, port_b = free_ports(2)
+    examples.start("multi_rep_server.py", "--port", port_a, "--name", "A")
+    examples.start("multi_rep_server.py", "--port", port_b, "--name", "B")
+    client = examples.start("multi_rep_client.py", "--ports", port_a, port_b, "--requests", 6)
+
+    servers = re.findall(r"^Request \d+ answered by server (\w+)$", examples.finish(client), re.M)
+    assert servers in (["A", "B"] * 3, ["B", "A"] * 3)
+
+
+def test_football_subscriber_gets_only_its_two_countries(examples: Examples) -> None:
+    (port,) = free_ports(1)
+    examples.start("football_publisher.py", "--port", port, "--interval", 0.002)
+    subscriber = examples.start("football_subscriber.py", "--port", port)  # Spain and Italy
+
+    news = lines_after("Received: ", examples.finish(subscriber))
+    assert len(news) == 6
+    assert {message.split()[0] for message in news} <= {"Spain", "Italy"}
+
+
+@pytest.mark.parametrize("args", [(), ("--endpoint", "tcp://127.0.0.1:*")], ids=["inproc", "tcp"])
+def test_pair_talks_both_ways(examples: Examples, args: tuple[str, ...]) -> None:
+    output = examples.finish(examples.start("pair.py", *args))
+
+    assert lines_after("ponger received: ", output) == ["ping 1", "ping 2", "ping 3"]
+    assert lines_after("pinger received: ", output) == ["pong 1", "pong 2", "pong 3"]
+
+
+def test_queue_device_relays_requests_and_replies(examples: Examples) -> None:
+    front, back = free_ports(2)
+    examples.start(
+        "device_queue.py", "--frontend", f"tcp://127.0.0.1:{front}",
+        "--backend", f"tcp://127.0.0.1:{back}",
+    )  # fmt: skip
+    worker = examples.start("rr_worker.py", "--port", back)
+    client = examples.start("rr_client.py", "--port", front, "--requests", 5)
+
+    replies = lines_after("Received reply ", examples.finish(client))
+    assert replies == [f"{n}: World" for n in range(1, 6)]
+    assert lines_after("Received request: ", worker.kill()) == ["Hello"] * 5
+
+
+def test_forwarder_device_relays_news_and_subscriptions(examples: Examples) -> None:
+    front, back = free_ports(2)
+    examples.start(
+        "device_forwarder.py", "--frontend", f"tcp://127.0.0.1:{front}",
+        "--backend", f"tcp://127.0.0.1:{back}",
+    )  # fmt: skip
+    examples.start(
+        "football_publisher.py", "--connect", f"tcp://127.0.0.1:{front}", "--interval", 0.002
+    )
+    subscriber = examples.start("football_subscriber.py", "--port", back, "--countries", "France")
+
+    news = lines_after("Received: ", examples.finish(subscriber))
+    assert len(news) == 6
+    assert {message.split()[0] for message in news} == {"France"}
+
+
+def test_streamer_device_relays_tasks(examples: Examples) -> None:
+    front, back, sink_port = free_ports(3)
+    examples.start(
+        "device_streamer.py", "--frontend", f"tcp://127.0.0.1:{front}",
+        "--backend", f"tcp://127.0.0.1:{back}",
+    )  # fmt: skip
+    sink = examples.start("tasksink.py", "--port", sink_port, "--tasks", 20)
+    for _ in range(2):
+        examples.start("taskwork.py", "--port", back, "--sink-port", sink_port)
+    vent = examples.start(
+        "taskvent.py", "--connect", f"tcp://127.0.0.1:{front}", "--sink-port", sink_port,
+        "--tasks", 20, "--max-ms", 3,
+    )  # fmt: skip
+
+    examples.finish(vent)
+    assert re.search(r"^Total elapsed time: \d+ msec$", examples.finish(sink), re.MULTILINE)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_run_demo() -> None:
+    # The demo starts processes of its own: give it a process group, to kill them all if need be.
+    demo = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "run_demo.py")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+    )
+    try:
+        output, _ = demo.communicate(timeout=100)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.communicate()
+    assert demo.returncode == 0, output
+    assert len(re.findall(r"^== .* ==$", output, re.MULTILINE)) == 9
+    assert "All examples ran as expected" in output
