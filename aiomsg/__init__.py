@@ -25,15 +25,18 @@ from aiomsg.errors import (
     Again,
     AiomsgError,
     Closed,
+    DecodeError,
     EndpointError,
     HostUnreachable,
     InvalidOption,
     InvalidState,
     NotSupported,
+    RemoteError,
 )
 from aiomsg.monitor import Event, Monitor, MonitorEvent
 from aiomsg.proxy import proxy
 from aiomsg.runner import run
+from aiomsg.service import RequestClient, RequestServer
 from aiomsg.socket import SNDMORE, Socket
 from aiomsg.transports import register_transport
 
@@ -71,6 +74,7 @@ __all__ = [
     "AiomsgError",
     "Closed",
     "Context",
+    "DecodeError",
     "EndpointError",
     "Event",
     "HostUnreachable",
@@ -79,6 +83,9 @@ __all__ = [
     "Monitor",
     "MonitorEvent",
     "NotSupported",
+    "RemoteError",
+    "RequestClient",
+    "RequestServer",
     "Socket",
     "SocketType",
     "__version__",

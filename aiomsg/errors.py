@@ -15,6 +15,7 @@ __all__ = [
     "Again",
     "AiomsgError",
     "Closed",
+    "DecodeError",
     "EndpointError",
     "HostUnreachable",
     "IncompatiblePeer",
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidState",
     "NotSupported",
     "ProtocolError",
+    "RemoteError",
 ]
 
 
@@ -88,3 +90,32 @@ class ProtocolError(AiomsgError):
 class IncompatiblePeer(ProtocolError):
     """The peer can never work with this socket: wrong socket type or security
     mechanism. A connecting socket stops reconnecting (libzmq does the same)."""
+
+
+class DecodeError(AiomsgError, ValueError):
+    """A received message could not be decoded or validated (typed messages).
+
+    Raised by ``recv_json``, ``recv_msgpack`` and their variants, and by the
+    typed calls of :class:`~aiomsg.RequestClient`. The message has been taken
+    from the socket whole, so the socket stays usable: the next receive gets
+    the next message. The underlying :mod:`msgspec` error, if any, is the
+    ``__cause__``.
+    """
+
+    def __init__(self, message: str, frames: list[bytes]) -> None:
+        super().__init__(message)
+        #: The raw frames of the message that failed, envelope included.
+        self.frames = frames
+
+
+class RemoteError(AiomsgError):
+    """A :class:`~aiomsg.RequestServer` handler raised while answering a request.
+
+    ``error_type`` is the name of the exception class on the server (for
+    example ``"ValueError"``) and ``message`` its text.
+    """
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}" if message else error_type)
+        self.error_type = error_type
+        self.message = message

@@ -52,17 +52,17 @@ def key_bytes(value: Any, what: str = "key") -> bytes:
         value = value.encode("ascii", "replace")
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"{what} takes str or bytes, not {type(value).__name__}")
-    value = bytes(value)
-    if len(value) == 41 and value.endswith(b"\x00"):
-        value = value[:-1]
-    if len(value) == KEY_SIZE:
-        return value
-    if len(value) == 40:
+    raw = bytes(value)
+    if len(raw) == 41 and raw.endswith(b"\x00"):
+        raw = raw[:-1]
+    if len(raw) == KEY_SIZE:
+        return raw
+    if len(raw) == 40:
         try:
-            return z85_decode(value)
+            return z85_decode(raw)
         except ValueError as error:
             raise ValueError(f"{what}: {error}") from None
-    raise ValueError(f"{what} is 32 raw bytes or 40 characters of Z85, not {len(value)} bytes")
+    raise ValueError(f"{what} is 32 raw bytes or 40 characters of Z85, not {len(raw)} bytes")
 
 
 def curve_keypair() -> tuple[bytes, bytes]:

@@ -210,10 +210,18 @@ def test_error_during_handshake_is_a_refusal(error: bytes, reason: str) -> None:
     assert not conn.ready
 
 
-def test_unparsable_handshake_command_is_fatal() -> None:
-    """libzmq 4.3.5 PLAIN ERROR is malformed (name length 0x5e): fail, don't hang."""
+def test_libzmq_misspelled_error_is_a_refusal() -> None:
+    """libzmq 4.3.5's PLAIN ERROR is malformed (``^RROR``): read as the ERROR it is."""
     conn = ZmtpConnection(S.DEALER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + PLAIN_ERROR_BUGGY)
+    assert isinstance(event, PeerFailed)
+    assert event.refused and "400" in event.reason
+
+
+def test_unparsable_handshake_command_is_fatal() -> None:
+    """A command whose name length overruns the frame fails the handshake."""
+    conn = ZmtpConnection(S.DEALER)
+    (event,) = conn.receive_data(LIBZMQ_GREETING + b"\x04\x05\x5eABCD")
     assert isinstance(event, PeerFailed)
     assert not event.refused
 
