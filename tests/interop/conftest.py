@@ -10,6 +10,11 @@ Parametrized fixtures, requested by the tests that need them:
 
 Which library plays which socket type is chosen per test with
 ``_helpers.roles(...)`` (the ``libs`` argument).
+
+``Net.pair``/``Net.link`` return once the aiomsg side reports HANDSHAKE_SUCCEEDED. A
+*bound* libzmq socket may still attach that connection only the next time the application
+touches it (ZMTP-NOTES §12): tests whose libzmq socket must act on its own (send stored
+subscriptions, a PROBE_ROUTER message) keep a recv pending on it.
 """
 
 from __future__ import annotations
