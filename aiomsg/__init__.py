@@ -36,6 +36,10 @@ from aiomsg.errors import (
 from aiomsg.monitor import Event, Monitor, MonitorEvent
 from aiomsg.proxy import proxy
 from aiomsg.runner import run
+from aiomsg.security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
+from aiomsg.security.certs import create_certificates, load_certificate, load_certificates
+from aiomsg.security.keys import curve_keypair, curve_public, has_curve
+from aiomsg.security.z85 import z85_decode, z85_encode
 from aiomsg.service import RequestClient, RequestServer
 from aiomsg.socket import SNDMORE, Socket
 from aiomsg.transports import register_transport
@@ -55,6 +59,7 @@ XSUB = SocketType.XSUB
 __version__ = "0.1.0"
 
 __all__ = [
+    "CURVE_ALLOW_ANY",
     "DEALER",
     "DONTWAIT",
     "NOBLOCK",
@@ -72,6 +77,8 @@ __all__ = [
     "AddressInUse",
     "Again",
     "AiomsgError",
+    "AuthRequest",
+    "Authenticator",
     "Closed",
     "Context",
     "DecodeError",
@@ -88,8 +95,17 @@ __all__ = [
     "RequestServer",
     "Socket",
     "SocketType",
+    "ZapReply",
     "__version__",
+    "create_certificates",
+    "curve_keypair",
+    "curve_public",
+    "has_curve",
+    "load_certificate",
+    "load_certificates",
     "proxy",
     "register_transport",
     "run",
+    "z85_decode",
+    "z85_encode",
 ]

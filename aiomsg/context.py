@@ -12,6 +12,7 @@ from aiomsg.transports.inproc import InprocRegistry
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from aiomsg.security.auth import Authenticator
     from aiomsg.socket import Socket
 
 __all__ = ["Context"]
@@ -29,6 +30,9 @@ class Context:
         self._sockets: list[Socket] = []
         self._inproc = InprocRegistry()
         self._closed = False
+        #: The running :class:`~aiomsg.Authenticator` its sockets ask, or None
+        #: (set by ``Authenticator.start()`` / ``stop()``).
+        self.authenticator: Authenticator | None = None
 
     @property
     def closed(self) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar, overload
 
+from aiomsg.errors import InvalidOption
+
 __all__ = ["DEFAULTS", "Option", "check_option"]
 
 T = TypeVar("T")
@@ -19,36 +21,78 @@ DEFAULTS: dict[str, Any] = {
     "maxmsgsize": -1,  # bytes; a larger frame disconnects the peer; -1 = no limit
     "handshake_ivl": 30000,  # ms a peer has to finish its handshake; 0 = no limit
     "router_mandatory": False,  # ROUTER: raise HostUnreachable instead of dropping
+    # Security (docs/security.md); keys are stored as 32 raw bytes, b"" = unset.
+    "plain_server": False,  # accept PLAIN clients (checked by the context's authenticator)
+    "plain_username": b"",  # be a PLAIN client with this user name
+    "plain_password": b"",  # ... and this password
+    "curve_server": False,  # accept CURVE clients (needs curve_secretkey)
+    "curve_secretkey": b"",  # our long-term CURVE secret key
+    "curve_publickey": b"",  # its public half (derived from the secret when unset)
+    "curve_serverkey": b"",  # be a CURVE client of the server with this public key
+    "zap_domain": b"",  # the authentication domain; on NULL, also turns authentication on
 }
+
+_CURVE_KEYS = frozenset({"curve_secretkey", "curve_publickey", "curve_serverkey"})
+_TEXT = frozenset({"plain_username", "plain_password", "zap_domain"})
+_SECURITY = _CURVE_KEYS | _TEXT | {"plain_server", "curve_server"}
+
+
+def _check_security(name: str, value: Any) -> Any:
+    """Keys: 32 raw bytes or 40 Z85 characters, stored raw. Texts: up to 255 bytes."""
+    if name in _TEXT:
+        if isinstance(value, str):
+            value = value.encode()
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise InvalidOption(f"option {name!r} takes str or bytes, not {type(value).__name__}")
+        if len(value) > 255:
+            raise InvalidOption(f"option {name!r} is at most 255 bytes")
+        return bytes(value)
+    from aiomsg.security.keys import key_bytes, nacl_bindings
+
+    key: bytes | bool
+    if name in _CURVE_KEYS:
+        if value is None or (isinstance(value, (str, bytes)) and not value):
+            return b""
+        try:
+            key = key_bytes(value, f"option {name!r}")
+        except (TypeError, ValueError) as error:
+            raise InvalidOption(str(error)) from None
+    else:
+        key = bool(value)
+    if key and name in ("curve_server", "curve_serverkey"):
+        nacl_bindings()  # raises NotSupported now rather than at each connection
+    return key
 
 
 def check_option(name: str, value: Any) -> Any:
     """Validate one option and return it in its stored form.
 
     Raises:
-        TypeError: *name* is not an option, or *value* has the wrong type.
-        ValueError: *value* is out of range.
+        InvalidOption: *name* is not an option, or *value* has the wrong
+            type (it is also a TypeError) or is out of range (a ValueError).
     """
     if name not in DEFAULTS:
-        raise TypeError(f"unknown socket option {name!r}; known: {', '.join(sorted(DEFAULTS))}")
+        raise InvalidOption(f"unknown socket option {name!r}; known: {', '.join(sorted(DEFAULTS))}")
     default = DEFAULTS[name]
+    if name in _SECURITY:
+        return _check_security(name, value)
     if isinstance(default, bool):
         return bool(value)
     if isinstance(default, bytes):
         if isinstance(value, str):
             value = value.encode()
         if not isinstance(value, (bytes, bytearray, memoryview)):
-            raise TypeError(f"option {name!r} takes bytes, not {type(value).__name__}")
+            raise InvalidOption(f"option {name!r} takes bytes, not {type(value).__name__}")
         value = bytes(value)
         if len(value) > 255:
-            raise ValueError(f"option {name!r} is at most 255 bytes")
+            raise InvalidOption(f"option {name!r} is at most 255 bytes")
         if value.startswith(b"\x00"):
-            raise ValueError(f"option {name!r} may not start with a zero byte (reserved)")
+            raise InvalidOption(f"option {name!r} may not start with a zero byte (reserved)")
         return value
     if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"option {name!r} takes an int, not {type(value).__name__}")
+        raise InvalidOption(f"option {name!r} takes an int, not {type(value).__name__}")
     if value < -1:
-        raise ValueError(f"option {name!r} must be -1 or more")
+        raise InvalidOption(f"option {name!r} must be -1 or more")
     return value
 
 

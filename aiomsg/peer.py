@@ -146,7 +146,17 @@ class PeerProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.writable = False
         if self._handshake_timer is not None:
+            # Still pending (close() clears it): the peer ended the handshake.
             self._handshake_timer.cancel()
+            self._handshake_timer = None
+            if not self.handshaken:
+                self._socket._events.emit(
+                    Event.HANDSHAKE_FAILED,
+                    self._endpoint,
+                    self.peer_address,
+                    "peer closed the connection during the handshake"
+                    + self._codec.mechanism.hint_on_close,
+                )
         if self._auth_task is not None:
             self._auth_task.cancel()
         pipe = self.pipe
@@ -192,6 +202,9 @@ class PeerProtocol(asyncio.Protocol):
 
     def close(self, reason: str) -> None:
         self.writable = False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
         if self._transport is not None:
             self._flush()
             self._transport.close()

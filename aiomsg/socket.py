@@ -77,6 +77,14 @@ class Socket(TypedMessages):
     maxmsgsize = Option[int]()
     handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
+    plain_server = Option[bool]()
+    plain_username = Option[bytes]()
+    plain_password = Option[bytes]()
+    curve_server = Option[bool]()
+    curve_secretkey = Option[bytes]()
+    curve_publickey = Option[bytes]()
+    curve_serverkey = Option[bytes]()
+    zap_domain = Option[bytes]()
 
     def __init__(self, context: Context, **options: Any) -> None:
         self._options: dict[str, Any] = dict(DEFAULTS)
@@ -528,14 +536,30 @@ class Socket(TypedMessages):
     # -- pipes and peers (called by transports) ------------------------------
 
     def _new_mechanism(self, *, connecting: bool) -> Mechanism:
-        """The security mechanism for a new tcp/ipc connection (NULL for now)."""
-        from aiomsg.security.null import NullMechanism
+        """The security mechanism for a new tcp/ipc connection, from the options
+        (the role comes from the options, not from who connected, as in libzmq)."""
+        from aiomsg.security.config import mechanism_for
 
-        return NullMechanism()
+        return mechanism_for(self._options)
 
     async def _authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
-        """Answer a mechanism's authentication request (ZAP semantics)."""
-        raise NotImplementedError("authentication is not implemented yet")
+        """Answer a mechanism's authentication request (ZAP semantics) with the
+        context's authenticator, or libzmq's rules when none is running."""
+        from aiomsg.security.auth import AuthRequest, default_reply
+
+        mechanism = request.mechanism.decode("ascii", "replace")
+        authenticator = self.context.authenticator
+        if authenticator is None:
+            return default_reply(mechanism)
+        return await authenticator.authenticate(
+            AuthRequest(
+                domain=self.zap_domain.decode("utf-8", "replace"),
+                address=peer_host(peer_address),
+                identity=self.identity,
+                mechanism=mechanism,
+                credentials=request.credentials,
+            )
+        )
 
     def _new_pipe(self, endpoint: str) -> Pipe:
         pipe = Pipe(self, endpoint)

@@ -103,6 +103,12 @@ class Mechanism(abc.ABC):
             HandshakeRefused: the peer sent ERROR (its reason is attached).
         """
 
+    @property
+    def hint_on_close(self) -> str:
+        """Why the peer may have closed the connection mid-handshake (appended
+        to the logged reason; libzmq refuses some clients silently)."""
+        return ""
+
     def zap_reply(self, reply: ZapReply) -> list[bytes]:
         """Resume after :attr:`zap_request` was answered; return frames to send.
 

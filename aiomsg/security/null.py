@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from aiomsg.errors import ProtocolError
-from aiomsg.security.mechanism import HandshakeRefused, Mechanism, parse_error
+from aiomsg.security.mechanism import (
+    HandshakeRefused,
+    Mechanism,
+    ZapReply,
+    ZapRequest,
+    parse_error,
+)
+from aiomsg.security.zap import refusal
 from aiomsg.zmtp.frames import encode_command
 from aiomsg.zmtp.properties import decode_properties, encode_properties
 
@@ -11,20 +18,46 @@ __all__ = ["NullMechanism"]
 
 
 class NullMechanism(Mechanism):
-    """NULL: READY is sent at once by both sides (as libzmq does), never waiting."""
+    """NULL: READY is sent at once by both sides (as libzmq does), never waiting.
+
+    Args:
+        authenticate: ask the authenticator first (the socket has a
+            ``zap_domain``, ZMTP-NOTES §6.2). READY then waits for its
+            answer: the request is raised by :meth:`start`, and a refusal
+            sends ERROR (400/500) or nothing (300) instead of READY.
+    """
 
     name = b"NULL"
 
+    def __init__(self, *, authenticate: bool = False) -> None:
+        super().__init__()
+        self._authenticate = authenticate
+        self._authenticated = not authenticate
+        self._peer_ready = False
+
     def start(self) -> list[bytes]:
+        if not self._authenticated:
+            self.zap_request = ZapRequest(b"NULL")
+            return []
         return [encode_command(b"READY", encode_properties(self.metadata))]
 
     def process_command(self, name: bytes, data: bytes) -> list[bytes]:
-        if self.complete:
+        if self._peer_ready:
             raise ProtocolError("unexpected handshake command after READY")
         if name == b"READY":
             self.peer_properties = decode_properties(data)
-            self.complete = True
+            self._peer_ready = True
+            self.complete = self._authenticated
             return []
         if name == b"ERROR":
             raise HandshakeRefused(parse_error(data))
         raise ProtocolError(f"unexpected command {name!r} during the NULL handshake")
+
+    def zap_reply(self, reply: ZapReply) -> list[bytes]:
+        self.zap_request = None
+        refused = refusal(self, reply)
+        if refused is not None:
+            return refused
+        self._authenticated = True
+        self.complete = self._peer_ready
+        return [encode_command(b"READY", encode_properties(self.metadata))]
