@@ -176,8 +176,9 @@ class PeerProtocol(asyncio.Protocol):
 
     # -- Link (used by the pipe) -----------------------------------------------
 
-    def send_message(self, message: Message) -> None:
-        # Only called while writable (the pipe checks).
+    def try_send(self, message: Message) -> bool:
+        if not self.writable:
+            return False
         self._codec.send_message(message)
         self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
         if self._pending > _FLUSH_THRESHOLD:
@@ -185,6 +186,7 @@ class PeerProtocol(asyncio.Protocol):
         elif not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
+        return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         self._codec.send_subscription(topic, subscribe)

@@ -36,8 +36,11 @@ class Link(Protocol):
     def writable(self) -> bool:
         """False while the transport asked us to stop writing."""
 
-    def send_message(self, message: Message) -> None:
-        """Send a whole message; only called while :attr:`writable`."""
+    def try_send(self, message: Message) -> bool:
+        """Send a whole message if :attr:`writable`; return whether it was sent.
+
+        One call rather than a check and a send: it is the hot path.
+        """
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Send a subscribe/cancel in the form the peer expects."""
@@ -119,8 +122,7 @@ class Pipe:
     def send(self, message: Message) -> bool:
         """Send or queue a whole message; False (nothing queued) when full."""
         link = self.link
-        if link is not None and not self.backlog and link.writable:
-            link.send_message(message)
+        if link is not None and not self.backlog and link.try_send(message):
             return True
         if 0 < self.sndhwm <= len(self.backlog):
             return False
@@ -137,8 +139,8 @@ class Pipe:
         if link is None or not backlog:
             return
         was_full = 0 < self.sndhwm <= len(backlog)
-        while backlog and link.writable:
-            link.send_message(backlog.popleft())
+        while backlog and link.try_send(backlog[0]):
+            backlog.popleft()
         if was_full and not (0 < self.sndhwm <= len(backlog)):
             self.socket._pipe_writable()
 

@@ -60,7 +60,12 @@ class Distribute(Sender):
     def send(self, message: Message) -> bool:
         first = message[0]
         match_all = self.match_all
+        shared = False
         for pipe in self.pipes:
-            if (match_all or first.startswith(pipe.topics)) and not pipe.send(message):
-                self.dropped += 1
+            if match_all or first.startswith(pipe.topics):
+                # Each receiver gets a list of its own (inproc hands lists
+                # over by reference, and an application may change its copy).
+                if not pipe.send(message.copy() if shared else message):
+                    self.dropped += 1
+                shared = True
         return True

@@ -40,11 +40,12 @@ class InprocLink:
         peer = self.peer
         return peer is not None and (peer.rcvhwm <= 0 or len(peer.inbound) < peer.rcvhwm)
 
-    def send_message(self, message: Message) -> None:
-        assert self.peer is not None
-        # The frames go by reference; the list is the receiver's own, because
-        # a PUB hands one list to every subscriber.
-        self.peer.deliver(message.copy())
+    def try_send(self, message: Message) -> bool:
+        peer = self.peer
+        if peer is None or 0 < peer.rcvhwm <= len(peer.inbound):
+            return False
+        peer.deliver(message)  # by reference: no encoding, no copy
+        return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         peer = self.peer

@@ -40,9 +40,11 @@ class FakeLink:
         self.closed: str | None = None
         self.pending_output = 0
 
-    def send_message(self, message: Message) -> None:
-        assert self.writable, "pipe wrote to a link that is not writable"
+    def try_send(self, message: Message) -> bool:
+        if not self.writable:
+            return False
         self.sent.append(message)
+        return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         self.subscriptions.append((topic, subscribe))
