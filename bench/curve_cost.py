@@ -22,7 +22,6 @@ import aiomsg
 SIZES = (16, 1024)
 
 
-
 def _run(coro: object) -> object:
     try:
         import uvloop

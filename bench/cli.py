@@ -1,0 +1,332 @@
+"""``python -m bench``: run the benchmark matrix, print the report, save JSON and a chart.
+
+``python -m bench codec`` runs the socket-free codec micro-benchmarks instead
+(see :mod:`bench.codec`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.harness import ROOT, Endpoints, Params, measure
+
+IMPLS = ("aiomsg", "aiomsg-uvloop", "aiomsg-batch", "pyzmq", "zmq.asyncio", "raw-asyncio")
+PATTERNS = ("throughput", "latency", "fanout", "memory")
+TRANSPORTS = ("tcp", "ipc", "inproc")
+DEFAULT_SIZES = (16, 1024, 65536)
+
+#: Messages per throughput run, by size (full run / --quick).
+THROUGHPUT_COUNTS = {16: 200_000, 1024: 100_000, 65536: 10_000}
+QUICK_THROUGHPUT_COUNTS = {16: 20_000, 1024: 10_000, 65536: 1_000}
+LATENCY_COUNT, QUICK_LATENCY_COUNT = 10_000, 2_000
+FANOUT_COUNT, QUICK_FANOUT_COUNT = 50_000, 10_000
+#: Memory case (a): messages the PUB sends to a SUB that never reads.
+MEMORY_PUB_COUNT = 1_000_000
+#: Memory case (b): how long the PUSH keeps retrying NOBLOCK sends after Again.
+MEMORY_PUSH_SECONDS, QUICK_MEMORY_PUSH_SECONDS = 2.0, 1.0
+MESSAGE_SIZE_SMALL = 16
+
+DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
+DEFAULT_CHART = ROOT / "bench" / "results" / "chart.png"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="aiomsg vs pyzmq, zmq.asyncio and raw asyncio: throughput, latency, "
+        "fan-out and memory, each peer in its own process. "
+        "'python -m bench codec --help' for the codec micro-benchmarks.",
+    )
+    parser.add_argument(
+        "--pattern", choices=(*PATTERNS, "all"), default="all", help="what to measure"
+    )
+    parser.add_argument(
+        "--transport",
+        choices=(*TRANSPORTS, "all"),
+        default="all",
+        help="fan-out and memory always use tcp",
+    )
+    parser.add_argument(
+        "--size",
+        type=int,
+        action="append",
+        help="throughput message size in bytes (repeatable; default 16, 1024, 65536)",
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        help="messages per throughput and fan-out run, round trips per latency run "
+        "(default depends on size and pattern; the memory cases keep their own)",
+    )
+    parser.add_argument(
+        "--impl", action="append", choices=IMPLS, help="implementation (repeatable; default all)"
+    )
+    parser.add_argument("--repeat", type=int, help="runs per measurement (median; default 3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small counts, one run each (about a minute)"
+    )
+    parser.add_argument("--timeout", type=float, help="seconds allowed per run (default 60)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
+    parser.add_argument("--chart", type=Path, default=DEFAULT_CHART, help="where to write PNG")
+    parser.add_argument("--no-chart", action="store_true", help="do not draw the chart")
+    args = parser.parse_args(argv)
+    if args.count is not None and args.count < 2:
+        parser.error("--count must be at least 2")
+    if args.size and any(size < 1 for size in args.size):
+        parser.error("--size must be at least 1")
+    return args
+
+
+@dataclass
+class Item:
+    pattern: str
+    params: Params
+
+
+def batch_available() -> bool:
+    import aiomsg
+
+    return hasattr(aiomsg.Socket, "send_many") and hasattr(aiomsg.Socket, "recv_many")
+
+
+def plan(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
+    patterns = PATTERNS if args.pattern == "all" else (args.pattern,)
+    transports = TRANSPORTS if args.transport == "all" else (args.transport,)
+    impls = list(dict.fromkeys(args.impl or IMPLS))
+    if "aiomsg-batch" in impls and not batch_available():
+        impls.remove("aiomsg-batch")
+        skipped.append("aiomsg-batch: aiomsg.Socket has no send_many/recv_many")
+    sizes = tuple(dict.fromkeys(args.size or DEFAULT_SIZES))
+    quick = args.quick
+    items: list[Item] = []
+
+    def impls_for(transport: str, pattern: str) -> list[str]:
+        chosen = []
+        for impl in impls:
+            if impl == "raw-asyncio" and transport == "inproc":
+                continue
+            if impl == "aiomsg-batch" and pattern != "throughput":
+                continue
+            chosen.append(impl)
+        return chosen
+
+    if "raw-asyncio" in impls and "inproc" in transports:
+        skipped.append("raw-asyncio over inproc: there is no such transport for a raw socket")
+    if "throughput" in patterns:
+        counts = QUICK_THROUGHPUT_COUNTS if quick else THROUGHPUT_COUNTS
+        for transport in transports:
+            for size in sizes:
+                count = args.count or counts.get(size) or max(1000, counts[16] * 16 // size)
+                for impl in impls_for(transport, "throughput"):
+                    items.append(Item("throughput", Params(count, size, transport, impl)))
+    if "latency" in patterns:
+        count = args.count or (QUICK_LATENCY_COUNT if quick else LATENCY_COUNT)
+        warmup = min(500, max(50, count // 10))
+        for transport in transports:
+            for impl in impls_for(transport, "latency"):
+                items.append(
+                    Item(
+                        "latency",
+                        Params(count, MESSAGE_SIZE_SMALL, transport, impl, warmup=warmup),
+                    )
+                )
+    if "fanout" in patterns:
+        if "tcp" in transports:
+            count = args.count or (QUICK_FANOUT_COUNT if quick else FANOUT_COUNT)
+            for impl in impls_for("tcp", "fanout"):
+                hwm = max(100_000, count + 1000)
+                items.append(
+                    Item("fanout", Params(count, MESSAGE_SIZE_SMALL, "tcp", impl, hwm=hwm))
+                )
+        else:
+            skipped.append("fanout: runs over tcp only (not selected)")
+    if "memory" in patterns:
+        mem_impls = [i for i in impls if i in ("aiomsg", "aiomsg-uvloop")]
+        if "tcp" not in transports:
+            skipped.append("memory: runs over tcp only (not selected)")
+        elif not mem_impls:
+            skipped.append("memory: measures aiomsg / aiomsg-uvloop only (not selected)")
+        duration = QUICK_MEMORY_PUSH_SECONDS if quick else MEMORY_PUSH_SECONDS
+        for impl in mem_impls if "tcp" in transports else []:
+            items.append(
+                Item(
+                    "memory",
+                    Params(
+                        MEMORY_PUB_COUNT,
+                        MESSAGE_SIZE_SMALL,
+                        "tcp",
+                        impl,
+                        extra={"case": "pub-unread-sub"},
+                    ),
+                )
+            )
+            items.append(
+                Item(
+                    "memory",
+                    Params(
+                        MEMORY_PUB_COUNT,
+                        MESSAGE_SIZE_SMALL,
+                        "tcp",
+                        impl,
+                        duration=duration,
+                        extra={"case": "push-stalled-pull"},
+                    ),
+                )
+            )
+    return items
+
+
+def _headline(result: dict[str, Any]) -> str:
+    if not result["ok"]:
+        return "FAILED: " + (result["errors"][0] if result["errors"] else "?")[:160]
+    m = result["metrics"]
+    pattern = result["pattern"]
+    if pattern == "throughput":
+        return f"{m['msgs_per_s']:>12,.0f} msg/s {m['mb_per_s']:>9,.1f} MB/s"
+    if pattern == "latency":
+        return f"median {m['median_us']:8,.1f} µs  p99 {m['p99_us']:8,.1f} µs"
+    if pattern == "fanout":
+        return f"{m['msgs_per_s']:>12,.0f} msg/s delivered, lost {m['lost']:,.0f}"
+    return f"RSS growth {m['growth_mib']:.1f} MiB (worst {m['growth_mib_worst']:.1f})"
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "loadavg_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+    info["summary"] = (
+        f"{info['platform']}, Python {info['python']}, {info['cpu_count']} CPUs ({cpu}), "
+        f"load average at start {', '.join(f'{x:.2f}' for x in info['loadavg_start'] or ())}"
+    )
+    return info
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    import aiomsg
+
+    found["aiomsg"] = aiomsg.__version__
+    try:
+        import zmq
+
+        found["pyzmq"] = zmq.__version__
+        found["libzmq"] = zmq.zmq_version()
+    except ImportError:
+        found["pyzmq"] = found["libzmq"] = None
+    for name in ("uvloop", "msgspec", "matplotlib"):
+        try:
+            module = __import__(name)
+            found[name] = str(getattr(module, "__version__", "?"))
+        except ImportError:
+            found[name] = None
+    return found
+
+
+async def run_plan(items: list[Item], repeat: int, timeout: float) -> list[dict[str, Any]]:
+    endpoints = Endpoints()
+    results = []
+    try:
+        width = len(str(len(items)))
+        for index, item in enumerate(items, 1):
+            p = item.params
+            result = await measure(item.pattern, p, repeat, timeout, endpoints)
+            results.append(result)
+            what = p.extra.get("case") or report.size_label(p.size)
+            print(
+                f"[{index:>{width}}/{len(items)}] {item.pattern:<10} {p.transport:<6} "
+                f"{what:<17} {p.impl:<13} {_headline(result)} "
+                f"({result['runs_ok']}/{result['runs_total']} runs, {result['seconds']:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        endpoints.cleanup()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["codec"]:
+        from bench import codec
+
+        return codec.main(argv[1:])
+    args = parse_args(argv)
+    repeat = args.repeat or (1 if args.quick else 3)
+    timeout = args.timeout or (30.0 if args.quick else 60.0)
+    skipped: list[str] = []
+    items = plan(args, skipped)
+    for note in skipped:
+        print(f"skipped: {note}", file=sys.stderr)
+    if not items:
+        print("nothing to measure with these options", file=sys.stderr)
+        return 2
+    print(
+        f"{len(items)} measurements x {repeat} run(s), each run limited to {timeout:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    meta: dict[str, Any] = {"machine": machine_info(), "versions": versions(), "skipped": skipped}
+    started = time.time()
+    results = asyncio.run(run_plan(items, repeat, timeout))
+    meta["machine"]["loadavg_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    meta["elapsed_s"] = time.time() - started
+    meta["started"] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started))
+    text = report.markdown(results, meta)
+    print(text)
+    document = {
+        "meta": meta,
+        "parameters": {
+            "argv": argv,
+            "pattern": args.pattern,
+            "transport": args.transport,
+            "sizes": args.size or list(DEFAULT_SIZES),
+            "count": args.count,
+            "impls": args.impl or list(IMPLS),
+            "repeat": repeat,
+            "quick": args.quick,
+            "timeout_s": timeout,
+            "plan": [
+                {
+                    "pattern": item.pattern,
+                    "transport": item.params.transport,
+                    "size": item.params.size,
+                    "impl": item.params.impl,
+                    "count": item.params.count,
+                    "hwm": item.params.hwm,
+                    **item.params.extra,
+                }
+                for item in items
+            ],
+        },
+        "results": results,
+        "targets": [t.as_dict() for t in report.targets(results)],
+        "report_markdown": text,
+    }
+    report.write_json(args.json, document)
+    print(f"JSON written to {args.json}", file=sys.stderr)
+    if not args.no_chart:
+        print(report.write_chart(args.chart, results), file=sys.stderr)
+    return 0 if all(r["ok"] for r in results) else 1
