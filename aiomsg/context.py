@@ -39,6 +39,11 @@ class Context:
         """Whether :meth:`destroy` or :meth:`term` has been called."""
         return self._closed
 
+    @property
+    def sockets(self) -> tuple[Socket, ...]:
+        """The sockets of this context that are not closed yet."""
+        return tuple(self._sockets)
+
     def socket(self, socket_type: SocketType | int, **options: Any) -> Socket:
         """Create a socket of *socket_type* (``aiomsg.REQ``...) with *options*.
 

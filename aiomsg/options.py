@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "maxmsgsize": -1,  # bytes; a larger frame disconnects the peer; -1 = no limit
     "handshake_ivl": 30000,  # ms a peer has to finish its handshake; 0 = no limit
     "router_mandatory": False,  # ROUTER: raise HostUnreachable instead of dropping
+    "immediate": False,  # queue messages only for peers that are connected (ZMQ_IMMEDIATE)
     # Security (docs/security.md); keys are stored as 32 raw bytes, b"" = unset.
     "plain_server": False,  # accept PLAIN clients (checked by the context's authenticator)
     "plain_username": b"",  # be a PLAIN client with this user name

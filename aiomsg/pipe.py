@@ -77,6 +77,7 @@ class Pipe:
     __slots__ = (
         "backlog",
         "endpoint",
+        "immediate",
         "inbound",
         "inbound_filter",
         "link",
@@ -101,6 +102,8 @@ class Pipe:
         self.peer_properties: dict[bytes, bytes] = {}
         self.sndhwm: int = socket.sndhwm
         self.rcvhwm: int = socket.rcvhwm
+        # With the immediate option, a pipe without a live peer takes nothing.
+        self.immediate: bool = socket.immediate
         self.reading_paused = False
         self.inbound_filter: Callable[[Pipe, Message], Message | None] | None = None
         # The peer's subscriptions (on PUB/XPUB), as a tuple for str.startswith.
@@ -117,14 +120,14 @@ class Pipe:
         """True when a message sent now would exceed the send high-water mark."""
         if self.link is not None and not self.backlog and self.link.writable:
             return False
-        return 0 < self.sndhwm <= len(self.backlog)
+        return (self.link is None and self.immediate) or 0 < self.sndhwm <= len(self.backlog)
 
     def send(self, message: Message) -> bool:
         """Send or queue a whole message; False (nothing queued) when full."""
         link = self.link
         if link is not None and not self.backlog and link.try_send(message):
             return True
-        if 0 < self.sndhwm <= len(self.backlog):
+        if (link is None and self.immediate) or 0 < self.sndhwm <= len(self.backlog):
             return False
         self.backlog.append(message)
         return True

@@ -77,6 +77,7 @@ class Socket(TypedMessages):
     maxmsgsize = Option[int]()
     handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
+    immediate = Option[bool]()
     plain_server = Option[bool]()
     plain_username = Option[bytes]()
     plain_password = Option[bytes]()

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 
 import pytest
-from helpers import free_tcp_endpoint, wait_event
+from helpers import free_tcp_endpoint, unique_endpoint, wait_event, wait_handshakes
 
 import aiomsg
 
@@ -174,3 +174,32 @@ async def test_sndhwm_limits_queue(ctx: aiomsg.Context) -> None:
         await push.send(b"%d" % i, flags=aiomsg.NOBLOCK)
     with pytest.raises(aiomsg.Again):
         await push.send(b"over", flags=aiomsg.NOBLOCK)
+
+
+async def test_immediate_skips_peers_that_are_not_connected(ctx: aiomsg.Context) -> None:
+    """With immediate=True a DEALER never queues for an endpoint nobody listens on."""
+    server = ctx.socket(aiomsg.ROUTER)
+    live = await server.bind("tcp://127.0.0.1:*")
+    dealer = ctx.socket(aiomsg.DEALER, immediate=True, linger=0)
+    mon = dealer.monitor()
+    await dealer.connect(unique_endpoint("tcp"))  # never answers
+    await dealer.connect(live)
+    await wait_handshakes(mon)
+    async with asyncio.timeout(5):
+        for i in range(4):
+            await dealer.send(b"%d" % i)
+        got = [(await server.recv_multipart())[1] for _ in range(4)]
+    assert got == [b"0", b"1", b"2", b"3"]
+
+
+async def test_immediate_send_waits_without_a_connected_peer(ctx: aiomsg.Context) -> None:
+    push = ctx.socket(aiomsg.PUSH, immediate=True, linger=0)
+    ep = unique_endpoint("tcp")
+    await push.connect(ep)
+    with pytest.raises(aiomsg.Again):
+        await push.send(b"x", flags=aiomsg.NOBLOCK)
+    pull = ctx.socket(aiomsg.PULL)
+    await pull.bind(ep)
+    async with asyncio.timeout(5):
+        await push.send(b"x")  # waits for the connection, then goes
+        assert await pull.recv() == b"x"

@@ -17,6 +17,7 @@ class FakeSocket:
         self.receiver = receiver
         self.sndhwm = sndhwm
         self.rcvhwm = rcvhwm
+        self.immediate = False
         self.writable_calls = 0
         self.readable_calls: list[Pipe] = []
 
