@@ -13,7 +13,10 @@ A single test can be restricted to a subset of loops with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +24,14 @@ try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop is absent on Windows
     uvloop = None  # type: ignore[assignment]
+
+# tests/helpers.py is shared by the test packages: make `from helpers import`
+# work whatever pytest's import mode.
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+
+import aiomsg  # noqa: E402
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -34,3 +45,16 @@ def pytest_asyncio_loop_factories(
 ) -> Mapping[str, LoopFactory]:
     """Parametrize every asyncio test over the available event loops."""
     return LOOP_FACTORIES
+
+
+@pytest.fixture
+async def ctx() -> AsyncIterator[aiomsg.Context]:
+    """A context whose sockets are all closed (linger 0) when the test ends."""
+    context = aiomsg.Context()
+    try:
+        yield context
+    finally:
+        context.destroy(linger=0)
+        with contextlib.suppress(aiomsg.AiomsgError):
+            async with asyncio.timeout(5):
+                await context.term()
