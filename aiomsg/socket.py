@@ -384,12 +384,17 @@ class Socket(TypedMessages):
         """
         parts = self._recv_parts
         if not parts:
+            if self._closed:
+                raise Closed("socket is closed")
             self._ops += 1
-            message = self._try_recv() if self._ops < _YIELD_EVERY else None
-            if message is None:
+            message = self._recv_message() if self._ops < _YIELD_EVERY else None
+            if message is not None:
+                if self._recv_waiters:
+                    self._wake_receiver()  # see _try_recv
+            else:
                 message = await self._recv_later(flags)
             if len(message) > 1:
-                # A copy: the delivered list may be shared (inproc PUB).
+                # The other frames wait for the next recv() calls.
                 self._recv_parts = message[1:]
             return message[0]
         return parts.pop(0)
@@ -414,10 +419,14 @@ class Socket(TypedMessages):
         if self._recv_parts:
             parts, self._recv_parts = self._recv_parts, []
             return parts
+        if self._closed:
+            raise Closed("socket is closed")
         self._ops += 1
-        message = self._try_recv() if self._ops < _YIELD_EVERY else None
+        message = self._recv_message() if self._ops < _YIELD_EVERY else None
         if message is None:
-            message = await self._recv_later(flags)
+            return await self._recv_later(flags)
+        if self._recv_waiters:
+            self._wake_receiver()  # see _try_recv
         return message
 
     async def recv_with_properties(self, flags: int = 0) -> tuple[list[bytes], dict[str, str]]:

@@ -42,9 +42,22 @@ class InprocLink:
 
     def try_send(self, message: Message) -> bool:
         peer = self.peer
-        if peer is None or 0 < peer.rcvhwm <= len(peer.inbound):
+        if peer is None:
             return False
-        peer.deliver(message)  # by reference: no encoding, no copy
+        inbound = peer.inbound
+        queued = len(inbound)
+        if 0 < peer.rcvhwm <= queued:
+            # The peer resumes us (resume_reading) once it has drained.
+            peer.reading_paused = True
+            return False
+        if peer.inbound_filter is not None:
+            peer.deliver(message)
+        else:
+            # Pipe.queue inlined: this is the whole inproc hot path. The
+            # message goes by reference: no encoding, no copy.
+            inbound.append(message)
+            if not queued:
+                peer.socket._pipe_readable(peer)
         return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
