@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from aiomsg.pipe import Message, Pipe
 from aiomsg.strategies.base import Receiver, Sender
+from aiomsg.strategies.fair_queue import FairQueue
 
 __all__ = ["Exclusive"]
 
 
 class Exclusive(Sender, Receiver):
-    """Talks to a single pipe; a second peer is refused while the first is linked."""
+    """Sends to a single pipe; a second peer is refused while the first is linked.
 
-    __slots__ = ("last", "pipe")
+    Receiving goes through a FairQueue, so that messages received from a
+    peer that has since left are still delivered before the next peer's.
+    """
+
+    __slots__ = ("_queue", "pipe")
 
     def __init__(self) -> None:
         self.pipe: Pipe | None = None
-        self.last: Pipe | None = None
+        self._queue = FairQueue()
+
+    @property
+    def last(self) -> Pipe | None:  # type: ignore[override]
+        return self._queue.last
 
     def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
         if self.pipe is not None and self.pipe is not pipe and self.pipe.link is not None:
@@ -36,9 +45,8 @@ class Exclusive(Sender, Receiver):
     def send(self, message: Message) -> bool:
         return self.pipe is not None and self.pipe.send(message)
 
+    def readable(self, pipe: Pipe) -> None:
+        self._queue.readable(pipe)
+
     def recv(self) -> Message | None:
-        pipe = self.pipe
-        if pipe is None or not pipe.inbound:
-            return None
-        self.last = pipe
-        return pipe.take()
+        return self._queue.recv()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from helpers import assert_nothing_received, wait_event, wait_handshakes
+import pytest
+from helpers import assert_nothing_received, unique_endpoint, wait_event, wait_handshakes
 
 import aiomsg
 
@@ -71,3 +72,21 @@ async def test_pair_accepts_new_peer_after_first_leaves(ctx: aiomsg.Context) -> 
         assert await binder.recv() == b"2"
         await binder.send(b"3")
         assert await replacement.recv() == b"3"
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc", "inproc"])
+async def test_messages_of_a_peer_that_left_are_still_received(
+    ctx: aiomsg.Context, transport: str
+) -> None:
+    """A PAIR delivers what its peer sent before leaving (as libzmq does)."""
+    bound = ctx.socket(aiomsg.PAIR)
+    mon = bound.monitor()
+    ep = await bound.bind(unique_endpoint(transport))
+    peer = ctx.socket(aiomsg.PAIR)
+    await peer.connect(ep)
+    await wait_handshakes(mon)
+    await peer.send_multipart([b"last", b"words"])
+    await peer.aclose()
+    async with asyncio.timeout(5):
+        await mon.wait_for(aiomsg.Event.DISCONNECTED)
+        assert await bound.recv_multipart() == [b"last", b"words"]
