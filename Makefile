@@ -7,6 +7,8 @@ PIP    := $(BIN)/pip --disable-pip-version-check
 LINT_PATHS := $(wildcard aiomsg tests examples bench)
 # Re-install whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-test
+# MkDocs builds the site under site/ (gitignored); silence mkdocs-material's banner.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
 .PHONY: venv test lint typecheck pytest demo bench docs clean
 
@@ -29,9 +31,11 @@ typecheck: venv
 pytest: venv
 	$(BIN)/python -m pytest -q
 
+# The docs build is part of the tests: a broken link, anchor or docstring fails it.
 test: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/mypy aiomsg
+	$(MKDOCS) build --strict -q
 	$(BIN)/python -m pytest -q
 
 demo: venv
@@ -43,7 +47,7 @@ bench: venv
 
 docs: venv
 	$(PIP) install -q -e '.[docs]'
-	$(BIN)/mkdocs build --strict
+	$(MKDOCS) build --strict
 
 clean:
 	rm -rf $(VENV) site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis
