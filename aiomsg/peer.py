@@ -180,12 +180,17 @@ class PeerProtocol(asyncio.Protocol):
         if not self.writable:
             return False
         self._codec.send_message(message)
+        if not self._flush_scheduled:
+            # The first message of a loop tick is written at once (latency);
+            # the ones after it coalesce into one write at the end of the tick.
+            self._flush()
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+            return True
         self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
         if self._pending > _FLUSH_THRESHOLD:
             self._flush()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+            self._flush_scheduled = True  # _flush cleared it; the tick's call is still due
         return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
