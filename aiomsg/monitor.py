@@ -32,12 +32,15 @@ class Event(enum.Enum):
     HANDSHAKE_FAILED = "handshake_failed"
     PROTOCOL_ERROR = "protocol_error"
     PEER_REFUSED = "peer_refused"
+    HEARTBEAT_TIMEOUT = "heartbeat_timeout"
     DISCONNECTED = "disconnected"
     CLOSED = "closed"
 
 
 # Events that mean a peer misbehaved or was turned away: logged as warnings.
-_WARNINGS = frozenset({Event.HANDSHAKE_FAILED, Event.PROTOCOL_ERROR, Event.PEER_REFUSED})
+_WARNINGS = frozenset(
+    {Event.HANDSHAKE_FAILED, Event.PROTOCOL_ERROR, Event.PEER_REFUSED, Event.HEARTBEAT_TIMEOUT}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "handshake_ivl": 30000,  # ms a peer has to finish its handshake; 0 = no limit
     "router_mandatory": False,  # ROUTER: raise HostUnreachable instead of dropping
     "immediate": False,  # queue messages only for peers that are connected (ZMQ_IMMEDIATE)
+    "heartbeat_ivl": 0,  # ms between PINGs to each peer; 0 = no heartbeats
+    "heartbeat_timeout": -1,  # ms of silence after a PING that drop the peer; -1 = heartbeat_ivl
+    "heartbeat_ttl": 0,  # ms the peer may wait for our traffic before dropping us (sent in PING)
     # Security (docs/security.md); keys are stored as 32 raw bytes, b"" = unset.
     "plain_server": False,  # accept PLAIN clients (checked by the context's authenticator)
     "plain_username": b"",  # be a PLAIN client with this user name

@@ -12,6 +12,7 @@ import asyncio
 import socket as _socket
 from typing import TYPE_CHECKING, cast
 
+from aiomsg.heartbeat import Heartbeat
 from aiomsg.monitor import Event
 from aiomsg.pipe import Message, Pipe
 from aiomsg.security.mechanism import ZapRequest
@@ -51,6 +52,7 @@ class PeerProtocol(asyncio.Protocol):
         "_endpoint",
         "_flush_scheduled",
         "_handshake_timer",
+        "_heartbeat",
         "_loop",
         "_pending",
         "_pipe",
@@ -77,6 +79,7 @@ class PeerProtocol(asyncio.Protocol):
         )
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
+        self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
         self._transport: asyncio.Transport | None = None
         self.writable = False
         self._flush_scheduled = False
@@ -113,7 +116,13 @@ class PeerProtocol(asyncio.Protocol):
         stream.writelines(self._codec.take_output())
 
     def data_received(self, data: bytes) -> None:
-        self._handle(self._codec.receive_data(data))
+        heartbeat = self._heartbeat
+        heartbeat.last_heard = self._loop.time()  # once per chunk, not per message
+        codec = self._codec
+        ttl = codec.peer_ttl
+        self._handle(codec.receive_data(data))
+        if codec.peer_ttl != ttl:
+            heartbeat.peer_ttl(codec.peer_ttl)
 
     def _handle(self, events: list[CodecEvent]) -> None:
         pipe = self.pipe
@@ -145,6 +154,7 @@ class PeerProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.writable = False
+        self._heartbeat.stop()
         if self._handshake_timer is not None:
             # Still pending (close() clears it): the peer ended the handshake.
             self._handshake_timer.cancel()
@@ -238,6 +248,8 @@ class PeerProtocol(asyncio.Protocol):
         self.writable = True
         # Handshake replies (none for NULL) must precede any message.
         self._flush()
+        socket = self._socket
+        self._heartbeat.start(socket.heartbeat_ivl, socket.heartbeat_timeout, socket.heartbeat_ttl)
         properties = dict(event.properties)
         properties.update(event.auth_metadata)
         if event.user_id:
@@ -255,6 +267,16 @@ class PeerProtocol(asyncio.Protocol):
     def _fail(self, reason: str) -> None:
         event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
         self._socket._events.emit(event, self._endpoint, self.peer_address, reason)
+        self.close(reason)
+
+    def _send_ping(self, ttl: int) -> None:
+        self._codec.send_ping(ttl)
+        self._flush()
+
+    def _heartbeat_expired(self, reason: str) -> None:
+        self._socket._events.emit(
+            Event.HEARTBEAT_TIMEOUT, self._endpoint, self.peer_address, reason
+        )
         self.close(reason)
 
     def _handshake_timed_out(self) -> None:

@@ -125,6 +125,7 @@ class ZmtpConnection:
         "greeting",
         "maxmsgsize",
         "mechanism",
+        "peer_ttl",
         "socket_type",
     )
 
@@ -144,6 +145,8 @@ class ZmtpConnection:
         self.mechanism = mechanism if mechanism is not None else NullMechanism()
         self.mechanism.metadata = properties
         self.greeting: Greeting | None = None
+        #: The TTL (ms) of the peer's last PING: close if it is silent that long.
+        self.peer_ttl = 0
         self._state = _GREETING
         # Received bytes not parsed yet, kept as chunks until _needed are here,
         # so a large frame arriving in many pieces is joined once, not re-copied.
@@ -208,6 +211,11 @@ class ZmtpConnection:
             self._send_command(_SUBSCRIBE if subscribe else _CANCEL, topic)
         else:
             self.send_message([(b"\x01" if subscribe else b"\x00") + topic])
+
+    def send_ping(self, ttl: int = 0) -> None:
+        """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
+        asks the peer to close the connection if it hears nothing for that long."""
+        self._send_command(_PING, min(max(ttl, 0) // 100, 0xFFFF).to_bytes(2, "big"))
 
     def send_error(self, reason: str) -> None:
         """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
@@ -437,6 +445,8 @@ class ZmtpConnection:
         if name == _PING:
             # PONG echoes at most 16 bytes of the PING's context (after the TTL).
             self._send_command(_PONG, data[2:18])
+            if len(data) >= 2:
+                self.peer_ttl = int.from_bytes(data[:2], "big") * 100
         elif name in (_SUBSCRIBE, _CANCEL):
             events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
         # PONG and unknown commands are ignored, as libzmq does.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import PeerFailed, Subscription
+from aiomsg.zmtp import PeerFailed, Subscription, ZmtpConnection
 
 from ._wire import (
     CANCEL_A,
@@ -231,3 +231,17 @@ def test_malformed_command_after_handshake_fails(wire: bytes) -> None:
     (event,) = conn.receive_data(wire)
     assert isinstance(event, PeerFailed)
     assert not event.refused
+
+
+def test_ping_we_send_matches_libzmq_and_records_peer_ttl() -> None:
+    """Our PING is libzmq's capture (TTL 2.5 s, no context); a peer's PING TTL is kept."""
+    ours, theirs = ZmtpConnection(SocketType.PUSH), ZmtpConnection(SocketType.PULL)
+    theirs.receive_data(b"".join(ours.take_output()))  # our greeting
+    ours.receive_data(b"".join(theirs.take_output()))  # their greeting and READY
+    theirs.receive_data(b"".join(ours.take_output()))  # our READY
+    assert ours.ready and theirs.ready
+    ours.send_ping(2500)
+    assert b"".join(ours.take_output()) == bytes.fromhex("04 07 04") + b"PING" + b"\x00\x19"
+    assert theirs.peer_ttl == 0
+    theirs.receive_data(bytes.fromhex("04 07 04") + b"PING" + b"\x00\x19")
+    assert theirs.peer_ttl == 2500
