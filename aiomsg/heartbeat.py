@@ -66,7 +66,11 @@ class Heartbeat:
     def peer_ttl(self, ttl_ms: int) -> None:
         """The peer asked (in a PING) to be dropped if silent for *ttl_ms*."""
         self._ttl = ttl_ms / 1000
-        if ttl_ms > 0 and self._ttl_timer is None:
+        if ttl_ms <= 0:
+            if self._ttl_timer is not None:  # the peer no longer asks for one
+                self._ttl_timer.cancel()
+                self._ttl_timer = None
+        elif self._ttl_timer is None:
             self._ttl_timer = self._loop.call_later(self._ttl, self._check_ttl)
 
     def stop(self) -> None:
@@ -93,5 +97,5 @@ class Heartbeat:
         silent = self._loop.time() - self.last_heard
         if silent >= self._ttl:
             self._expire(f"peer silent for longer than the TTL it asked for ({self._ttl:.1f} s)")
-        elif self._ttl > 0:
+        else:
             self._ttl_timer = self._loop.call_later(self._ttl - silent, self._check_ttl)

@@ -66,7 +66,8 @@ class Monitor:
     """An async iterator over a socket's events, from its creation on.
 
     At most *maxlen* events are kept; older ones are dropped if the reader
-    falls behind, so a forgotten monitor cannot grow without bound.
+    falls behind, so a forgotten monitor cannot grow without bound. A monitor
+    has one reader at a time; make one monitor per task that watches.
     """
 
     __slots__ = ("_closed", "_events", "_waiter")
@@ -83,7 +84,7 @@ class Monitor:
             waiter.set_result(None)
 
     def close(self) -> None:
-        """Stop the iteration once the queued events have been read."""
+        """Stop recording; the iteration ends once the queued events are read."""
         self._closed = True
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -121,6 +122,7 @@ class Monitor:
 # The same warning (event, endpoint, reason) is repeated at most this often;
 # a peer that reconnects every 100 ms only to be refused would flood the log.
 _WARNING_INTERVAL = 60.0
+_WARNED_MAX = 1000
 
 
 class EventHub:
@@ -139,10 +141,15 @@ class EventHub:
         return monitor
 
     def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+        if any(monitor._closed for monitor in self._monitors):
+            # A monitor closed by its reader stops receiving (and is dropped).
+            self._monitors = [monitor for monitor in self._monitors if not monitor._closed]
         level = logging.DEBUG
         if event in _WARNINGS:
             key, now = (event, endpoint, reason), time.monotonic()
             if now - self._warned.get(key, -_WARNING_INTERVAL) >= _WARNING_INTERVAL:
+                if len(self._warned) >= _WARNED_MAX:
+                    self._warned.clear()  # reasons vary (addresses, keys): stay bounded
                 self._warned[key] = now
                 level = logging.WARNING
         if logger.isEnabledFor(level):

@@ -180,6 +180,10 @@ class PeerProtocol(asyncio.Protocol):
         self.writable = False
 
     def resume_writing(self) -> None:
+        # asyncio resumes even a closing transport: what we would write now is
+        # lost, so the messages must stay in the pipe for the next connection.
+        if self._transport is None or self._transport.is_closing():
+            return
         self.writable = self.pipe is not None
         if self.pipe is not None:
             self.pipe.flush_backlog()
@@ -251,6 +255,9 @@ class PeerProtocol(asyncio.Protocol):
         socket = self._socket
         self._heartbeat.start(socket.heartbeat_ivl, socket.heartbeat_timeout, socket.heartbeat_ttl)
         properties = dict(event.properties)
+        # User-Id comes from the authenticator only, never from the peer.
+        properties.pop(b"User-Id", None)
+        properties.pop(b"Peer-Address", None)
         properties.update(event.auth_metadata)
         if event.user_id:
             properties[b"User-Id"] = event.user_id

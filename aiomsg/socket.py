@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiomsg.constants import NOBLOCK, SocketType
 from aiomsg.endpoint import parse_endpoint
-from aiomsg.errors import Again, AiomsgError, Closed, EndpointError, NotSupported
+from aiomsg.errors import (
+    Again,
+    AiomsgError,
+    Closed,
+    EndpointError,
+    InvalidState,
+    NotSupported,
+)
 from aiomsg.monitor import Event, EventHub, Monitor
 from aiomsg.options import DEFAULTS, Option, check_option
 from aiomsg.pipe import Link, Message, Pipe, peer_host
@@ -53,6 +60,10 @@ def _as_bytes(frame: Any) -> bytes:
         return memoryview(frame).tobytes()  # any buffer; not bytes(int)
     except TypeError:
         raise TypeError(f"a frame must be bytes-like, not {type(frame).__name__}") from None
+
+
+def _drop_message(pipe: Pipe, message: Message) -> None:
+    return None
 
 
 class Socket(TypedMessages):
@@ -463,7 +474,10 @@ class Socket(TypedMessages):
         messages = [await self.recv_multipart(flags)]
         recv_message = self._recv_message
         while len(messages) < max_messages:
-            message = recv_message()
+            try:
+                message = recv_message()
+            except InvalidState:
+                break  # REQ/REP: one message per turn of the lockstep
             if message is None:
                 break
             messages.append(message)
@@ -580,8 +594,11 @@ class Socket(TypedMessages):
         return pipe
 
     def _inbound_filter(self) -> Any:
-        """The per-message hook for new pipes (SUB filtering...); None for most types."""
-        return None
+        """The per-message hook for new pipes (SUB filtering...); None for most types.
+
+        A socket that cannot receive (PUSH) drops whatever its peers send.
+        """
+        return None if self._receiver is not None else _drop_message
 
     def _attach(self, pipe: Pipe) -> None:
         self._pipes.append(pipe)
@@ -656,9 +673,22 @@ class Socket(TypedMessages):
             self._unlink(pipe)
         if not keep:
             self._detach(pipe)
+        if self._send_waiters:
+            # A send waiting for this peer must retry: a ROUTER with
+            # router_mandatory then raises HostUnreachable instead of hanging.
+            self._pipe_writable()
         self._events.emit(Event.DISCONNECTED, pipe.endpoint, pipe.peer_address)
 
     # -- closing -------------------------------------------------------------
+
+    def _abandon(self, connection: Connection) -> None:
+        """A connection gave up for good: forget it and drop its pipe, so that
+        no message is queued for a peer that will never come (as libzmq ends
+        the session on a protocol error)."""
+        for endpoint, known in list(self._connections.items()):
+            if known is connection:
+                del self._connections[endpoint]
+        self._detach(connection.pipe)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -667,18 +697,20 @@ class Socket(TypedMessages):
     def close(self, linger: int | None = None) -> None:
         """Close the socket; returns at once. Idempotent.
 
-        Listeners stop at once. Messages already queued keep being sent in
-        the background for up to *linger* ms (the ``linger`` option when
-        None; -1 = until they are all sent, 0 = drop them now); then every
-        connection is closed. Await :meth:`aclose` to wait for that.
+        Listeners stop accepting at once. Messages already queued, for
+        connected and accepted peers alike, keep being sent in the background
+        for up to *linger* ms (the ``linger`` option when None; -1 = until
+        they are all sent, 0 = drop them now); then every connection is
+        closed. Await :meth:`aclose` to wait for that.
         """
         if self._closed:
             return
         self._closed = True
         linger = self.linger if linger is None else linger
         for binding in self._bindings.values():
-            binding.close()
-        self._bindings.clear()
+            # Peers accepted there stay until lingering ends: they may have
+            # messages queued for them.
+            binding.stop_accepting()
         for waiter in (*self._recv_waiters, *self._send_waiters):
             if not waiter.done():
                 waiter.set_exception(Closed("socket closed"))
@@ -722,6 +754,9 @@ class Socket(TypedMessages):
             self._finish_close()
 
     def _finish_close(self) -> None:
+        for binding in self._bindings.values():
+            binding.close()
+        self._bindings.clear()
         for connection in self._connections.values():
             connection.close()
         self._connections.clear()

@@ -18,6 +18,7 @@ every client that completes the handshake, and NULL sockets accept.
 
 from __future__ import annotations
 
+import hmac
 import inspect
 import logging
 import os
@@ -299,9 +300,17 @@ class Authenticator:
         if not passwords:
             return _deny(f"no PLAIN passwords for domain {request.domain!r}")
         username, password = (c.decode(self.encoding, "replace") for c in request.credentials)
-        if username not in passwords:
+        # Compared in constant time, and compared even for an unknown user, so
+        # that timing tells neither the password nor which users exist.
+        expected = passwords.get(username)
+        matches = hmac.compare_digest(
+            (expected if expected is not None else password + "\0").encode(self.encoding),
+            password.encode(self.encoding),
+        )
+        # The reasons differ only in the local log: the client sees status 400.
+        if expected is None:
             return _deny(f"unknown user {username!r}")
-        if passwords[username] != password:
+        if not matches:
             return _deny(f"wrong password for user {username!r}")
         return _accept(username)
 

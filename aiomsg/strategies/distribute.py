@@ -21,13 +21,16 @@ class Distribute(Sender):
     ``bytes.startswith`` call per pipe.
     """
 
-    __slots__ = ("_topics", "dropped", "match_all", "pipes")
+    __slots__ = ("_changed", "_topics", "dropped", "match_all", "pipes")
 
     def __init__(self, *, match_all: bool = False) -> None:
         self.pipes: list[Pipe] = []
         self.match_all = match_all
         self.dropped = 0
         self._topics: dict[Pipe, set[bytes]] = {}
+        # Pipes whose topic tuple is stale: rebuilt once, at the next send, so
+        # a flood of SUBSCRIBEs costs O(n), not O(n^2).
+        self._changed: set[Pipe] = set()
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
@@ -36,11 +39,12 @@ class Distribute(Sender):
     def detach(self, pipe: Pipe) -> None:
         self.pipes.remove(pipe)
         del self._topics[pipe]
+        self._changed.discard(pipe)
 
     def unlinked(self, pipe: Pipe) -> None:
         # A peer that comes back subscribes again.
         self._topics[pipe] = set()
-        pipe.topics = ()
+        self._changed.add(pipe)
 
     def topics_of(self, pipe: Pipe) -> frozenset[bytes]:
         return frozenset(self._topics.get(pipe, ()))
@@ -54,10 +58,14 @@ class Distribute(Sender):
             topics.add(topic)
         else:
             topics.discard(topic)
-        pipe.topics = tuple(topics)
+        self._changed.add(pipe)
         return True
 
     def send(self, message: Message) -> bool:
+        if self._changed:
+            for pipe in self._changed:
+                pipe.topics = tuple(self._topics[pipe])
+            self._changed.clear()
         first = message[0]
         match_all = self.match_all
         shared = False

@@ -49,6 +49,8 @@ class RouteById(Sender):
             del self.routes[pipe.routing_id]
 
     def send(self, message: Message) -> bool:
+        if len(message) < 2:
+            return True  # a routing id and no message: dropped, as libzmq does
         pipe = self.routes.get(message[0])
         if pipe is None:
             if self.mandatory():

@@ -20,6 +20,10 @@ class Binding(abc.ABC):
     endpoint: str
 
     @abc.abstractmethod
+    def stop_accepting(self) -> None:
+        """Accept no new peers; those accepted here stay connected. Idempotent."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Stop accepting peers, and disconnect those accepted here (as zmq_unbind)."""
 

@@ -6,6 +6,7 @@ connect may come in either order: a connect waits for its bind.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiomsg.constants import compatible_peers
@@ -90,10 +91,13 @@ class InprocBinding(Binding):
         #: Connections currently linked through this binding.
         self.connections: list[InprocConnection] = []
 
-    def close(self) -> None:
-        """Unbind, and unlink the connected peers (they wait for a new bind)."""
+    def stop_accepting(self) -> None:
         if self._registry.bound.get(self._name) is self:
             del self._registry.bound[self._name]
+
+    def close(self) -> None:
+        """Unbind, and unlink the connected peers (they wait for a new bind)."""
+        self.stop_accepting()
         for connection in list(self.connections):
             connection.unlink()
 
@@ -122,19 +126,34 @@ class InprocConnection(Connection):
             reason = f"socket type {ours} cannot talk to {theirs}"
             binder._events.emit(Event.PEER_REFUSED, endpoint, "inproc", reason)
             socket._events.emit(Event.PEER_REFUSED, endpoint, "inproc", reason)
+            self._closed = True  # as over tcp: an incompatible peer is never retried
+            socket._abandon(self)
             return
         our_link = InprocLink(self, None)
         their_link = InprocLink(self, self.pipe)
         peer_pipe = binder._peer_ready(None, their_link, endpoint, "inproc", _metadata(socket))
         if peer_pipe is None:
+            self._retry_later()
             return
         our_link.peer = peer_pipe
         self._peer_pipe, self._binding = peer_pipe, binding
         binding.connections.append(self)
         if socket._peer_ready(self.pipe, our_link, endpoint, "inproc", _metadata(binder)) is None:
-            self.unlink()
+            self.unlink(relink=False)
+            self._retry_later()
 
-    def unlink(self) -> None:
+    def _retry_later(self) -> None:
+        """A refused link is tried again after ``reconnect_ivl``, as a tcp
+        connection would be (the refusal may end: a PAIR's peer leaves)."""
+        delay = self._socket.reconnect_ivl
+        if delay >= 0 and not self._closed:
+            asyncio.get_running_loop().call_later(delay / 1000, self._retry)
+
+    def _retry(self) -> None:
+        if not self._closed and self._binding is None:
+            self._registry.wait_for_bind(self._name, self)
+
+    def unlink(self, *, relink: bool = True) -> None:
         """Drop the link on both sides; wait for a new bind unless closed."""
         peer_pipe, binding = self._peer_pipe, self._binding
         if peer_pipe is None or binding is None:
@@ -144,7 +163,7 @@ class InprocConnection(Connection):
         binding.socket._peer_lost(peer_pipe, keep=False)
         if self.pipe.link is not None:
             self._socket._peer_lost(self.pipe, keep=True)
-        if not self._closed:
+        if relink and not self._closed:
             self._registry.wait_for_bind(self._name, self)
 
     def close(self) -> None:

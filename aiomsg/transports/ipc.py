@@ -41,13 +41,11 @@ def _socket_path(endpoint: Endpoint) -> str:
 def _in_use(path: str) -> bool:
     """Whether a live listener answers at *path* (a stale socket file does not)."""
     probe = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    probe.setblocking(False)  # never block the loop: a full backlog means "in use"
     try:
-        probe.connect(path)
-    except OSError:
-        return False
+        return probe.connect_ex(path) not in (errno.ECONNREFUSED, errno.ENOENT)
     finally:
         probe.close()
-    return True
 
 
 class IpcTransport(Transport):
@@ -80,12 +78,14 @@ class IpcTransport(Transport):
             listener.setblocking(False)
         except OSError as error:
             listener.close()
+            if directory is not None:
+                os.rmdir(directory)
             if error.errno == errno.EADDRINUSE:  # an abstract name already taken
                 raise AddressInUse(text) from error
             raise EndpointError(text, f"cannot bind: {error.strerror or error}") from error
         binding = StreamBinding(socket)
         server = await asyncio.get_running_loop().create_unix_server(
-            binding.new_peer, sock=listener
+            binding.new_peer, sock=listener, start_serving=False
         )
 
         def remove_file() -> None:
@@ -95,7 +95,7 @@ class IpcTransport(Transport):
                 if directory is not None:  # ipc://* made it
                     os.rmdir(directory)
 
-        return binding.serve(server, text, remove_file)
+        return await binding.serve(server, text, remove_file)
 
     def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:
         path = _socket_path(endpoint)

@@ -44,15 +44,28 @@ class StreamBinding(Binding):
         peer.closed.add_done_callback(lambda _: self._peers.discard(peer))
         return peer
 
-    def serve(
+    async def serve(
         self, server: asyncio.Server, endpoint: str, cleanup: Callable[[], None] | None = None
     ) -> StreamBinding:
+        """Start accepting on *server* (made with ``start_serving=False``).
+
+        Cancelling is safe: the server is then closed and *cleanup* run, so a
+        cancelled bind leaves nothing listening.
+        """
         self._server, self.endpoint, self._cleanup = server, endpoint, cleanup
+        try:
+            await server.start_serving()
+        except BaseException:
+            self.close()
+            raise
         return self
 
-    def close(self) -> None:
+    def stop_accepting(self) -> None:
         if self._server is not None:
             self._server.close()
+
+    def close(self) -> None:
+        self.stop_accepting()
         for peer in list(self._peers):
             peer.close("unbound")
         if self._cleanup is not None:
@@ -98,6 +111,7 @@ class StreamConnection(Connection):
                 if protocol.give_up:
                     reason = "the peer cannot work with this socket: not reconnecting"
                     events.emit(Event.PEER_REFUSED, endpoint, protocol.peer_address, reason)
+                    socket._abandon(self)
                     return
                 if protocol.handshaken:
                     delay = socket.reconnect_ivl

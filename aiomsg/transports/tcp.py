@@ -43,7 +43,9 @@ class TcpTransport(Transport):
                 )
                 host = str(infos[0][4][0])
             binding = StreamBinding(socket)
-            server = await loop.create_server(binding.new_peer, host, address.port)
+            server = await loop.create_server(
+                binding.new_peer, host, address.port, start_serving=False
+            )
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise AddressInUse(endpoint.text) from error
@@ -51,7 +53,7 @@ class TcpTransport(Transport):
         sockname = server.sockets[0].getsockname()
         bound_host = str(sockname[0])
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return binding.serve(server, f"tcp://{shown}:{sockname[1]}")
+        return await binding.serve(server, f"tcp://{shown}:{sockname[1]}")
 
     def connect(self, socket: Socket, endpoint: Endpoint, pipe: Pipe) -> Connection:
         address = parse_tcp_address(endpoint, binding=False)

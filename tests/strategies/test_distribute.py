@@ -106,7 +106,9 @@ def test_unlinked_forgets_subscriptions() -> None:
     dist.subscription(pipe, b"A", True)
     dist.unlinked(pipe)
     assert dist.topics_of(pipe) == frozenset()
+    dist.send([b"A"])
     assert pipe.topics == ()
+    assert link_of(pipe).sent == []
 
 
 def test_detach_removes_the_pipe() -> None:

@@ -114,7 +114,13 @@ def test_full_pipe_drops_or_waits(mandatory: bool, result: bool) -> None:
 def test_mandatory_is_read_at_send_time() -> None:
     flag = {"on": False}
     router = RouteById(mandatory=lambda: flag["on"])
-    assert router.send([b"nobody"]) is True
+    assert router.send([b"nobody", b"x"]) is True
     flag["on"] = True
     with pytest.raises(HostUnreachable):
-        router.send([b"nobody"])
+        router.send([b"nobody", b"x"])
+
+
+def test_routing_id_alone_is_dropped() -> None:
+    """A message with a routing id and no body goes nowhere, even to a known peer."""
+    router = RouteById(mandatory=lambda: True)
+    assert router.send([b"anyone"]) is True
