@@ -19,6 +19,7 @@ import concurrent.futures
 import json
 import logging
 import os
+import select
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
@@ -185,6 +186,10 @@ class StdinLines:
         while True:
             try:
                 chunk = os.read(fd, self._CHUNK)
+            except (BlockingIOError, InterruptedError):
+                # A parent may have left stdin non-blocking: wait for data, not EOF.
+                select.select([fd], [], [])
+                continue
             except OSError:
                 chunk = b""
             try:
@@ -570,7 +575,7 @@ async def run_socket(settings: Settings) -> None:
     kind = settings.kind
     options: dict[str, Any] = {"linger": settings.linger}
     if settings.identity is not None:
-        options["identity"] = settings.identity.encode()
+        options["identity"] = os.fsencode(settings.identity)  # the bytes as typed
     if settings.hwm is not None:
         options["sndhwm"] = options["rcvhwm"] = settings.hwm
     if kind.socket_type is SocketType.ROUTER:
@@ -586,7 +591,7 @@ async def run_socket(settings: Settings) -> None:
         if kind.socket_type in (SocketType.SUB, SocketType.XSUB):
             topics = settings.topics or (("",) if kind.socket_type is SocketType.SUB else ())
             for topic in topics:
-                sock.subscribe(topic.encode())
+                sock.subscribe(os.fsencode(topic))
         binds = kind.binds if settings.bind is None else settings.bind
         await _attach(sock, settings.endpoints, binds)
         await _MODES[kind.mode](sock, monitor, settings)
@@ -865,7 +870,7 @@ json (an array of strings per line), hex (hex frames separated by spaces).
 
 \b
 Exit codes: 0 success, 1 runtime error, 2 usage error or bad endpoint,
-3 timed out, 4 unavailable feature, 130 interrupted (Ctrl-C).
+3 timed out, 4 unavailable feature, 130 interrupted (Ctrl-C), 141 stdout closed by its reader.
 """
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
+from aiomsg.errors import NotSupported
 from aiomsg.socket import Socket
 
 __all__ = ["proxy"]
@@ -20,17 +20,24 @@ async def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None
 
     Raises:
         Closed: one of the sockets was closed; the proxy stops.
+        NotSupported: neither socket can receive what the other sends.
 
     Cancelling stops the proxy. A message is taken from one side only when
     it arrives; if the other side cannot take it at once, the proxy waits,
     and a cancellation during that wait drops that one message (libzmq's
     proxy drops it likewise when its context is terminated).
     """
-    pumps = [
-        asyncio.ensure_future(_pump(source, destination, capture))
+    directions = [
+        (source, destination)
         for source, destination in ((frontend, backend), (backend, frontend))
         if source._receiver is not None and destination._sender is not None
     ]
+    if not directions:
+        raise NotSupported(
+            f"no message can flow between {frontend.socket_type.name} and "
+            f"{backend.socket_type.name}: one side must receive what the other sends"
+        )
+    pumps = [asyncio.ensure_future(_pump(*pair, capture)) for pair in directions]
     try:
         done, _ = await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
@@ -38,9 +45,8 @@ async def proxy(frontend: Socket, backend: Socket, capture: Socket | None = None
     finally:
         for task in pumps:
             task.cancel()
-        for task in pumps:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # Wait for the pumps without swallowing a cancellation of proxy() itself.
+        await asyncio.wait(pumps)
 
 
 async def _pump(source: Socket, destination: Socket, capture: Socket | None) -> None:

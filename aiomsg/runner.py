@@ -24,7 +24,8 @@ def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     """Run *main* to completion on a new event loop and return its result.
 
     Uses uvloop when it is installed (it is a dependency where the platform
-    has it), else asyncio's default loop. Ctrl-C cancels *main* cleanly.
+    has it), else asyncio's default loop. Ctrl-C cancels *main* cleanly, then
+    raises KeyboardInterrupt here, as asyncio.run() does.
     """
     with asyncio.Runner(debug=debug, loop_factory=_loop_factory()) as runner:
         return runner.run(main)

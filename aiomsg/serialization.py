@@ -171,11 +171,14 @@ class TypedMessages:
         Raises:
             DecodeError: the message is not one frame, not JSON, or does not
                 match *type*. It has been consumed; the socket stays usable.
+            TypeError: *type* is not a type msgspec supports (checked before
+                anything is received).
             Again, InvalidState, NotSupported, Closed: as :meth:`Socket.recv_multipart`.
 
         Cancelling is safe: no message is taken unless it is returned (or
         raised as a DecodeError).
         """
+        _json_decoder(type)  # an unsupported type raises TypeError before any receive
         frames = await self.recv_multipart(flags)
         if len(frames) != 1:
             raise _not_single(frames, "recv_json")
@@ -207,6 +210,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json` (any frame count is accepted).
         """
+        _json_decoder(type)  # an unsupported type raises TypeError before any receive
         frames = await self.recv_multipart(flags)
         return frames[:-1], decode_json(frames[-1], type, frames)
 
@@ -231,6 +235,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json`.
         """
+        _msgpack_decoder(type)  # an unsupported type raises TypeError before any receive
         frames = await self.recv_multipart(flags)
         if len(frames) != 1:
             raise _not_single(frames, "recv_msgpack")
@@ -266,5 +271,6 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json`.
         """
+        _msgpack_decoder(type)  # an unsupported type raises TypeError before any receive
         frames = await self.recv_multipart(flags)
         return frames[:-1], decode_msgpack(frames[-1], type, frames)

@@ -293,11 +293,13 @@ class RequestClient:
         task has been cancelled already, only the wait for its end is cut short.
         """
         self._closed = True
+        # Waiting requests fail first, so that a cancellation of the wait
+        # below cannot leave them waiting for ever.
+        self._fail_pending(Closed("request client closed"))
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
             await asyncio.wait([task])
-        self._fail_pending(Closed("request client closed"))
 
     async def __aenter__(self) -> RequestClient:
         if self._closed:
@@ -446,8 +448,18 @@ class RequestServer:
         try:
             while True:
                 while self._active >= self.max_concurrency:
+                    # At the bound: wait for a free slot, or for the socket to
+                    # close (then stop, as a recv would).
                     self._slot_waiter = loop.create_future()
-                    await self._slot_waiter
+                    closing = loop.create_task(self.socket.wait_closed())
+                    try:
+                        await asyncio.wait(
+                            (self._slot_waiter, closing), return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        closing.cancel()
+                    if self.socket.closed:
+                        raise Closed("socket closed")
                 free = self.max_concurrency - self._active
                 for message in await self.socket.recv_many(free):
                     self._dispatch(message)

@@ -121,6 +121,7 @@ class Socket(TypedMessages):
         self._recv_parts: Message = []
         self._ops = 0
         self._closed = False
+        self._close_waiters: list[asyncio.Future[None]] = []
         self._linger_task: asyncio.Task[None] | None = None
         self._events = EventHub(self.socket_type.name)
 
@@ -716,11 +717,30 @@ class Socket(TypedMessages):
                 waiter.set_exception(Closed("socket closed"))
         self._recv_waiters.clear()
         self._send_waiters.clear()
+        for waiter in self._close_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._close_waiters.clear()
         self.context._forget(self)
         if linger == 0 or not self._has_unsent():
             self._finish_close()
         else:
             self._linger_task = asyncio.get_running_loop().create_task(self._linger(linger))
+
+    async def wait_closed(self) -> None:
+        """Return once :meth:`close` has been called (at once if it has).
+
+        For code that serves a socket it does not own. Cancelling is safe.
+        """
+        if self._closed:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._close_waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._close_waiters:
+                self._close_waiters.remove(waiter)
 
     async def aclose(self, linger: int | None = None) -> None:
         """Close the socket and wait until lingering messages are sent (or dropped).

@@ -61,9 +61,11 @@ def _write(
     lines.append(f"    public-key = {_quote(public_key)}\n")
     if secret_key is not None:
         lines.append(f"    secret-key = {_quote(secret_key)}\n")
-    # The secret file is created private (0600) before any key is written.
+    # The secret file is made private (0600) before any key is written,
+    # whether it is new or an old file being overwritten.
     mode = 0o600 if secret_key is not None else 0o644
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.fchmod(fd, mode)
     with open(fd, "w", encoding="utf-8") as file:
         file.writelines(lines)
 

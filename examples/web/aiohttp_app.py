@@ -226,7 +226,10 @@ async def weather_stream(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         }
     )
-    subscriber = backend.context.socket(aiomsg.SUB, linger=0)
+    try:
+        subscriber = backend.context.socket(aiomsg.SUB, linger=0)
+    except aiomsg.Closed:
+        raise web.HTTPServiceUnavailable(text="shutting down") from None
     backend.subscribers.add(subscriber)
     try:
         # Subscribe before connecting: the subscription goes out with the handshake.
@@ -242,8 +245,12 @@ async def weather_stream(request: web.Request) -> web.StreamResponse:
                 # A comment: writing to a client that went away raises here.
                 await response.write(b": keep-alive\n\n")
                 continue
-            code, temperature, humidity = text.split()
-            data = msgspec.json.encode(WeatherUpdate(code, int(temperature), int(humidity)))
+            try:
+                code, temperature, humidity = text.split()
+                update = WeatherUpdate(code, int(temperature), int(humidity))
+            except ValueError:
+                continue  # a malformed update is skipped, not fatal to the stream
+            data = msgspec.json.encode(update)
             await response.write(b"event: weather\ndata: " + data + b"\n\n")
             sent += 1
     except aiomsg.Closed:

@@ -210,7 +210,10 @@ async def weather_events(
     backend: Backend, zipcode: str, limit: int | None, heartbeat: float
 ) -> AsyncIterator[str]:
     """The SSE events of one client: its own SUB socket, closed whatever ends the stream."""
-    subscriber = backend.context.socket(aiomsg.SUB, linger=0)
+    try:
+        subscriber = backend.context.socket(aiomsg.SUB, linger=0)
+    except aiomsg.Closed:
+        return  # the app shut down before the stream started
     backend.subscribers.add(subscriber)
     try:
         # Subscribe before connecting: the subscription goes out with the handshake.
@@ -224,8 +227,9 @@ async def weather_events(
             except TimeoutError:
                 yield ": keep-alive\n\n"  # a comment: lets the server see a dead client
                 continue
-            code, temperature, humidity = text.split()
-            update = WeatherUpdate(code, int(temperature), int(humidity))
+            update = parse_update(text)
+            if update is None:
+                continue  # a malformed update is skipped, not fatal to the stream
             yield sse("weather", msgspec.json.encode(update))
             sent += 1
     except aiomsg.Closed:
@@ -233,6 +237,15 @@ async def weather_events(
     finally:
         backend.subscribers.discard(subscriber)
         subscriber.close()
+
+
+def parse_update(text: str) -> WeatherUpdate | None:
+    """A ``"zipcode temperature humidity"`` update, or None if it does not parse."""
+    try:
+        code, temperature, humidity = text.split()
+        return WeatherUpdate(code, int(temperature), int(humidity))
+    except ValueError:
+        return None
 
 
 def app_from_env() -> FastAPI:

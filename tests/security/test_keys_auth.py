@@ -330,3 +330,12 @@ async def test_curve_pubsub_and_ping_between_aiomsg(keys: Keys) -> None:
         assert await recv(sub) == [b"t1", b"x"]
         pub.close(linger=0)
         sub.close(linger=0)
+
+
+def test_secret_file_made_private_even_when_it_existed(tmp_path: Path) -> None:
+    stale = tmp_path / "srv.key_secret"
+    stale.write_text("old")
+    stale.chmod(0o644)
+    _, secret_file = aiomsg.create_certificates(tmp_path, "srv")
+    assert Path(secret_file) == stale
+    assert stale.stat().st_mode & 0o777 == 0o600

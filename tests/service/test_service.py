@@ -517,3 +517,41 @@ async def test_closed_client_refuses_requests(env):
         await client.aclose()  # idempotent
         with pytest.raises(aiomsg.Closed):
             await client.request(b"b")
+
+
+async def test_serve_returns_when_socket_closed_at_the_bound(ctx):
+    """At max_concurrency the server waits for a slot; closing the socket still stops
+    it at once and cancels the handlers that are running."""
+    gate = Gate()
+    router = ctx.socket(aiomsg.ROUTER, linger=0)
+    endpoint = await router.bind(bind_endpoint("inproc"))
+    server = RequestServer(router, gate, max_concurrency=1)
+    dealer = ctx.socket(aiomsg.DEALER, linger=0)
+    await dealer.connect(endpoint)
+    client = RequestClient(dealer)
+    async with asyncio.timeout(TIMEOUT):
+        serving = asyncio.create_task(server.serve())
+        requests = [asyncio.create_task(client.request(b"%d" % i)) for i in range(2)]
+        await gate.wait_started(1)
+        router.close()
+        assert await serving is None
+        assert gate.running == 0  # the handler was cancelled, not left to finish
+        await client.aclose()
+        for request in requests:
+            with pytest.raises(aiomsg.Closed):
+                await request
+
+
+async def test_client_aclose_cancelled_still_fails_pending(env):
+    gate = Gate()
+    _, endpoint = await env.server(gate)
+    client = await env.client(endpoint)
+    async with asyncio.timeout(TIMEOUT):
+        request = asyncio.create_task(client.request(b"x"))  # no timeout of its own
+        await gate.wait_started(1)
+        closing = asyncio.create_task(client.aclose())
+        await yield_loop()
+        closing.cancel()
+        with pytest.raises(aiomsg.Closed):
+            await request
+    gate.release.set()

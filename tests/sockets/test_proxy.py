@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
+
 import aiomsg
 
 
@@ -71,3 +73,9 @@ async def test_pull_push_proxy_with_capture(ctx: aiomsg.Context) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_proxy_between_sockets_that_cannot_pass_messages(ctx: aiomsg.Context) -> None:
+    pub, push = ctx.socket(aiomsg.PUB), ctx.socket(aiomsg.PUSH)
+    with pytest.raises(aiomsg.NotSupported):
+        await aiomsg.proxy(pub, push)

@@ -250,3 +250,15 @@ def test_decoders_are_cached_per_type():
 def test_unsupported_type_raises_type_error():
     with pytest.raises(TypeError):
         serialization.decode_json(b"1", object())
+
+
+async def test_unsupported_type_raises_before_receiving(ctx):
+    pull = ctx.socket(aiomsg.PULL)
+    ep = await pull.bind("inproc://typed-bad-type")
+    push = ctx.socket(aiomsg.PUSH)
+    await push.connect(ep)
+    await push.send_json({"kept": True})
+    with pytest.raises(TypeError):
+        await pull.recv_json(object())
+    async with asyncio.timeout(5):
+        assert await pull.recv_json() == {"kept": True}  # the message is still there
