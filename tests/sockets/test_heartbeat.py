@@ -56,9 +56,9 @@ async def test_traffic_keeps_a_ttl_connection_alive(ctx: aiomsg.Context) -> None
     ep = await pull.bind("tcp://127.0.0.1:*")
     _, writer = await raw_handshake(ep, b"PUSH")
     try:
-        writer.write(command(b"PING", b"\x00\x02"))  # TTL 200 ms
+        writer.write(command(b"PING", b"\x00\x03"))  # TTL 300 ms
         async with asyncio.timeout(5):
-            for i in range(8):  # a message every ~50 ms for 400 ms: twice the TTL
+            for i in range(12):  # a message every ~50 ms for 600 ms: twice the TTL
                 writer.write(b"\x00\x01" + bytes([i]))
                 assert await pull.recv() == bytes([i])
                 waited = asyncio.ensure_future(mon.wait_for(aiomsg.Event.HEARTBEAT_TIMEOUT))
@@ -73,14 +73,15 @@ async def test_heartbeats_with_libzmq_both_ways(ctx: aiomsg.Context) -> None:
     """libzmq answers our PINGs and we answer its PINGs: nobody times out."""
     zctx = zmq.asyncio.Context()
     try:
-        pull = ctx.socket(aiomsg.PULL, heartbeat_ivl=30, heartbeat_timeout=120)
+        # Timeouts well above the interval: a loaded CI machine must not fail this.
+        pull = ctx.socket(aiomsg.PULL, heartbeat_ivl=30, heartbeat_timeout=500)
         mon = pull.monitor()
         ep = await pull.bind("tcp://127.0.0.1:*")
         push = zctx.socket(zmq.PUSH)
         push.setsockopt(zmq.LINGER, 0)
         push.setsockopt(zmq.HEARTBEAT_IVL, 30)
-        push.setsockopt(zmq.HEARTBEAT_TIMEOUT, 120)
-        push.setsockopt(zmq.HEARTBEAT_TTL, 500)
+        push.setsockopt(zmq.HEARTBEAT_TIMEOUT, 500)
+        push.setsockopt(zmq.HEARTBEAT_TTL, 1000)
         push.connect(ep)
         await wait_handshakes(mon)
         async with asyncio.timeout(5):
