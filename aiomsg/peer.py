@@ -59,6 +59,7 @@ class PeerProtocol(asyncio.Protocol):
         "_socket",
         "_transport",
         "_wants_subscriptions",
+        "_wrote_at_once",
         "closed",
         "give_up",
         "handshaken",
@@ -83,6 +84,7 @@ class PeerProtocol(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self.writable = False
         self._flush_scheduled = False
+        self._wrote_at_once = False
         self._pending = 0
         self._handshake_timer: asyncio.TimerHandle | None = None
         self._wants_subscriptions = socket.wants_subscriptions
@@ -116,6 +118,7 @@ class PeerProtocol(asyncio.Protocol):
         stream.writelines(self._codec.take_output())
 
     def data_received(self, data: bytes) -> None:
+        self._wrote_at_once = False  # the peer answered: the next send is a new exchange
         heartbeat = self._heartbeat
         heartbeat.last_heard = self._loop.time()  # once per chunk, not per message
         codec = self._codec
@@ -195,9 +198,14 @@ class PeerProtocol(asyncio.Protocol):
             return False
         self._codec.send_message(message)
         if not self._flush_scheduled:
-            # The first message of a loop tick is written at once (latency);
-            # the ones after it coalesce into one write at the end of the tick.
-            self._flush()
+            if not self._wrote_at_once:
+                # A lone message is written at once (latency): a request, a
+                # reply. The flag stays up until we hear from the peer or a
+                # coalesced flush runs, so a stream of sends coalesces below.
+                self._flush()
+                self._wrote_at_once = True
+                return True
+            # More than one message since: coalesce until the end of the tick.
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
             return True
@@ -238,7 +246,7 @@ class PeerProtocol(asyncio.Protocol):
     # -- internals ---------------------------------------------------------------
 
     def _flush(self) -> None:
-        self._flush_scheduled = False
+        self._flush_scheduled = self._wrote_at_once = False
         self._pending = 0
         transport = self._transport
         if transport is not None and not transport.is_closing() and self._codec.has_output:
