@@ -75,7 +75,7 @@ class PeerProtocol(asyncio.Protocol):
         self._codec = ZmtpConnection(
             socket.socket_type,
             identity=socket.identity,
-            mechanism=socket._new_mechanism(connecting=pipe is not None),
+            mechanism=socket._new_mechanism(),
             maxmsgsize=socket.maxmsgsize,
         )
         self._auth_task: asyncio.Task[None] | None = None

@@ -120,6 +120,10 @@ class Pipe:
         """True when a message sent now would exceed the send high-water mark."""
         if self.link is not None and not self.backlog and self.link.writable:
             return False
+        return self._backlog_full()
+
+    def _backlog_full(self) -> bool:
+        """No room to queue: at the send HWM, or (immediate) no live peer."""
         return (self.link is None and self.immediate) or 0 < self.sndhwm <= len(self.backlog)
 
     def send(self, message: Message) -> bool:
@@ -127,7 +131,7 @@ class Pipe:
         link = self.link
         if link is not None and not self.backlog and link.try_send(message):
             return True
-        if (link is None and self.immediate) or 0 < self.sndhwm <= len(self.backlog):
+        if self._backlog_full():
             return False
         self.backlog.append(message)
         return True
@@ -141,10 +145,10 @@ class Pipe:
         backlog = self.backlog
         if link is None or not backlog:
             return
-        was_full = 0 < self.sndhwm <= len(backlog)
+        was_full = self._backlog_full()
         while backlog and link.try_send(backlog[0]):
             backlog.popleft()
-        if was_full and not (0 < self.sndhwm <= len(backlog)):
+        if was_full and not self._backlog_full():
             self.socket._pipe_writable()
 
     # -- inbound -------------------------------------------------------------

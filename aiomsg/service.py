@@ -59,13 +59,12 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from aiomsg.closing import ClosesOnExit
 from aiomsg.constants import SocketType
 from aiomsg.errors import AiomsgError, Closed, DecodeError, InvalidState, RemoteError
 from aiomsg.serialization import decode_json, decode_msgpack, encode_json, encode_msgpack
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from aiomsg.socket import Socket
 
 __all__ = [
@@ -119,7 +118,7 @@ def _one_frame(frames: list[bytes]) -> bytes:
 # ---------------------------------------------------------------------- client
 
 
-class RequestClient:
+class RequestClient(ClosesOnExit):
     """Many concurrent requests over one DEALER socket, each awaiting its own reply.
 
     Every request gets a fresh 8-byte id; one background task receives the
@@ -307,19 +306,11 @@ class RequestClient:
         self._start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
 
 # ---------------------------------------------------------------------- server
 
 
-class RequestServer:
+class RequestServer(ClosesOnExit):
     """Answers requests arriving on a ROUTER socket, running handlers concurrently.
 
     *handler* is ``async def handler(frames: list[bytes]) -> bytes | Sequence[bytes]``:
@@ -546,11 +537,3 @@ class RequestServer:
                 self.serve(), name="aiomsg.RequestServer"
             )
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -11,6 +11,7 @@ import collections
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from aiomsg.closing import ClosesOnExit
 from aiomsg.constants import NOBLOCK, SocketType
 from aiomsg.endpoint import parse_endpoint
 from aiomsg.errors import (
@@ -30,8 +31,6 @@ from aiomsg.strategies.base import Receiver, Sender, Strategy
 from aiomsg.transports import Binding, Connection, get_transport
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from aiomsg.context import Context
 
 __all__ = ["SNDMORE", "Socket"]
@@ -66,7 +65,7 @@ def _drop_message(pipe: Pipe, message: Message) -> None:
     return None
 
 
-class Socket(TypedMessages):
+class Socket(TypedMessages, ClosesOnExit):
     """An asyncio ZeroMQ socket. Create it with :meth:`Context.socket`.
 
     Options are keyword arguments of :meth:`Context.socket` and attributes of
@@ -563,7 +562,7 @@ class Socket(TypedMessages):
 
     # -- pipes and peers (called by transports) ------------------------------
 
-    def _new_mechanism(self, *, connecting: bool) -> Mechanism:
+    def _new_mechanism(self) -> Mechanism:
         """The security mechanism for a new tcp/ipc connection, from the options
         (the role comes from the options, not from who connected, as in libzmq)."""
         from aiomsg.security.config import mechanism_for
@@ -787,11 +786,3 @@ class Socket(TypedMessages):
 
     async def __aenter__(self) -> Socket:
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -42,17 +42,5 @@ class FairQueue(Receiver):
 
     def recv_from(self) -> tuple[Pipe | None, Message | None]:
         """The next message and the pipe it came from."""
-        ready = self._ready
-        if not ready:
-            return None, None
-        self.last = pipe = ready.popleft()
-        message = pipe.take()
-        if pipe.inbound:
-            ready.append(pipe)
-        return pipe, message
-
-    def discard(self, pipe: Pipe) -> None:
-        """Forget *pipe* and drop what it holds (its peer is gone for good)."""
-        if pipe.inbound:
-            pipe.inbound.clear()
-            self._ready.remove(pipe)
+        message = self.recv()
+        return (self.last if message is not None else None), message

@@ -43,13 +43,7 @@ class LoadBalance(Sender):
 
     def send(self, message: Message) -> bool:
         pipes = self.pipes
-        count = len(pipes)
-        if count == 1:
+        if len(pipes) == 1:  # the common case, without the turn-taking
             return pipes[0].send(message)
-        start = self._next
-        for step in range(count):
-            index = (start + step) % count
-            if pipes[index].send(message):  # False, and nothing queued, when full
-                self._next = (index + 1) % count
-                return True
-        return False
+        pipe = self.pick()
+        return pipe is not None and pipe.send(message)

@@ -25,6 +25,7 @@ from aiomsg.zmtp.frames import (
     LONG_HEADER,
     LONG_SIZE,
     MORE,
+    SHORT_HEADERS,
     encode_command,
     encode_message,
     split_command,
@@ -48,8 +49,6 @@ __all__ = [
 # A handshake command larger than this is refused: it bounds what an
 # unauthenticated peer can make us buffer.
 MAX_HANDSHAKE_FRAME = 1 << 20
-# Headers of last short frames (flags 0), by size.
-_SHORT_HEADERS = tuple(bytes((0, size)) for size in range(256))
 # Socket types that announce their routing id in READY, as libzmq does.
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
 _PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
@@ -185,7 +184,7 @@ class ZmtpConnection:
             body = frames[0]
             size = len(body)
             if size < 256:
-                self._out += (_SHORT_HEADERS[size], body)
+                self._out += (SHORT_HEADERS[size], body)  # flags 0: index = size
             else:
                 self._out += (LONG_HEADER.pack(LONG, size), body)
         elif self.mechanism.encrypts:

@@ -10,6 +10,7 @@ __all__ = [
     "LONG_HEADER",
     "LONG_SIZE",
     "MORE",
+    "SHORT_HEADERS",
     "encode_command",
     "encode_message",
     "split_command",
@@ -23,13 +24,13 @@ COMMAND = 0x04
 LONG_SIZE = struct.Struct(">Q")
 LONG_HEADER = struct.Struct(">BQ")
 # Headers of short frames, prebuilt: index (flags << 8) | size.
-_SHORT_HEADERS = tuple(bytes((i >> 8, i & 0xFF)) for i in range(0x600))
+SHORT_HEADERS = tuple(bytes((i >> 8, i & 0xFF)) for i in range(0x600))
 
 
 def frame_header(flags: int, size: int) -> bytes:
     """The flags and size bytes of a frame; LONG is set only above 255 bytes, as libzmq does."""
     if size < 256:
-        return _SHORT_HEADERS[(flags << 8) | size]
+        return SHORT_HEADERS[(flags << 8) | size]
     return LONG_HEADER.pack(flags | LONG, size)
 
 
@@ -40,7 +41,7 @@ def encode_message(frames: list[bytes], out: list[bytes]) -> None:
         size = len(body)
         flags = MORE if index < last else 0
         if size < 256:
-            out.append(_SHORT_HEADERS[(flags << 8) | size])
+            out.append(SHORT_HEADERS[(flags << 8) | size])
         else:
             out.append(LONG_HEADER.pack(flags | LONG, size))
         out.append(body)

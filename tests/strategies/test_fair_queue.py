@@ -86,16 +86,6 @@ def test_detached_pipe_messages_are_still_received() -> None:
     assert drain(queue) == [b"a0", b"b0", b"a1"]
 
 
-def test_discard_drops_what_the_pipe_holds() -> None:
-    queue, (a, b, _) = setup()
-    a.deliver([b"a0"])
-    b.deliver([b"b0"])
-    queue.discard(a)
-    assert not a.inbound
-    assert drain(queue) == [b"b0"]
-    queue.discard(a)  # idempotent on an empty pipe
-
-
 def test_taking_resumes_reading_at_the_low_water_mark() -> None:
     queue, (a, _, _) = setup(rcvhwm=4)
     for i in range(4):
