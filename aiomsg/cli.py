@@ -551,6 +551,13 @@ async def _mode_both(sock: Socket, monitor: Monitor, settings: Settings) -> None
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # a failure of either side ends the command
+        if sender in pending and settings.linger != 0:
+            # Received enough: input already given still goes out, for up to
+            # --linger ms (stdin may be a terminal that never ends).
+            limit = None if settings.linger < 0 else settings.linger / 1000
+            done, _ = await asyncio.wait({sender}, timeout=limit)
+            for task in done:
+                task.result()
     finally:
         for task in (sender, receiver):
             task.cancel()
