@@ -26,7 +26,7 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 
 typecheck: venv
-	$(BIN)/mypy aiomsg
+	$(BIN)/mypy
 
 pytest: venv
 	$(BIN)/python -m pytest -q
@@ -34,7 +34,7 @@ pytest: venv
 # The docs build is part of the tests: a broken link, anchor or docstring fails it.
 test: venv
 	$(BIN)/ruff check $(LINT_PATHS)
-	$(BIN)/mypy aiomsg
+	$(BIN)/mypy
 	$(MKDOCS) build --strict -q
 	$(BIN)/python -m pytest -q
 

@@ -18,8 +18,17 @@ Quick start::
     aiomsg.run(main())
 """
 
-from aiomsg.constants import DONTWAIT, NOBLOCK, SocketType
-from aiomsg.context import Context
+from aiomsg._context import Context
+from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._proxy import proxy
+from aiomsg._runner import run
+from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
+from aiomsg._security.certs import create_certificates, load_certificate, load_certificates
+from aiomsg._security.keys import curve_keypair, curve_public, has_curve
+from aiomsg._service import RequestClient, RequestServer
+from aiomsg._socket import Socket
+from aiomsg._zmtp.z85 import z85_decode, z85_encode
+from aiomsg.constants import DONTWAIT, NOBLOCK, SNDMORE, SocketType
 from aiomsg.errors import (
     AddressInUse,
     Again,
@@ -33,15 +42,6 @@ from aiomsg.errors import (
     NotSupported,
     RemoteError,
 )
-from aiomsg.monitor import Event, Monitor, MonitorEvent
-from aiomsg.proxy import proxy
-from aiomsg.runner import run
-from aiomsg.security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
-from aiomsg.security.certs import create_certificates, load_certificate, load_certificates
-from aiomsg.security.keys import curve_keypair, curve_public, has_curve
-from aiomsg.security.z85 import z85_decode, z85_encode
-from aiomsg.service import RequestClient, RequestServer
-from aiomsg.socket import SNDMORE, Socket
 from aiomsg.transports import register_transport
 
 PAIR = SocketType.PAIR

@@ -1,7 +1,7 @@
-"""``python -m aiomsg``: the ``aiomsg`` command line (see :mod:`aiomsg.cli`)."""
+"""``python -m aiomsg``: the ``aiomsg`` command line (see :mod:`aiomsg._cli`)."""
 
 import sys
 
-from aiomsg.cli import main
+from aiomsg._cli import main
 
 sys.exit(main())

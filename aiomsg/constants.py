@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DONTWAIT", "NOBLOCK", "SocketType", "compatible_peers"]
+__all__ = ["DONTWAIT", "NOBLOCK", "SNDMORE", "SocketType", "compatible_peers"]
 
 
 class SocketType(enum.IntEnum):
@@ -23,10 +23,23 @@ class SocketType(enum.IntEnum):
     XSUB = 10
 
     @property
+    def can_send(self) -> bool:
+        """Whether sockets of this type send messages (all but PULL and SUB)."""
+        return self not in _RECEIVE_ONLY
+
+    @property
+    def can_recv(self) -> bool:
+        """Whether sockets of this type receive messages (all but PUSH and PUB)."""
+        return self not in _SEND_ONLY
+
+    @property
     def wire_name(self) -> bytes:
         """The ``Socket-Type`` property value sent in READY (exact upper case)."""
         return self.name.encode("ascii")
 
+
+_SEND_ONLY = frozenset({SocketType.PUSH, SocketType.PUB})
+_RECEIVE_ONLY = frozenset({SocketType.PULL, SocketType.SUB})
 
 _COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
     SocketType.REQ: frozenset({SocketType.REP, SocketType.ROUTER}),
@@ -53,3 +66,5 @@ def compatible_peers(local: SocketType) -> frozenset[bytes]:
 NOBLOCK = 1
 #: Alias of :data:`NOBLOCK`, as in libzmq.
 DONTWAIT = NOBLOCK
+#: ``send(data, flags=SNDMORE)``: more frames of this message follow (as in pyzmq).
+SNDMORE = 2

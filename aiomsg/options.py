@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar, overload
 
+from aiomsg._security.keys import key_bytes
+from aiomsg._zmtp.sodium import nacl_bindings
 from aiomsg.errors import InvalidOption
 
-__all__ = ["DEFAULTS", "Option", "check_option"]
+__all__ = ["DEFAULTS", "HasOptions", "Option", "check_option"]
 
 T = TypeVar("T")
 
@@ -51,8 +53,6 @@ def _check_security(name: str, value: Any) -> Any:
         if len(value) > 255:
             raise InvalidOption(f"option {name!r} is at most 255 bytes")
         return bytes(value)
-    from aiomsg.security.keys import key_bytes, nacl_bindings
-
     key: bytes | bool
     if name in _CURVE_KEYS:
         if value is None or (isinstance(value, (str, bytes)) and not value):
@@ -100,9 +100,26 @@ def check_option(name: str, value: Any) -> Any:
     return value
 
 
+class HasOptions:
+    """Owns a set of option values, read and written through :class:`Option`
+    attributes declared on the class."""
+
+    _options: dict[str, Any]
+
+    def __init__(self, **options: Any) -> None:
+        """Start from :data:`DEFAULTS`, overridden by *options* (each checked).
+
+        Raises:
+            InvalidOption: an unknown option, or a bad value.
+        """
+        self._options = dict(DEFAULTS)
+        for name, value in options.items():
+            self._options[name] = check_option(name, value)
+
+
 class Option(Generic[T]):
     """A socket option as an attribute: validated on assignment, defaulted from
-    :data:`DEFAULTS`, stored in the owner's ``_options`` dict.
+    :data:`DEFAULTS`, stored in the owner's option values (:class:`HasOptions`).
 
     A descriptor rather than ``__setattr__``, so that assigning ordinary
     attributes on the hot path costs nothing extra.
@@ -116,12 +133,12 @@ class Option(Generic[T]):
     @overload
     def __get__(self, instance: None, owner: type) -> Option[T]: ...
     @overload
-    def __get__(self, instance: object, owner: type) -> T: ...
-    def __get__(self, instance: object | None, owner: type) -> Option[T] | T:
+    def __get__(self, instance: HasOptions, owner: type) -> T: ...
+    def __get__(self, instance: HasOptions | None, owner: type) -> Option[T] | T:
         if instance is None:
             return self
-        value: T = instance._options[self.name]  # type: ignore[attr-defined]
+        value: T = instance._options[self.name]
         return value
 
-    def __set__(self, instance: object, value: T) -> None:
-        instance._options[self.name] = check_option(self.name, value)  # type: ignore[attr-defined]
+    def __set__(self, instance: HasOptions, value: T) -> None:
+        instance._options[self.name] = check_option(self.name, value)

@@ -27,7 +27,7 @@ whole, so the next receive gets the next message as usual.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import msgspec
@@ -44,40 +44,67 @@ __all__ = [
 
 T = TypeVar("T")
 
-_json_encoder = msgspec.json.Encoder()
-_msgpack_encoder = msgspec.msgpack.Encoder()
+_Decoder = msgspec.json.Decoder[Any] | msgspec.msgpack.Decoder[Any]
+
+
+class _Format:
+    """One wire format: its name for error messages, its shared encoder's
+    ``encode``, and its decoders cached per target type (None: untyped)."""
+
+    __slots__ = ("_new_decoder", "decoders", "encode", "name")
+
+    def __init__(
+        self,
+        name: str,
+        encoder: msgspec.json.Encoder | msgspec.msgpack.Encoder,
+        new_decoder: Callable[[Any], _Decoder],
+    ) -> None:
+        self.name = name
+        self.encode: Callable[[Any], bytes] = encoder.encode
+        self._new_decoder = new_decoder
+        # Types are few and long lived in practice (classes, generic aliases),
+        # so the cache is not bounded.
+        self.decoders: dict[Any, _Decoder] = {}
+
+    def decoder(self, type_: Any) -> _Decoder:
+        """The decoder for *type_*, made on first use and cached.
+
+        Raises:
+            TypeError: *type_* is not a type msgspec supports.
+        """
+        try:
+            return self.decoders[type_]
+        except KeyError:
+            decoder = self._new_decoder(Any if type_ is None else type_)
+            self.decoders[type_] = decoder
+            return decoder
+        except TypeError:  # an unhashable type expression: no caching
+            return self._new_decoder(type_)
+
+    def decode(self, data: bytes, type: Any = None, frames: list[bytes] | None = None) -> Any:
+        """Decode one frame as *type*; raises as :func:`decode_json`."""
+        # The hot path: a cached decoder costs one dict lookup, no call.
+        try:
+            decoder = self.decoders[type]
+        except (KeyError, TypeError):
+            decoder = self.decoder(type)
+        try:
+            return decoder.decode(data)
+        except msgspec.DecodeError as error:
+            raise DecodeError(f"invalid {self.name} message: {error}", frames or [data]) from error
+
+
+#: The JSON format: ``JSON.encode(obj)``, ``JSON.decode(data, type, frames)``
+#: and its decoder cache, shared by this module and :mod:`aiomsg._service`.
+#: Not part of the public API (not in ``__all__``).
+JSON = _Format("JSON", msgspec.json.Encoder(), msgspec.json.Decoder)
+#: The MessagePack format, as :data:`JSON`.
+MSGPACK = _Format("MessagePack", msgspec.msgpack.Encoder(), msgspec.msgpack.Decoder)
 
 #: ``encode_json(obj) -> bytes``: the shared JSON encoder's ``encode``.
-encode_json = _json_encoder.encode
+encode_json = JSON.encode
 #: ``encode_msgpack(obj) -> bytes``: the shared MessagePack encoder's ``encode``.
-encode_msgpack = _msgpack_encoder.encode
-
-# Decoders cached per target type (None = untyped). Types are few and long
-# lived in practice (classes, generic aliases), so the caches are not bounded.
-_json_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
-_msgpack_decoders: dict[Any, msgspec.msgpack.Decoder[Any]] = {}
-
-
-def _json_decoder(type_: Any) -> msgspec.json.Decoder[Any]:
-    try:
-        return _json_decoders[type_]
-    except KeyError:
-        decoder = msgspec.json.Decoder(Any if type_ is None else type_)
-        _json_decoders[type_] = decoder
-        return decoder
-    except TypeError:  # an unhashable type expression: no caching
-        return msgspec.json.Decoder(type_)
-
-
-def _msgpack_decoder(type_: Any) -> msgspec.msgpack.Decoder[Any]:
-    try:
-        return _msgpack_decoders[type_]
-    except KeyError:
-        decoder = msgspec.msgpack.Decoder(Any if type_ is None else type_)
-        _msgpack_decoders[type_] = decoder
-        return decoder
-    except TypeError:
-        return msgspec.msgpack.Decoder(type_)
+encode_msgpack = MSGPACK.encode
 
 
 def decode_json(data: bytes, type: Any = None, frames: list[bytes] | None = None) -> Any:
@@ -88,14 +115,7 @@ def decode_json(data: bytes, type: Any = None, frames: list[bytes] | None = None
             ``frames`` are *frames* (default ``[data]``).
         TypeError: *type* is not a type msgspec supports.
     """
-    try:
-        decoder = _json_decoders[type]
-    except (KeyError, TypeError):
-        decoder = _json_decoder(type)
-    try:
-        return decoder.decode(data)
-    except msgspec.DecodeError as error:
-        raise DecodeError(f"invalid JSON message: {error}", frames or [data]) from error
+    return JSON.decode(data, type, frames)
 
 
 def decode_msgpack(data: bytes, type: Any = None, frames: list[bytes] | None = None) -> Any:
@@ -106,14 +126,7 @@ def decode_msgpack(data: bytes, type: Any = None, frames: list[bytes] | None = N
             its ``frames`` are *frames* (default ``[data]``).
         TypeError: *type* is not a type msgspec supports.
     """
-    try:
-        decoder = _msgpack_decoders[type]
-    except (KeyError, TypeError):
-        decoder = _msgpack_decoder(type)
-    try:
-        return decoder.decode(data)
-    except msgspec.DecodeError as error:
-        raise DecodeError(f"invalid MessagePack message: {error}", frames or [data]) from error
+    return MSGPACK.decode(data, type, frames)
 
 
 def _not_single(frames: list[bytes], what: str) -> DecodeError:
@@ -147,6 +160,24 @@ class TypedMessages:
 
         async def recv_multipart(self, flags: int = 0) -> list[bytes]: ...
 
+    # -- shared by both formats ------------------------------------------------
+
+    async def _recv_single(self, fmt: _Format, type: Any, flags: int, what: str) -> Any:
+        """The body of ``recv_json`` / ``recv_msgpack`` (*what*, for the error
+        message); raises and cancels as :meth:`recv_json`."""
+        fmt.decoder(type)  # an unsupported type raises TypeError before any receive
+        frames = await self.recv_multipart(flags)
+        if len(frames) != 1:
+            raise _not_single(frames, what)
+        return fmt.decode(frames[0], type, frames)
+
+    async def _recv_enveloped(self, fmt: _Format, type: Any, flags: int) -> tuple[list[bytes], Any]:
+        """The body of the ``recv_*_multipart`` methods; raises and cancels as
+        :meth:`recv_json`, but accepts any frame count."""
+        fmt.decoder(type)  # an unsupported type raises TypeError before any receive
+        frames = await self.recv_multipart(flags)
+        return frames[:-1], fmt.decode(frames[-1], type, frames)
+
     # -- JSON ------------------------------------------------------------------
 
     async def send_json(self, obj: Any, flags: int = 0) -> None:
@@ -156,7 +187,7 @@ class TypedMessages:
         ``msgspec.EncodeError`` if *obj* cannot be encoded (nothing is sent).
         Cancelling is safe: the message is sent whole or not at all.
         """
-        await self.send(_json_encoder.encode(obj), flags)
+        await self.send(JSON.encode(obj), flags)
 
     @overload
     async def recv_json(self, type: None = None, flags: int = 0) -> Any: ...
@@ -178,11 +209,7 @@ class TypedMessages:
         Cancelling is safe: no message is taken unless it is returned (or
         raised as a DecodeError).
         """
-        _json_decoder(type)  # an unsupported type raises TypeError before any receive
-        frames = await self.recv_multipart(flags)
-        if len(frames) != 1:
-            raise _not_single(frames, "recv_json")
-        return decode_json(frames[0], type, frames)
+        return await self._recv_single(JSON, type, flags, "recv_json")
 
     async def send_json_multipart(
         self, envelope: Iterable[bytes], obj: Any, flags: int = 0
@@ -191,7 +218,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`send_json`.
         """
-        await self.send_multipart([*envelope, _json_encoder.encode(obj)], flags)
+        await self.send_multipart([*envelope, JSON.encode(obj)], flags)
 
     @overload
     async def recv_json_multipart(
@@ -210,9 +237,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json` (any frame count is accepted).
         """
-        _json_decoder(type)  # an unsupported type raises TypeError before any receive
-        frames = await self.recv_multipart(flags)
-        return frames[:-1], decode_json(frames[-1], type, frames)
+        return await self._recv_enveloped(JSON, type, flags)
 
     # -- MessagePack -----------------------------------------------------------
 
@@ -221,7 +246,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`send_json`.
         """
-        await self.send(_msgpack_encoder.encode(obj), flags)
+        await self.send(MSGPACK.encode(obj), flags)
 
     @overload
     async def recv_msgpack(self, type: None = None, flags: int = 0) -> Any: ...
@@ -235,11 +260,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json`.
         """
-        _msgpack_decoder(type)  # an unsupported type raises TypeError before any receive
-        frames = await self.recv_multipart(flags)
-        if len(frames) != 1:
-            raise _not_single(frames, "recv_msgpack")
-        return decode_msgpack(frames[0], type, frames)
+        return await self._recv_single(MSGPACK, type, flags, "recv_msgpack")
 
     async def send_msgpack_multipart(
         self, envelope: Iterable[bytes], obj: Any, flags: int = 0
@@ -248,7 +269,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`send_json`.
         """
-        await self.send_multipart([*envelope, _msgpack_encoder.encode(obj)], flags)
+        await self.send_multipart([*envelope, MSGPACK.encode(obj)], flags)
 
     @overload
     async def recv_msgpack_multipart(
@@ -271,6 +292,4 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json`.
         """
-        _msgpack_decoder(type)  # an unsupported type raises TypeError before any receive
-        frames = await self.recv_multipart(flags)
-        return frames[:-1], decode_msgpack(frames[-1], type, frames)
+        return await self._recv_enveloped(MSGPACK, type, flags)

@@ -1,13 +1,13 @@
 """``python -m bench codec``: the ZMTP codec alone, with no sockets and no event loop.
 
-* encode: :func:`aiomsg.zmtp.frames.encode_message` appending one single-frame
+* encode: :func:`aiomsg._zmtp.frames.encode_message` appending one single-frame
   message at a time to an output list (what the codec does per send);
 * decode: a prebuilt byte stream of N messages fed, in 256 KiB chunks (the
   most asyncio's selector loop reads at once), to
-  :meth:`aiomsg.zmtp.connection.ZmtpConnection.receive_data` of a connection
-  whose NULL handshake was completed against a second ZmtpConnection;
+  :meth:`aiomsg._zmtp.codec.ZmtpCodec.receive_data` of a connection
+  whose NULL handshake was completed against a second ZmtpCodec;
 * CURVE: :func:`curve_box_benchmark`, the CURVE box micro-benchmark hook;
-  it runs if ``aiomsg.security.curve`` exists, else prints "CURVE: not available".
+  it runs if ``aiomsg._zmtp.curve`` exists, else prints "CURVE: not available".
 
 Each figure is the median of several rounds, in ns/message and MB/s of payload.
 """
@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from aiomsg._zmtp.codec import ZmtpCodec
+from aiomsg._zmtp.frames import encode_message
 from aiomsg.constants import SocketType
-from aiomsg.zmtp.connection import ZmtpConnection
-from aiomsg.zmtp.frames import encode_message
 from bench.report import size_label
 
 SIZES = (16, 1024, 65536)
@@ -65,9 +65,9 @@ def bench_encode(size: int, count: int, rounds: int = ROUNDS) -> dict[str, float
     return _figures(elapsed, count, size)
 
 
-def handshaken_pair() -> tuple[ZmtpConnection, ZmtpConnection]:
+def handshaken_pair() -> tuple[ZmtpCodec, ZmtpCodec]:
     """A PUSH and a PULL codec that completed their NULL handshake with each other."""
-    sender, receiver = ZmtpConnection(SocketType.PUSH), ZmtpConnection(SocketType.PULL)
+    sender, receiver = ZmtpCodec(SocketType.PUSH), ZmtpCodec(SocketType.PULL)
     for _ in range(4):
         receiver.receive_data(b"".join(sender.take_output()))
         sender.receive_data(b"".join(receiver.take_output()))
@@ -102,22 +102,22 @@ def bench_decode(size: int, count: int, rounds: int = ROUNDS) -> dict[str, float
 # -- CURVE hook ------------------------------------------------------------------------------
 
 
-def curve_pair() -> tuple[ZmtpConnection, ZmtpConnection]:
+def curve_pair() -> tuple[ZmtpCodec, ZmtpCodec]:
     """A PUSH (CURVE client) and a PULL (CURVE server) codec past their handshake.
 
     The server's authentication request is accepted with a ZAP ``200`` reply.
     """
-    from aiomsg.security.curve import CurveClient, CurveServer
-    from aiomsg.security.keys import curve_keypair, key_bytes
-    from aiomsg.security.mechanism import ZapReply
-    from aiomsg.zmtp.connection import AuthenticationRequested
+    from aiomsg._security.keys import curve_keypair, key_bytes
+    from aiomsg._zmtp.codec import AuthenticationRequested
+    from aiomsg._zmtp.curve import CurveClient, CurveServer
+    from aiomsg._zmtp.mechanism import ZapReply
 
     server_public, server_secret = (key_bytes(k) for k in curve_keypair())
     client_public, client_secret = (key_bytes(k) for k in curve_keypair())
-    client = ZmtpConnection(
+    client = ZmtpCodec(
         SocketType.PUSH, mechanism=CurveClient(server_public, client_public, client_secret)
     )
-    server = ZmtpConnection(SocketType.PULL, mechanism=CurveServer(server_secret))
+    server = ZmtpCodec(SocketType.PULL, mechanism=CurveServer(server_secret))
     for _ in range(8):
         for event in server.receive_data(b"".join(client.take_output())):
             if isinstance(event, AuthenticationRequested):
@@ -131,12 +131,12 @@ def curve_pair() -> tuple[ZmtpConnection, ZmtpConnection]:
 def curve_box_benchmark(sizes: tuple[int, ...], quick: bool) -> list[str]:
     """The CURVE box micro-benchmark: lines to print (a table, or why not).
 
-    Runs when ``aiomsg.security.curve`` exists: ``ZmtpConnection.send_message``
+    Runs when ``aiomsg._zmtp.curve`` exists: ``ZmtpCodec.send_message``
     + ``take_output`` on a CURVE client (box and frame each message) and
     ``receive_data`` on the CURVE server (unbox), after a real handshake.
     """
     try:
-        importlib.import_module("aiomsg.security.curve")
+        importlib.import_module("aiomsg._zmtp.curve")
     except ImportError:
         return ["CURVE: not available"]
     try:

@@ -1,19 +1,49 @@
 """Transports, registered by endpoint scheme: tcp, ipc and inproc built in.
 
-A transport turns ``bind`` and ``connect`` into live links for a socket's
-pipes. Sockets only call :func:`get_transport`; a new transport is added with
-:func:`register_transport` and no change to any socket.
+This package is public: it is how a new transport is added. Implement
+:class:`Transport` against the interface in :mod:`aiomsg.transports.interface`
+and call :func:`register_transport`; no socket changes. The built-in
+transports (the modules with a leading underscore) are written against that
+same interface and are the models to follow.
 """
 
 from __future__ import annotations
 
-from aiomsg.endpoint import Endpoint
 from aiomsg.errors import EndpointError
-from aiomsg.transports.base import Binding, Connection, Transport
+from aiomsg.transports._inproc import InprocTransport
+from aiomsg.transports._ipc import IpcTransport
+from aiomsg.transports._tcp import TcpTransport
+from aiomsg.transports.interface import (
+    Binding,
+    Connector,
+    Endpoint,
+    Engine,
+    Event,
+    Link,
+    Message,
+    PipeEnd,
+    Transport,
+)
 
-__all__ = ["Binding", "Connection", "Transport", "get_transport", "register_transport"]
+__all__ = [
+    "Binding",
+    "Connector",
+    "Endpoint",
+    "Engine",
+    "Event",
+    "Link",
+    "Message",
+    "PipeEnd",
+    "Transport",
+    "get_transport",
+    "register_transport",
+]
 
-_REGISTRY: dict[str, Transport] = {}
+_REGISTRY: dict[str, Transport] = {
+    "tcp": TcpTransport(),
+    "ipc": IpcTransport(),
+    "inproc": InprocTransport(),
+}
 
 
 def register_transport(scheme: str, transport: Transport) -> None:
@@ -34,16 +64,3 @@ def get_transport(endpoint: Endpoint) -> Transport:
         raise EndpointError(
             endpoint.text, f"unknown transport {endpoint.scheme!r} (known: {known})"
         ) from None
-
-
-def _register_builtins() -> None:
-    from aiomsg.transports.inproc import InprocTransport
-    from aiomsg.transports.ipc import IpcTransport
-    from aiomsg.transports.tcp import TcpTransport
-
-    register_transport("tcp", TcpTransport())
-    register_transport("ipc", IpcTransport())
-    register_transport("inproc", InprocTransport())
-
-
-_register_builtins()

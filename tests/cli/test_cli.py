@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import aiomsg
-from aiomsg.cli import EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_UNAVAILABLE, EXIT_USAGE, LineFormat
+from aiomsg._cli import EXIT_INTERRUPTED, EXIT_TIMEOUT, EXIT_UNAVAILABLE, EXIT_USAGE, LineFormat
 
 MODULE = [sys.executable, "-m", "aiomsg"]
 SCRIPT_PATH = Path(sys.executable).with_name("aiomsg")
@@ -331,7 +331,7 @@ def test_keygen_unavailable_exits_4() -> None:
     code = (
         "import sys, aiomsg\n"
         "if hasattr(aiomsg, 'curve_keypair'): del aiomsg.curve_keypair\n"
-        "from aiomsg.cli import main\n"
+        "from aiomsg._cli import main\n"
         "sys.exit(main(['keygen']))\n"
     )
     result = subprocess.run(

@@ -13,7 +13,7 @@ Which library plays which socket type is chosen per test with
 
 ``Net.pair``/``Net.link`` return once the aiomsg side reports HANDSHAKE_SUCCEEDED. A
 *bound* libzmq socket may still attach that connection only the next time the application
-touches it (ZMTP-NOTES §12): tests whose libzmq socket must act on its own (send stored
+touches it (docs/wire/zmtp.md#lazy-socket): tests whose libzmq socket must act on its own (send stored
 subscriptions, a PROBE_ROUTER message) keep a recv pending on it.
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import aiomsg
-from aiomsg.security.auth import default_reply
+from aiomsg._security.auth import default_reply
 
 from ._env import recv, send, wait_event
 from .conftest import Keys
@@ -167,12 +167,12 @@ def test_core_imports_without_pynacl() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "aiomsg.security.plain",
-        "aiomsg.security.curve",
-        "aiomsg.security.z85",
-        "aiomsg.security.keys",
-        "aiomsg.security.zap",
-        "aiomsg.security.config",
+        "aiomsg._zmtp.plain",
+        "aiomsg._zmtp.curve",
+        "aiomsg._zmtp.z85",
+        "aiomsg._security.keys",
+        "aiomsg._zmtp.mechanism",
+        "aiomsg._security.config",
     ],
 )
 def test_mechanisms_are_sans_io(module: str) -> None:
@@ -183,7 +183,7 @@ def test_mechanisms_are_sans_io(module: str) -> None:
         pkg.__path__ = [{str(PACKAGE)!r}]
         sys.modules["aiomsg"] = pkg
         importlib.import_module({module!r})
-        import aiomsg.security.curve  # with PyNaCl itself
+        import aiomsg._zmtp.curve  # with PyNaCl itself
         leaked = sorted(m for m in sys.modules if m == "asyncio" or m.startswith("asyncio."))
         assert not leaked, leaked
         print(sorted(m for m in sys.modules if m.startswith("aiomsg")))

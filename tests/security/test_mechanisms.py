@@ -1,6 +1,6 @@
-"""The mechanisms sans-I/O: two ZmtpConnection codecs talking through bytes in memory.
+"""The mechanisms sans-I/O: two ZmtpCodec codecs talking through bytes in memory.
 
-Checks the byte-level rules of ZMTP-NOTES §4-6: HELLO size and padding,
+Checks the byte-level rules of docs/wire/zmtp.md#plain, #curve and #zap: HELLO size and padding,
 the nonce counter that continues from the handshake, outer MESSAGE flags
 00/02 with MORE and COMMAND inside, commands (SUBSCRIBE, PING) inside
 MESSAGE, ZAP pauses and each status code, and the refusals.
@@ -14,19 +14,19 @@ from collections.abc import Callable
 import pytest
 from nacl.bindings import crypto_box_open_afternm
 
-from aiomsg.constants import SocketType
-from aiomsg.security.curve import CurveClient, CurveServer
-from aiomsg.security.keys import key_bytes
-from aiomsg.security.mechanism import Mechanism, ZapReply, ZapRequest
-from aiomsg.security.null import NullMechanism
-from aiomsg.security.plain import PlainClient, PlainServer
-from aiomsg.zmtp.connection import (
+from aiomsg._security.keys import key_bytes
+from aiomsg._zmtp.codec import (
     AuthenticationRequested,
     HandshakeComplete,
     PeerFailed,
     Subscription,
-    ZmtpConnection,
+    ZmtpCodec,
 )
+from aiomsg._zmtp.curve import CurveClient, CurveServer
+from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
+from aiomsg._zmtp.null import NullMechanism
+from aiomsg._zmtp.plain import PlainClient, PlainServer
+from aiomsg.constants import SocketType
 
 from .conftest import Keys
 
@@ -37,7 +37,7 @@ ACCEPT: Auth = lambda request: ZapReply("200", "OK", b"user-1", {b"X-Role": b"ad
 class Side:
     """One codec plus everything it produced, fed by :func:`run`."""
 
-    def __init__(self, conn: ZmtpConnection, auth: Auth | None = None) -> None:
+    def __init__(self, conn: ZmtpCodec, auth: Auth | None = None) -> None:
         self.conn = conn
         self.auth = auth
         self.events: list[object] = []
@@ -92,8 +92,8 @@ def pair(
     auth: Auth | None = ACCEPT,
     types: tuple[SocketType, SocketType] = (SocketType.DEALER, SocketType.ROUTER),
 ) -> tuple[Side, Side]:
-    c = Side(ZmtpConnection(types[0], mechanism=client))
-    s = Side(ZmtpConnection(types[1], mechanism=server), auth)
+    c = Side(ZmtpCodec(types[0], mechanism=client))
+    s = Side(ZmtpCodec(types[1], mechanism=server), auth)
     run(c, s)
     return c, s
 
@@ -137,8 +137,8 @@ def test_null_with_domain_asks_before_ready() -> None:
         seen.append(b"".join(s.sent))
         return ZapReply("200", "OK", b"anon")
 
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=NullMechanism()))
-    s = Side(ZmtpConnection(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)), auth)
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=NullMechanism()))
+    s = Side(ZmtpCodec(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)), auth)
     run(c, s)
     assert s.requests == [ZapRequest(b"NULL")]
     assert len(seen[0]) == 64  # the greeting only
@@ -148,17 +148,17 @@ def test_null_with_domain_asks_before_ready() -> None:
 
 def test_null_both_with_domain_do_not_deadlock() -> None:
     auth: Auth = lambda r: ZapReply("200")  # noqa: E731
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=NullMechanism(authenticate=True)), auth)
-    s = Side(ZmtpConnection(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)), auth)
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=NullMechanism(authenticate=True)), auth)
+    s = Side(ZmtpCodec(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)), auth)
     run(c, s)
     assert c.done and s.done
 
 
 @pytest.mark.parametrize(("code", "error"), [("400", b"400"), ("500", b"500"), ("300", None)])
 def test_null_zap_refusal(code: str, error: bytes | None) -> None:
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=NullMechanism()))
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=NullMechanism()))
     s = Side(
-        ZmtpConnection(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)),
+        ZmtpCodec(SocketType.ROUTER, mechanism=NullMechanism(authenticate=True)),
         lambda r: ZapReply(code, "no"),
     )
     run(c, s)
@@ -202,13 +202,13 @@ def test_plain_wrong_password_gets_error_and_no_welcome() -> None:
 
 
 def test_plain_client_understands_libzmq_malformed_error() -> None:
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=PlainClient(b"u", b"p")))
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=PlainClient(b"u", b"p")))
     c.feed(_greeting(b"PLAIN") + b"\x04\x09^RROR\x03400")
     assert c.failure is not None and c.failure.refused and "400" in c.failure.reason
 
 
 def test_plain_client_treats_garbage_as_fatal() -> None:
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=PlainClient(b"u", b"p")))
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=PlainClient(b"u", b"p")))
     c.feed(_greeting(b"PLAIN") + b"\x04\x03\x09AB")
     assert c.failure is not None and "malformed" in c.failure.reason
 
@@ -219,7 +219,7 @@ def test_plain_client_treats_garbage_as_fatal() -> None:
     ids=["empty", "short-user", "short-password", "trailing"],
 )
 def test_plain_server_rejects_malformed_hello(hello: bytes) -> None:
-    s = Side(ZmtpConnection(SocketType.ROUTER, mechanism=PlainServer()), ACCEPT)
+    s = Side(ZmtpCodec(SocketType.ROUTER, mechanism=PlainServer()), ACCEPT)
     s.feed(_greeting(b"PLAIN") + bytes([4, len(hello)]) + hello)
     assert s.failure is not None and "malformed PLAIN HELLO" in s.failure.reason
     assert not s.requests
@@ -370,7 +370,7 @@ def test_curve_malformed_hello(keys: Keys, mutate: Callable[[bytes], bytes], rea
     bad = mutate(hello)
     header = bytes([4, len(bad)]) if len(bad) < 256 else b"\x06" + struct.pack(">Q", len(bad))
     s = Side(
-        ZmtpConnection(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret)))
+        ZmtpCodec(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret)))
     )
     s.feed(_greeting(b"CURVE") + header + bad)
     assert s.failure is not None and reason in s.failure.reason, s.failure
@@ -383,13 +383,13 @@ def test_curve_initiate_with_foreign_cookie_is_refused(keys: Keys) -> None:
     # first one's INITIATE (cookie and box): refused before any ZAP request.
     server_key = key_bytes(keys.server.public)
     pub, sec = key_bytes(keys.client.public), key_bytes(keys.client.secret)
-    c1 = Side(ZmtpConnection(SocketType.DEALER, mechanism=CurveClient(server_key, pub, sec)))
+    c1 = Side(ZmtpCodec(SocketType.DEALER, mechanism=CurveClient(server_key, pub, sec)))
     s1 = Side(
-        ZmtpConnection(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret))),
+        ZmtpCodec(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret))),
         ACCEPT,
     )
     s2 = Side(
-        ZmtpConnection(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret))),
+        ZmtpCodec(SocketType.ROUTER, mechanism=CurveServer(key_bytes(keys.server.secret))),
         ACCEPT,
     )
     run(c1, s1)
@@ -405,7 +405,7 @@ def test_curve_client_rejects_unparseable_welcome(keys: Keys) -> None:
     client = CurveClient(
         key_bytes(keys.server.public), key_bytes(keys.client.public), key_bytes(keys.client.secret)
     )
-    c = Side(ZmtpConnection(SocketType.DEALER, mechanism=client))
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
     c.feed(_greeting(b"CURVE") + b"\x04\x0a\x07WELCOMEab")
     assert c.failure is not None and "malformed CURVE WELCOME" in c.failure.reason
 

@@ -4,7 +4,7 @@ message passes in either direction, and the server keeps serving its good peers.
 The server is a ROUTER with ``router_mandatory``: a message addressed to the
 bad peer's identity raises HostUnreachable, so nothing can reach it. Raw
 attacks (tampered byte, replayed nonce, malformed HELLO, a silent peer)
-drive a ZmtpConnection codec by hand over a plain asyncio connection.
+drive a ZmtpCodec codec by hand over a plain asyncio connection.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 import aiomsg
+from aiomsg._security.keys import key_bytes
+from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.curve import CurveClient
+from aiomsg._zmtp.mechanism import Mechanism
+from aiomsg._zmtp.null import NullMechanism
 from aiomsg.constants import SocketType
-from aiomsg.security.curve import CurveClient
-from aiomsg.security.keys import key_bytes
-from aiomsg.security.mechanism import Mechanism
-from aiomsg.security.null import NullMechanism
-from aiomsg.zmtp.connection import HandshakeComplete, PeerFailed, ZmtpConnection
 
 from ._env import TIMEOUT, nothing_arrives, recv, send, wait_event
 from .conftest import Keys
@@ -236,7 +236,7 @@ class RawPeer:
     """A hand-driven codec over an asyncio connection (the attacker's side)."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: ZmtpConnection
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: ZmtpCodec
     ) -> None:
         self.reader, self.writer, self.conn = reader, writer, conn
 
@@ -246,7 +246,7 @@ class RawPeer:
     ) -> RawPeer:
         host, _, port = endpoint[len("tcp://") :].rpartition(":")
         reader, writer = await asyncio.open_connection(host, int(port), local_addr=local_addr)
-        conn = ZmtpConnection(SocketType.DEALER, identity=b"bad", mechanism=mechanism)
+        conn = ZmtpCodec(SocketType.DEALER, identity=b"bad", mechanism=mechanism)
         writer.write(b"".join(conn.take_output()))
         return cls(reader, writer, conn)
 
@@ -373,7 +373,7 @@ async def test_malformed_hello(
     mechanism = CurveClient(
         key_bytes(keys.server.public), key_bytes(keys.client.public), key_bytes(keys.client.secret)
     )
-    conn = ZmtpConnection(SocketType.DEALER, mechanism=mechanism)
+    conn = ZmtpCodec(SocketType.DEALER, mechanism=mechanism)
     greeting = b"".join(conn.take_output())
     hello = mechanism.start()[0][2:]
     bad = mutate(hello)
@@ -392,7 +392,7 @@ async def test_handshake_that_never_completes(ctx: aiomsg.Context, keys: Keys) -
     good = await client(ctx, server.endpoint, b"good", **curve_client_opts(keys))
     host, _, port = server.endpoint[len("tcp://") :].rpartition(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    conn = ZmtpConnection(SocketType.DEALER, mechanism=NullMechanism())
+    conn = ZmtpCodec(SocketType.DEALER, mechanism=NullMechanism())
     writer.write(b"".join(conn.take_output())[:64].replace(b"NULL", b"CURVE"))
     loop = asyncio.get_running_loop()
     started = loop.time()

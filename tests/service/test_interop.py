@@ -15,7 +15,7 @@ import zmq
 import zmq.asyncio
 
 import aiomsg
-from aiomsg.service import RequestClient, RequestServer
+from aiomsg._service import RequestClient, RequestServer
 
 pytestmark = pytest.mark.interop
 

@@ -14,7 +14,7 @@ import pytest
 from helpers import bind_endpoint, poll_until, wait_handshakes, yield_loop
 
 import aiomsg
-from aiomsg.service import RequestClient, RequestServer
+from aiomsg._service import RequestClient, RequestServer
 
 TIMEOUT = 10.0
 
@@ -187,7 +187,7 @@ async def test_late_reply_is_dropped_not_delivered_to_another_request(env, caplo
 
     _, endpoint = await env.server(handler)
     client = await env.client(endpoint)
-    caplog.set_level(logging.DEBUG, logger="aiomsg.service")
+    caplog.set_level(logging.DEBUG, logger="aiomsg._service")
     async with asyncio.timeout(TIMEOUT):
         slow = asyncio.create_task(client.request(b"slow", timeout=TIMEOUT / 2))
         await slow_started.wait()
@@ -208,7 +208,7 @@ async def test_timed_out_request_late_reply_dropped(env, caplog):
     gate = Gate()
     _, endpoint = await env.server(gate)
     client = await env.client(endpoint)
-    caplog.set_level(logging.DEBUG, logger="aiomsg.service")
+    caplog.set_level(logging.DEBUG, logger="aiomsg._service")
     async with asyncio.timeout(TIMEOUT):
         with pytest.raises(TimeoutError):
             await client.request(b"first", timeout=0.05)
@@ -271,7 +271,7 @@ async def test_handler_exception_becomes_remote_error_and_server_keeps_serving(e
         assert info.value.message == "bad request: boom"
         assert isinstance(info.value, aiomsg.AiomsgError)
         assert await client.request(b"fine") == [b"fine"]
-    assert any(r.exc_info and r.name == "aiomsg.service" for r in caplog.records)
+    assert any(r.exc_info and r.name == "aiomsg._service" for r in caplog.records)
     assert server.active == 0
 
 

@@ -1,16 +1,19 @@
-"""Real :class:`aiomsg.pipe.Pipe` objects over a fake socket and fake links.
+"""Real :class:`aiomsg._pool.pipe.Pipe` objects over a fake owner and fake links.
 
-The fake socket forwards ``_pipe_readable`` to the receiver strategy under
-test, as ``aiomsg.socket.Socket`` does, and counts ``_pipe_writable`` calls.
+The fake owner implements :class:`aiomsg._pool.pipe.PipeEvents`: it forwards
+``pipe_readable`` to the receiver strategy under test, as the pool does, and
+counts ``pipe_writable`` calls. The fake link implements
+:class:`aiomsg.transports.Link`.
 """
 
 from __future__ import annotations
 
-from aiomsg.pipe import Message, Pipe
-from aiomsg.strategies import Receiver
+from aiomsg._pool.pipe import Message, Pipe, PipeEvents
+from aiomsg._pool.strategies import Receiver
+from aiomsg.transports import Link
 
 
-class FakeSocket:
+class FakePool:
     def __init__(
         self, receiver: Receiver | None = None, *, sndhwm: int = 2, rcvhwm: int = 10
     ) -> None:
@@ -21,12 +24,12 @@ class FakeSocket:
         self.writable_calls = 0
         self.readable_calls: list[Pipe] = []
 
-    def _pipe_readable(self, pipe: Pipe) -> None:
+    def pipe_readable(self, pipe: Pipe) -> None:
         self.readable_calls.append(pipe)
         if self.receiver is not None:
             self.receiver.readable(pipe)
 
-    def _pipe_writable(self) -> None:
+    def pipe_writable(self) -> None:
         self.writable_calls += 1
 
 
@@ -61,7 +64,7 @@ class FakeLink:
 
 
 def make_pipe(
-    socket: FakeSocket,
+    socket: FakePool,
     name: str = "p",
     *,
     linked: bool = True,
@@ -69,7 +72,9 @@ def make_pipe(
     identity: bytes | None = None,
 ) -> Pipe:
     """A pipe, optionally with a live link whose peer sent *identity* in READY."""
-    pipe = Pipe(socket, f"tcp://{name}")  # type: ignore[arg-type]
+    pipe = Pipe(
+        socket, f"tcp://{name}", sndhwm=socket.sndhwm, rcvhwm=socket.rcvhwm, immediate=False
+    )
     if linked:
         properties = {} if identity is None else {b"Identity": identity}
         pipe.attach_link(FakeLink(writable=writable), name, properties)
@@ -86,3 +91,8 @@ def fill(pipe: Pipe) -> None:
     link_of(pipe).writable = False
     while not pipe.full:
         assert pipe.send([b"filler"])
+
+
+def _conforms(pool: FakePool, link: FakeLink) -> tuple[PipeEvents, Link]:
+    """Never called: mypy checks here that the fakes implement the declared interfaces."""
+    return pool, link

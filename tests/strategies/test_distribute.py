@@ -1,18 +1,19 @@
-"""Distribute: PUB/XPUB fan-out with per-peer subscription sets (ZMTP-NOTES §7.3, §7.4)."""
+"""Distribute: PUB/XPUB fan-out with per-peer subscription sets (docs/wire/zmtp.md#subscription-set,
+#subscription-matching)."""
 
 from __future__ import annotations
 
 import pytest
 
-from aiomsg.pipe import Pipe
-from aiomsg.strategies import Distribute
+from aiomsg._pool.pipe import Pipe
+from aiomsg._pool.strategies import Distribute
 
-from ._fakes import FakeSocket, fill, link_of, make_pipe
+from ._fakes import FakePool, fill, link_of, make_pipe
 
 
 def setup(count: int = 2, **kwargs: bool) -> tuple[Distribute, list[Pipe]]:
     dist = Distribute(**kwargs)
-    socket = FakeSocket()
+    socket = FakePool()
     pipes = [make_pipe(socket, f"p{i}") for i in range(count)]
     for pipe in pipes:
         dist.attach(pipe)

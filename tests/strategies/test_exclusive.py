@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiomsg.strategies import Exclusive
+from aiomsg._pool.strategies import Exclusive
 
-from ._fakes import FakeSocket, fill, link_of, make_pipe
+from ._fakes import FakePool, fill, link_of, make_pipe
 
 
-def setup() -> tuple[Exclusive, FakeSocket]:
+def setup() -> tuple[Exclusive, FakePool]:
     exclusive = Exclusive()
-    return exclusive, FakeSocket(exclusive)
+    return exclusive, FakePool(exclusive)
 
 
 def test_no_peer() -> None:

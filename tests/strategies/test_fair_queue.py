@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aiomsg.pipe import Pipe
-from aiomsg.strategies import FairQueue
+from aiomsg._pool.pipe import Pipe
+from aiomsg._pool.strategies import FairQueue
 
-from ._fakes import FakeSocket, link_of, make_pipe
+from ._fakes import FakePool, link_of, make_pipe
 
 
 def setup(count: int = 3, rcvhwm: int = 10) -> tuple[FairQueue, list[Pipe]]:
     queue = FairQueue()
-    socket = FakeSocket(queue, rcvhwm=rcvhwm)
+    socket = FakePool(queue, rcvhwm=rcvhwm)
     return queue, [make_pipe(socket, f"p{i}") for i in range(count)]
 
 
@@ -56,7 +56,7 @@ def test_recv_from_names_the_pipe() -> None:
 def test_a_pipe_is_queued_once_however_many_messages_it_holds() -> None:
     """Readiness is O(1): readable() fires only on empty -> non-empty."""
     queue = FairQueue()
-    socket = FakeSocket(queue)
+    socket = FakePool(queue)
     a, b = make_pipe(socket, "a"), make_pipe(socket, "b")
     for i in range(5):
         a.deliver([b"a%d" % i])

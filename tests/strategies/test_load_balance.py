@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aiomsg.strategies import LoadBalance
+from aiomsg._pool.strategies import LoadBalance
 
-from ._fakes import FakeSocket, fill, link_of, make_pipe
+from ._fakes import FakePool, fill, link_of, make_pipe
 
 
 def setup(count: int = 3) -> tuple[LoadBalance, list]:
-    socket = FakeSocket()
+    socket = FakePool()
     balance = LoadBalance()
     pipes = [make_pipe(socket, f"p{i}") for i in range(count)]
     for pipe in pipes:
@@ -58,7 +58,7 @@ def test_no_pipes() -> None:
 
 
 def test_unlinked_pipe_queues_up_to_hwm() -> None:
-    socket = FakeSocket(sndhwm=1)
+    socket = FakePool(sndhwm=1)
     balance = LoadBalance()
     pipe = make_pipe(socket, linked=False)
     balance.attach(pipe)

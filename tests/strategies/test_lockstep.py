@@ -1,19 +1,19 @@
-"""RequestLockstep / ReplyLockstep: REQ and REP (RFC 28, ZMTP-NOTES §8)."""
+"""RequestLockstep / ReplyLockstep: REQ and REP (RFC 28, docs/wire/zmtp.md#reqrep)."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiomsg._pool.pipe import Pipe
+from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
 from aiomsg.errors import InvalidState
-from aiomsg.pipe import Pipe
-from aiomsg.strategies.lockstep import ReplyLockstep, RequestLockstep
 
-from ._fakes import FakeSocket, fill, link_of, make_pipe
+from ._fakes import FakePool, fill, link_of, make_pipe
 
 
 def req_setup(count: int = 2) -> tuple[RequestLockstep, list[Pipe]]:
     req = RequestLockstep()
-    socket = FakeSocket(req)
+    socket = FakePool(req)
     pipes = [make_pipe(socket, f"p{i}") for i in range(count)]
     for pipe in pipes:
         req.attach(pipe)
@@ -22,7 +22,7 @@ def req_setup(count: int = 2) -> tuple[RequestLockstep, list[Pipe]]:
 
 def rep_setup(count: int = 2) -> tuple[ReplyLockstep, list[Pipe]]:
     rep = ReplyLockstep()
-    socket = FakeSocket(rep)
+    socket = FakePool(rep)
     return rep, [make_pipe(socket, f"p{i}") for i in range(count)]
 
 

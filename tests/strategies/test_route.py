@@ -1,4 +1,4 @@
-"""RouteById: ROUTER addressing (ZMTP-NOTES §8.3)."""
+"""RouteById: ROUTER addressing (docs/wire/zmtp.md#routing-ids)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import os
 
 import pytest
 
+from aiomsg._pool.pipe import Pipe
+from aiomsg._pool.strategies import RouteById
 from aiomsg.errors import HostUnreachable
-from aiomsg.pipe import Pipe
-from aiomsg.strategies import RouteById
 
-from ._fakes import FakeSocket, fill, link_of, make_pipe
+from ._fakes import FakePool, fill, link_of, make_pipe
 
 
-def linked(router: RouteById, socket: FakeSocket, name: str, identity: bytes | None = None) -> Pipe:
+def linked(router: RouteById, socket: FakePool, name: str, identity: bytes | None = None) -> Pipe:
     pipe = make_pipe(socket, name, identity=identity)
     assert router.refusal(pipe, identity or b"") is None
     router.attach(pipe)
@@ -22,7 +22,7 @@ def linked(router: RouteById, socket: FakeSocket, name: str, identity: bytes | N
 
 
 def test_generated_ids_are_zero_plus_be_uint32_incrementing() -> None:
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     ids = [
         linked(router, socket, f"p{i}", identity).routing_id
         for i, identity in enumerate([None, b"", None])
@@ -38,7 +38,7 @@ def test_generated_ids_are_zero_plus_be_uint32_incrementing() -> None:
 
 def test_generated_ids_start_at_random_and_wrap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "urandom", lambda n: b"\xff" * n)
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     ids = [linked(router, socket, f"p{i}").routing_id for i in range(2)]
     assert ids == [b"\x00\xff\xff\xff\xff", b"\x00\x00\x00\x00\x00"]
 
@@ -46,11 +46,11 @@ def test_generated_ids_start_at_random_and_wrap(monkeypatch: pytest.MonkeyPatch)
 def test_generated_id_has_the_libzmq_capture_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "urandom", lambda n: bytes.fromhex("6b8b4569"))
     router = RouteById()
-    assert linked(router, FakeSocket(), "p").routing_id == bytes.fromhex("006b8b4569")
+    assert linked(router, FakePool(), "p").routing_id == bytes.fromhex("006b8b4569")
 
 
 def test_peer_identity_becomes_routing_id() -> None:
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     pipe = linked(router, socket, "p", b"ABCDE")
     assert pipe.routing_id == b"ABCDE"
     assert router.routes == {b"ABCDE": pipe}
@@ -62,7 +62,7 @@ def test_peer_identity_becomes_routing_id() -> None:
     ids=["duplicate", "new", "empty", "reserved-zero-prefix"],
 )
 def test_refusal(identity: bytes, refused: bool) -> None:
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     linked(router, socket, "first", b"ABCDE")
     newcomer = make_pipe(socket, "second", identity=identity)
     reason = router.refusal(newcomer, identity)
@@ -70,7 +70,7 @@ def test_refusal(identity: bytes, refused: bool) -> None:
 
 
 def test_identity_is_free_again_after_unlink() -> None:
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     first = linked(router, socket, "first", b"ABCDE")
     first.detach_link()
     router.unlinked(first)
@@ -80,7 +80,7 @@ def test_identity_is_free_again_after_unlink() -> None:
 
 
 def test_send_strips_the_routing_frame() -> None:
-    router, socket = RouteById(), FakeSocket()
+    router, socket = RouteById(), FakePool()
     a = linked(router, socket, "a", b"A")
     b = linked(router, socket, "b", b"B")
     assert router.send([b"B", b"", b"hello"])
@@ -92,7 +92,7 @@ def test_send_strips_the_routing_frame() -> None:
 @pytest.mark.parametrize(("mandatory", "raises"), [(False, False), (True, True)])
 def test_unknown_id(mandatory: bool, raises: bool) -> None:
     router = RouteById(mandatory=lambda: mandatory)
-    pipe = linked(router, FakeSocket(), "a", b"A")
+    pipe = linked(router, FakePool(), "a", b"A")
     if raises:
         with pytest.raises(HostUnreachable):
             router.send([b"nobody", b"x"])
@@ -104,7 +104,7 @@ def test_unknown_id(mandatory: bool, raises: bool) -> None:
 @pytest.mark.parametrize(("mandatory", "result"), [(False, True), (True, False)])
 def test_full_pipe_drops_or_waits(mandatory: bool, result: bool) -> None:
     router = RouteById(mandatory=lambda: mandatory)
-    pipe = linked(router, FakeSocket(), "a", b"A")
+    pipe = linked(router, FakePool(), "a", b"A")
     fill(pipe)
     backlog = list(pipe.backlog)
     assert router.send([b"A", b"x"]) is result

@@ -240,11 +240,14 @@ async def test_closed_socket_raises_closed(ctx, codec):
 
 
 def test_decoders_are_cached_per_type():
-    d1 = serialization._json_decoder(Weather)
-    assert serialization._json_decoder(Weather) is d1
-    assert serialization._json_decoder(list[int]) is serialization._json_decoder(list[int])
-    assert serialization._msgpack_decoder(Point) is serialization._msgpack_decoder(Point)
-    assert serialization._msgpack_decoder(None) is not serialization._msgpack_decoder(Point)
+    json, msgpack = serialization.JSON, serialization.MSGPACK
+    d1 = json.decoder(Weather)
+    assert json.decoder(Weather) is d1
+    assert json.decoders[Weather] is d1  # the cache the receive path looks up
+    assert json.decoder(list[int]) is json.decoder(list[int])
+    assert msgpack.decoder(Point) is msgpack.decoder(Point)
+    assert msgpack.decoder(None) is not msgpack.decoder(Point)
+    assert msgpack.decoder(Point) is not json.decoder(Point)  # one cache per format
 
 
 def test_unsupported_type_raises_type_error():

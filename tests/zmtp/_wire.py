@@ -1,7 +1,6 @@
 """Wire fixtures and a tiny independent ZMTP encoder for the codec tests.
 
-The byte strings in CAPTURES are libzmq 4.3.5 wire captures (ZMTP-NOTES
-Appendix B). The builders below are written from the RFC, not from aiomsg's
+The byte strings in CAPTURES are libzmq 4.3.5 wire captures (docs/wire/zmtp.md#captures). The builders below are written from the RFC, not from aiomsg's
 own encoder, so expected bytes never come from the code under test.
 """
 
@@ -10,12 +9,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 
+from aiomsg._zmtp.codec import HandshakeComplete, ZmtpCodec
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import HandshakeComplete, ZmtpConnection
 
 NULL_MECHANISM = b"NULL" + bytes(16)
 
-# -- libzmq 4.3.5 captures (ZMTP-NOTES Appendix B and §3.1) -------------------
+# -- libzmq 4.3.5 captures (docs/wire/zmtp.md#captures, #ready) -------------------
 LIBZMQ_GREETING = (
     bytes.fromhex("ff 00 00 00 00 00 00 00 01 7f 03 01") + NULL_MECHANISM + b"\x00" + bytes(31)
 )
@@ -112,16 +111,16 @@ def handshaken(
     peer_ready: bytes = READY_FROM_DEALER,
     peer_greeting: bytes = LIBZMQ_GREETING,
     **kwargs: object,
-) -> ZmtpConnection:
+) -> ZmtpCodec:
     """A connection that completed its handshake, with its output drained."""
-    conn = ZmtpConnection(local, **kwargs)  # type: ignore[arg-type]
+    conn = ZmtpCodec(local, **kwargs)  # type: ignore[arg-type]
     events = conn.receive_data(peer_greeting + peer_ready)
     assert len(events) == 1 and isinstance(events[0], HandshakeComplete), events
     conn.take_output()
     return conn
 
 
-def feed(conn: ZmtpConnection, chunks: Iterable[bytes]) -> list[object]:
+def feed(conn: ZmtpCodec, chunks: Iterable[bytes]) -> list[object]:
     events: list[object] = []
     for chunk in chunks:
         events += conn.receive_data(chunk)
@@ -134,5 +133,5 @@ def split_at(data: bytes, points: Sequence[int]) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def output(conn: ZmtpConnection) -> bytes:
+def output(conn: ZmtpCodec) -> bytes:
     return b"".join(conn.take_output())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, ZmtpCodec
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import HandshakeComplete, PeerFailed, ZmtpConnection
 
 from ._wire import (
     LIBZMQ_GREETING,
@@ -37,7 +37,7 @@ def test_complete_messages_before_the_fault_come_first(garbage: bytes) -> None:
 
 @pytest.mark.parametrize("garbage", GARBAGE.values(), ids=GARBAGE.keys())
 def test_handshake_and_messages_before_the_fault_come_first(garbage: bytes) -> None:
-    conn = ZmtpConnection(SocketType.DEALER, maxmsgsize=100)
+    conn = ZmtpCodec(SocketType.DEALER, maxmsgsize=100)
     events = conn.receive_data(LIBZMQ_GREETING + READY_FROM_ROUTER + message(b"m") + garbage)
     assert isinstance(events[0], HandshakeComplete)
     assert events[1] == [b"m"]
@@ -63,14 +63,14 @@ def test_fault_in_a_later_chunk_after_a_partial_frame() -> None:
 
 
 def test_nothing_after_a_refusal() -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     events = conn.receive_data(LIBZMQ_GREETING + NULL_ERROR_400 + READY_FROM_ROUTER)
     assert len(events) == 1 and isinstance(events[0], PeerFailed) and events[0].refused
     assert conn.receive_data(READY_FROM_ROUTER + message(b"x")) == []
 
 
 def test_nothing_after_a_greeting_failure() -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     (event,) = conn.receive_data(b"GET / HTTP/1.1\r\n")
     assert isinstance(event, PeerFailed)
     assert conn.receive_data(LIBZMQ_GREETING + READY_FROM_ROUTER) == []

@@ -1,11 +1,12 @@
-"""Data frames and commands once the handshake is done (ZMTP-NOTES §2, §7, §9)."""
+"""Data frames and commands once the handshake is done (docs/wire/zmtp.md#framing,
+#pubsub, #heartbeats)."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiomsg._zmtp.codec import PeerFailed, Subscription, ZmtpCodec
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import PeerFailed, Subscription, ZmtpConnection
 
 from ._wire import (
     CANCEL_A,
@@ -235,7 +236,7 @@ def test_malformed_command_after_handshake_fails(wire: bytes) -> None:
 
 def test_ping_we_send_matches_libzmq_and_records_peer_ttl() -> None:
     """Our PING is libzmq's capture (TTL 2.5 s, no context); a peer's PING TTL is kept."""
-    ours, theirs = ZmtpConnection(SocketType.PUSH), ZmtpConnection(SocketType.PULL)
+    ours, theirs = ZmtpCodec(SocketType.PUSH), ZmtpCodec(SocketType.PULL)
     theirs.receive_data(b"".join(ours.take_output()))  # our greeting
     ours.receive_data(b"".join(theirs.take_output()))  # their greeting and READY
     theirs.receive_data(b"".join(ours.take_output()))  # our READY

@@ -1,12 +1,12 @@
-"""The 64-byte greeting: what we send, and which peer greetings we accept (ZMTP-NOTES §1)."""
+"""The 64-byte greeting: what we send, and which peer greetings we accept (docs/wire/zmtp.md#greeting)."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.greeting import Greeting
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import HandshakeComplete, PeerFailed, ZmtpConnection
-from aiomsg.zmtp.greeting import Greeting
 
 from ._wire import (
     DEALER_ABCDE_GREETING,
@@ -18,7 +18,7 @@ from ._wire import (
 
 
 def our_greeting(socket_type: SocketType, identity: bytes = b"") -> bytes:
-    return ZmtpConnection(socket_type, identity=identity).take_output()[0]
+    return ZmtpCodec(socket_type, identity=identity).take_output()[0]
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_our_greeting_fields() -> None:
 
 
 def test_nothing_but_the_greeting_before_the_peer_greets() -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     assert conn.take_output() == [LIBZMQ_GREETING]
     assert not conn.has_output
     assert conn.receive_data(LIBZMQ_GREETING[:40]) == []
@@ -67,7 +67,7 @@ ACCEPTED = {
 
 @pytest.mark.parametrize(("peer", "expected"), ACCEPTED.values(), ids=ACCEPTED.keys())
 def test_peer_greeting_accepted(peer: bytes, expected: Greeting) -> None:
-    conn = ZmtpConnection(SocketType.ROUTER)
+    conn = ZmtpCodec(SocketType.ROUTER)
     assert conn.receive_data(peer) == []
     assert conn.greeting == expected
     (event,) = conn.receive_data(READY_FROM_DEALER)
@@ -89,7 +89,7 @@ REFUSED_EARLY = {
 
 @pytest.mark.parametrize("prefix", REFUSED_EARLY.values(), ids=REFUSED_EARLY.keys())
 def test_bad_greeting_refused_as_soon_as_visible(prefix: bytes) -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     conn.take_output()
     (event,) = conn.receive_data(prefix)
     assert isinstance(event, PeerFailed)
@@ -105,7 +105,7 @@ def test_bad_greeting_refused_as_soon_as_visible(prefix: bytes) -> None:
     ids=["byte9-even", "major-2"],
 )
 def test_bad_greeting_refused_early_when_trickling(prefix: bytes) -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     events = [event for byte in prefix for event in conn.receive_data(bytes((byte,)))]
     assert len(events) == 1 and isinstance(events[0], PeerFailed)
 
@@ -123,7 +123,7 @@ REFUSED_MECHANISM = {
 
 @pytest.mark.parametrize("mechanism", REFUSED_MECHANISM.values(), ids=REFUSED_MECHANISM.keys())
 def test_mechanism_mismatch_refused(mechanism: bytes) -> None:
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     conn.take_output()
     (event,) = conn.receive_data(greeting(mechanism=mechanism))
     assert isinstance(event, PeerFailed)
@@ -134,6 +134,6 @@ def test_mechanism_mismatch_refused(mechanism: bytes) -> None:
 
 def test_mechanism_is_checked_on_all_20_bytes() -> None:
     assert b"NULL".ljust(20, b"\x00") == NULL_MECHANISM
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     assert conn.receive_data(greeting(mechanism=NULL_MECHANISM)) == []
     assert conn.greeting is not None and conn.greeting.mechanism == b"NULL"

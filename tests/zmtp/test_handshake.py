@@ -1,12 +1,12 @@
-"""The NULL handshake: READY we send, READY/ERROR we accept (ZMTP-NOTES §3)."""
+"""The NULL handshake: READY we send, READY/ERROR we accept (docs/wire/zmtp.md#null)."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.greeting import Greeting
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import HandshakeComplete, PeerFailed, ZmtpConnection
-from aiomsg.zmtp.greeting import Greeting
 
 from ._wire import (
     LIBZMQ_GREETING,
@@ -29,7 +29,7 @@ S = SocketType
 
 
 def our_ready(socket_type: SocketType, identity: bytes = b"") -> bytes:
-    conn = ZmtpConnection(socket_type, identity=identity)
+    conn = ZmtpCodec(socket_type, identity=identity)
     conn.take_output()
     assert conn.receive_data(LIBZMQ_GREETING) == []
     return b"".join(conn.take_output())
@@ -69,7 +69,7 @@ def test_ready_builder_matches_captures() -> None:
 
 
 def test_parse_libzmq_dealer_ready() -> None:
-    conn = ZmtpConnection(S.ROUTER)
+    conn = ZmtpCodec(S.ROUTER)
     assert conn.receive_data(LIBZMQ_GREETING) == []
     assert not conn.ready
     (event,) = conn.receive_data(READY_FROM_DEALER)
@@ -86,7 +86,7 @@ def test_handshake_complete_carries_identity_and_metadata() -> None:
     peer_ready = ready(
         (b"Socket-Type", b"DEALER"), (b"Identity", b"ABCDE"), (b"X-Foo", b"bar"), (b"X-Empty", b"")
     )
-    conn = ZmtpConnection(S.ROUTER)
+    conn = ZmtpCodec(S.ROUTER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + peer_ready)
     assert isinstance(event, HandshakeComplete)
     assert event.socket_type == b"DEALER"
@@ -99,7 +99,7 @@ def test_handshake_complete_carries_identity_and_metadata() -> None:
     }
 
 
-# RFC 23/37 table (ZMTP-NOTES §3.4), written out independently of aiomsg.constants.
+# RFC 23/37 table (docs/wire/zmtp.md#socket-types), written out independently of aiomsg.constants.
 LEGAL = {
     "REQ": {"REP", "ROUTER"},
     "REP": {"REQ", "DEALER"},
@@ -118,7 +118,7 @@ PAIRS = [(local, peer) for local in LEGAL for peer in LEGAL]
 
 @pytest.mark.parametrize(("local", "peer"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 def test_socket_type_pairing(local: str, peer: str) -> None:
-    conn = ZmtpConnection(S[local])
+    conn = ZmtpCodec(S[local])
     conn.take_output()
     (event,) = conn.receive_data(LIBZMQ_GREETING + ready_for(peer.encode()))
     if peer in LEGAL[local]:
@@ -134,19 +134,19 @@ def test_socket_type_pairing(local: str, peer: str) -> None:
 
 @pytest.mark.parametrize("value", [b"Dealer", b"dealer", b"DEALER ", b"", b"CLIENT", b"STREAM"])
 def test_socket_type_value_must_match_exactly(value: bytes) -> None:
-    conn = ZmtpConnection(S.ROUTER)
+    conn = ZmtpCodec(S.ROUTER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + ready_for(value))
     assert isinstance(event, PeerFailed)
 
 
 def test_incompatible_peer_traffic_in_same_chunk_is_not_delivered() -> None:
-    conn = ZmtpConnection(S.PUSH)
+    conn = ZmtpCodec(S.PUSH)
     events = conn.receive_data(LIBZMQ_GREETING + ready_for(b"PUSH") + message(b"hi"))
     assert len(events) == 1 and isinstance(events[0], PeerFailed)
 
 
 def test_missing_socket_type_is_accepted() -> None:
-    conn = ZmtpConnection(S.PULL)
+    conn = ZmtpCodec(S.PULL)
     (event,) = conn.receive_data(LIBZMQ_GREETING + ready())
     assert isinstance(event, HandshakeComplete)
     assert (event.socket_type, event.identity, event.properties) == (b"", b"", {})
@@ -158,7 +158,7 @@ def test_missing_socket_type_is_accepted() -> None:
 )
 def test_socket_type_name_is_case_sensitive(name: bytes, value: bytes) -> None:
     """Only exactly ``Socket-Type`` is checked; other spellings are plain metadata."""
-    conn = ZmtpConnection(S.PUSH)
+    conn = ZmtpCodec(S.PUSH)
     (event,) = conn.receive_data(LIBZMQ_GREETING + ready((name, value)))
     assert isinstance(event, HandshakeComplete)
     assert event.socket_type == b""
@@ -166,7 +166,7 @@ def test_socket_type_name_is_case_sensitive(name: bytes, value: bytes) -> None:
 
 
 def test_identity_name_is_case_sensitive() -> None:
-    conn = ZmtpConnection(S.ROUTER)
+    conn = ZmtpCodec(S.ROUTER)
     peer_ready = ready((b"Socket-Type", b"DEALER"), (b"identity", b"ABCDE"))
     (event,) = conn.receive_data(LIBZMQ_GREETING + peer_ready)
     assert isinstance(event, HandshakeComplete)
@@ -185,7 +185,7 @@ MALFORMED_READY = {
 
 @pytest.mark.parametrize("peer_ready", MALFORMED_READY.values(), ids=MALFORMED_READY.keys())
 def test_malformed_ready_fails(peer_ready: bytes) -> None:
-    conn = ZmtpConnection(S.ROUTER)
+    conn = ZmtpCodec(S.ROUTER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + peer_ready)
     assert isinstance(event, PeerFailed)
     assert not event.refused
@@ -202,7 +202,7 @@ def test_malformed_ready_fails(peer_ready: bytes) -> None:
     ids=["zap-400-capture", "invalid-socket-type", "empty-reason"],
 )
 def test_error_during_handshake_is_a_refusal(error: bytes, reason: str) -> None:
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + error)
     assert isinstance(event, PeerFailed)
     assert event.refused
@@ -212,7 +212,7 @@ def test_error_during_handshake_is_a_refusal(error: bytes, reason: str) -> None:
 
 def test_libzmq_misspelled_error_is_a_refusal() -> None:
     """libzmq 4.3.5's PLAIN ERROR is malformed (``^RROR``): read as the ERROR it is."""
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + PLAIN_ERROR_BUGGY)
     assert isinstance(event, PeerFailed)
     assert event.refused and "400" in event.reason
@@ -220,7 +220,7 @@ def test_libzmq_misspelled_error_is_a_refusal() -> None:
 
 def test_unparsable_handshake_command_is_fatal() -> None:
     """A command whose name length overruns the frame fails the handshake."""
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     (event,) = conn.receive_data(LIBZMQ_GREETING + b"\x04\x05\x5eABCD")
     assert isinstance(event, PeerFailed)
     assert not event.refused
@@ -240,7 +240,7 @@ BEFORE_READY = {
 
 @pytest.mark.parametrize("first", BEFORE_READY.values(), ids=BEFORE_READY.keys())
 def test_anything_but_ready_or_error_before_ready_fails(first: bytes) -> None:
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     conn.take_output()
     events = conn.receive_data(LIBZMQ_GREETING + first + READY_FROM_ROUTER)
     assert len(events) == 1 and isinstance(events[0], PeerFailed)
@@ -249,21 +249,21 @@ def test_anything_but_ready_or_error_before_ready_fails(first: bytes) -> None:
 
 
 def test_oversized_handshake_frame_fails_on_its_header() -> None:
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     header = b"\x06" + (1 << 40).to_bytes(8, "big")
     (event,) = conn.receive_data(LIBZMQ_GREETING + header)
     assert isinstance(event, PeerFailed)
 
 
 def test_ready_and_traffic_in_one_chunk() -> None:
-    conn = ZmtpConnection(S.PULL)
+    conn = ZmtpCodec(S.PULL)
     events = conn.receive_data(LIBZMQ_GREETING + ready_for(b"PUSH") + message(b"a", b"b"))
     assert isinstance(events[0], HandshakeComplete)
     assert events[1:] == [[b"a", b"b"]]
 
 
 def test_second_ready_after_handshake_is_ignored() -> None:
-    conn = ZmtpConnection(S.PULL)
+    conn = ZmtpCodec(S.PULL)
     events = conn.receive_data(
         LIBZMQ_GREETING + ready_for(b"PUSH") + ready_for(b"PUB") + message(b"x")
     )
@@ -281,7 +281,7 @@ def test_second_ready_after_handshake_is_ignored() -> None:
     ids=["plain", "cut-to-255", "non-ascii"],
 )
 def test_send_error(reason: str, wire_reason: bytes) -> None:
-    conn = ZmtpConnection(S.DEALER)
+    conn = ZmtpCodec(S.DEALER)
     conn.take_output()
     conn.send_error(reason)
     assert conn.take_output() == [command(b"ERROR", bytes((len(wire_reason),)) + wire_reason)]

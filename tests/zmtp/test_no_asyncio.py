@@ -31,22 +31,22 @@ SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize(
     "module",
     [
-        "aiomsg.zmtp",
-        "aiomsg.zmtp.connection",
-        "aiomsg.zmtp.frames",
-        "aiomsg.zmtp.greeting",
-        "aiomsg.zmtp.properties",
+        "aiomsg._zmtp",
+        "aiomsg._zmtp.codec",
+        "aiomsg._zmtp.frames",
+        "aiomsg._zmtp.greeting",
+        "aiomsg._zmtp.properties",
     ],
 )
 def test_module_does_not_import_asyncio(module: str) -> None:
     loaded = load_alone(module)
     assert module in loaded  # it really was loaded from this checkout
     if module.endswith(".connection"):
-        assert {"aiomsg.security", "aiomsg.security.null"} <= set(loaded)
+        assert {"aiomsg._security", "aiomsg._zmtp.null"} <= set(loaded)
 
 
 @pytest.mark.parametrize(
-    "module", ["aiomsg.security", "aiomsg.security.null", "aiomsg.security.mechanism"]
+    "module", ["aiomsg._security", "aiomsg._zmtp.null", "aiomsg._zmtp.mechanism"]
 )
 def test_security_loads_first_without_asyncio(module: str) -> None:
     assert module in load_alone(module)

@@ -1,11 +1,12 @@
-"""send_subscription: commands to ZMTP 3.1+ peers, data frames to 3.0 peers (ZMTP-NOTES §7.2)."""
+"""send_subscription: commands to ZMTP 3.1+ peers, data frames to 3.0 peers
+(docs/wire/zmtp.md#subscription-forms)."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiomsg._zmtp.codec import Subscription
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import Subscription
 
 from ._wire import (
     CANCEL_A,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, Subscription, ZmtpCodec
 from aiomsg.constants import SocketType
-from aiomsg.zmtp import HandshakeComplete, PeerFailed, Subscription, ZmtpConnection
 
 from ._wire import (
     LIBZMQ_GREETING,
@@ -84,7 +84,7 @@ STREAM_IDS = list(STREAMS)
 
 def run(chunks: list[bytes]) -> tuple[list[object], bytes]:
     """Feed *chunks* to a fresh DEALER codec: its events and what it queued after READY."""
-    conn = ZmtpConnection(SocketType.DEALER)
+    conn = ZmtpCodec(SocketType.DEALER)
     conn.take_output()
     events = feed(conn, chunks)
     out = b"".join(conn.take_output())
@@ -145,9 +145,9 @@ def test_random_split_points(name: str, data: st.DataObject) -> None:
 # -- two codecs talking to each other --------------------------------------------
 def pair(
     a_type: SocketType = SocketType.DEALER, b_type: SocketType = SocketType.ROUTER
-) -> tuple[ZmtpConnection, ZmtpConnection]:
-    a = ZmtpConnection(a_type, identity=b"A-id")
-    b = ZmtpConnection(b_type)
+) -> tuple[ZmtpCodec, ZmtpCodec]:
+    a = ZmtpCodec(a_type, identity=b"A-id")
+    b = ZmtpCodec(b_type)
     a_events = a.receive_data(b"".join(b.take_output()))
     b_events = b.receive_data(b"".join(a.take_output()))
     a_events += a.receive_data(b"".join(b.take_output()))
@@ -219,7 +219,7 @@ def frame_boundaries(wire: bytes) -> list[int]:
 @settings(max_examples=200, deadline=None)
 @given(garbage=st.binary(max_size=200), after_handshake=st.booleans())
 def test_arbitrary_bytes_never_raise(garbage: bytes, after_handshake: bool) -> None:
-    conn = ZmtpConnection(SocketType.DEALER, maxmsgsize=1000)
+    conn = ZmtpCodec(SocketType.DEALER, maxmsgsize=1000)
     prefix = LIBZMQ_GREETING + READY_FROM_ROUTER if after_handshake else b""
     events = conn.receive_data(prefix + garbage)
     failures = [i for i, e in enumerate(events) if isinstance(e, PeerFailed)]

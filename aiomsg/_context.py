@@ -1,0 +1,89 @@
+"""Context: makes sockets, holds what they share, closes them all at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiomsg._closing import ClosesOnExit
+from aiomsg._socket import Socket
+from aiomsg._sockets import SOCKET_CLASSES
+from aiomsg.constants import SocketType
+from aiomsg.errors import Closed
+
+if TYPE_CHECKING:
+    from aiomsg._security.auth import Authenticator
+
+__all__ = ["Context"]
+
+T = TypeVar("T")
+
+
+class Context(ClosesOnExit):
+    """A set of sockets that share inproc endpoints and an authenticator.
+
+    Unlike libzmq's, it has no I/O threads: everything runs on the event
+    loop of the code that uses the sockets. Use it as ``async with
+    aiomsg.Context() as ctx:`` to close every socket on exit.
+    """
+
+    def __init__(self) -> None:
+        self._sockets: list[Socket] = []
+        self._transport_state: dict[type, Any] = {}
+        self._closed = False
+        #: The running :class:`~aiomsg.Authenticator` its sockets ask, or None
+        #: (set by ``Authenticator.start()`` / ``stop()``).
+        self.authenticator: Authenticator | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`destroy` or :meth:`term` has been called."""
+        return self._closed
+
+    @property
+    def sockets(self) -> tuple[Socket, ...]:
+        """The sockets of this context that are not closed yet."""
+        self._sockets = [socket for socket in self._sockets if not socket.closed]
+        return tuple(self._sockets)
+
+    def socket(self, socket_type: SocketType | int, **options: Any) -> Socket:
+        """Create a socket of *socket_type* (``aiomsg.REQ``...) with *options*.
+
+        Raises:
+            Closed: the context is closed.
+            InvalidOption: an unknown option, or a bad value.
+        """
+        if self._closed:
+            raise Closed("context is closed")
+        socket = SOCKET_CLASSES[SocketType(socket_type)](self, **options)
+        self._sockets = [known for known in self._sockets if not known.closed]
+        self._sockets.append(socket)
+        return socket
+
+    def transport_state(self, kind: type[T]) -> T:
+        """The one ``kind()`` shared by the sockets of this context, made on
+        first use. Transports keep per-context state here (inproc its names);
+        see :class:`aiomsg.transports.Engine`."""
+        state = self._transport_state.get(kind)
+        if state is None:
+            state = self._transport_state[kind] = kind()
+        return state
+
+    def destroy(self, linger: int | None = None) -> None:
+        """Close every socket (with *linger*, see :meth:`Socket.close`); returns at once."""
+        self._closed = True
+        for socket in self.sockets:
+            socket.close(linger)
+
+    async def term(self) -> None:
+        """Close every socket and wait until each has finished lingering.
+
+        Cancelling stops the wait; the sockets' connections are then closed.
+        """
+        sockets = self.sockets
+        self._closed = True
+        await asyncio.gather(*(socket.aclose() for socket in sockets))
+
+    async def aclose(self) -> None:
+        """:meth:`term` (leaving ``async with`` calls it)."""
+        await self.term()

@@ -1,0 +1,224 @@
+"""Pipe: a socket's end of one peer, with per-direction queues and high-water marks.
+
+A pipe outlives the connections it carries on the connecting side, so
+messages queued while the peer is away are sent once it is back (RFC 28).
+The connection itself is a :class:`~aiomsg.transports.Link`: a ZMTP
+protocol for tcp/ipc, or the other pipe for inproc. A pipe implements
+:class:`~aiomsg.transports.PipeEnd`, the face transports see, and reports
+to its owner through :class:`PipeEvents` (libzmq's ``i_pipe_events``).
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from typing import Protocol
+
+from aiomsg.transports.interface import Link, Message
+
+__all__ = ["InboundFilter", "Message", "Pipe", "PipeEvents", "peer_host"]
+
+#: A per-socket-type hook on each received message: returns the message to
+#: queue, or None to drop it (SUB filtering, PUB subscription bookkeeping).
+InboundFilter = Callable[["Pipe", Message], "Message | None"]
+
+
+def peer_host(peer_address: str) -> str:
+    """The host part of ``host:port`` / ``[v6]:port`` (libzmq's Peer-Address and
+    ZAP address carry no port); other addresses (ipc, inproc) unchanged."""
+    host, separator, port = peer_address.rpartition(":")
+    if not separator or not port.isdigit():
+        return peer_address
+    return host[1:-1] if host.startswith("[") else host
+
+
+class PipeEvents(Protocol):
+    """What a pipe tells its owner (the pool)."""
+
+    def pipe_readable(self, pipe: Pipe) -> None:
+        """*pipe*'s inbound queue went from empty to holding a message."""
+
+    def pipe_writable(self) -> None:
+        """A pipe that was full can take messages again."""
+
+
+class Pipe:
+    """Queues and flow control between a socket and one peer.
+
+    Attributes:
+        inbound: complete messages received and not yet taken by the socket.
+        backlog: messages waiting for the link to accept them (outbound HWM).
+        link: the live connection, or None while disconnected.
+        routing_id: the peer's id on a ROUTER (its Identity, or generated).
+        endpoint: the socket endpoint this pipe came from (bind or connect).
+        peer_address: the remote address, as text.
+        peer_properties: the peer's handshake properties (and the authenticator's).
+        inbound_filter: see :data:`InboundFilter`; None queues every message.
+        wants_subscriptions: whether the peer's subscribe/cancel commands are
+            queued as ``\\x01topic``/``\\x00topic`` messages (PUB and XPUB).
+        topics: the peer's subscriptions (PUB/XPUB), kept by ``Distribute``.
+    """
+
+    __slots__ = (
+        "backlog",
+        "endpoint",
+        "events",
+        "immediate",
+        "inbound",
+        "inbound_filter",
+        "link",
+        "peer_address",
+        "peer_properties",
+        "rcvhwm",
+        "reading_paused",
+        "routing_id",
+        "sndhwm",
+        "topics",
+        "wants_subscriptions",
+    )
+
+    def __init__(
+        self,
+        events: PipeEvents,
+        endpoint: str,
+        *,
+        sndhwm: int,
+        rcvhwm: int,
+        immediate: bool = False,
+        inbound_filter: InboundFilter | None = None,
+        wants_subscriptions: bool = False,
+    ) -> None:
+        self.events = events
+        self.endpoint = endpoint
+        self.inbound: collections.deque[Message] = collections.deque()
+        self.backlog: collections.deque[Message] = collections.deque()
+        self.link: Link | None = None
+        self.routing_id = b""
+        self.peer_address = ""
+        self.peer_properties: dict[bytes, bytes] = {}
+        self.sndhwm = sndhwm
+        self.rcvhwm = rcvhwm
+        # With the immediate option, a pipe without a live peer takes nothing.
+        self.immediate = immediate
+        self.reading_paused = False
+        self.inbound_filter = inbound_filter
+        self.wants_subscriptions = wants_subscriptions
+        self.topics: tuple[bytes, ...] = ()
+
+    def __repr__(self) -> str:
+        state = "linked" if self.link is not None else "unlinked"
+        return f"<Pipe {self.endpoint} {self.peer_address} {state}>"
+
+    # -- outbound ------------------------------------------------------------
+
+    @property
+    def full(self) -> bool:
+        """True when a message sent now would exceed the send high-water mark."""
+        if self.link is not None and not self.backlog and self.link.writable:
+            return False
+        return self._backlog_full()
+
+    def _backlog_full(self) -> bool:
+        """No room to queue: at the send HWM, or (immediate) no live peer."""
+        return (self.link is None and self.immediate) or 0 < self.sndhwm <= len(self.backlog)
+
+    def send(self, message: Message) -> bool:
+        """Send or queue a whole message; False (nothing queued) when full."""
+        link = self.link
+        if link is not None and not self.backlog and link.try_send(message):
+            return True
+        if self._backlog_full():
+            return False
+        self.backlog.append(message)
+        return True
+
+    def flush_backlog(self) -> None:
+        """Move queued messages to the link while it accepts them.
+
+        Called when a link is attached and when it can take messages again.
+        """
+        link = self.link
+        backlog = self.backlog
+        if link is None or not backlog:
+            return
+        was_full = self._backlog_full()
+        while backlog and link.try_send(backlog[0]):
+            backlog.popleft()
+        if was_full and not self._backlog_full():
+            self.events.pipe_writable()
+
+    # -- inbound -------------------------------------------------------------
+
+    @property
+    def has_room(self) -> bool:
+        """Whether the inbound queue is under the receive high-water mark."""
+        return self.rcvhwm <= 0 or len(self.inbound) < self.rcvhwm
+
+    def deliver(self, message: Message) -> None:
+        """Queue a message received from the peer; pause reading at the HWM."""
+        if self.inbound_filter is not None:
+            filtered = self.inbound_filter(self, message)
+            if filtered is None:
+                return
+            message = filtered
+        self.queue(message)
+
+    def deliver_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """A SUBSCRIBE/CANCEL from the peer, queued as the message form of
+        RFC 29 (``\\x01topic``/``\\x00topic``) where the socket wants them."""
+        if self.wants_subscriptions:
+            self.deliver([(b"\x01" if subscribe else b"\x00") + topic])
+
+    def offer(self, message: Message) -> bool:
+        """Queue *message* unless the inbound queue is full (see ``PipeEnd.offer``).
+
+        This is the whole inproc hot path, so :meth:`queue` is inlined here
+        for unfiltered pipes; tests/sockets/test_hot_paths.py drives both.
+        """
+        inbound = self.inbound
+        queued = len(inbound)
+        if 0 < self.rcvhwm <= queued:
+            # Our reader's next drain resumes the sender (maybe_resume_reading).
+            self.reading_paused = True
+            return False
+        if self.inbound_filter is not None:
+            self.deliver(message)
+        else:
+            inbound.append(message)  # by reference: inproc neither encodes nor copies
+            if not queued:
+                self.events.pipe_readable(self)
+        return True
+
+    def queue(self, message: Message) -> None:
+        """Queue *message* for the socket as is (no inbound filter)."""
+        inbound = self.inbound
+        inbound.append(message)
+        if len(inbound) == 1:
+            self.events.pipe_readable(self)
+        if 0 < self.rcvhwm <= len(inbound) and not self.reading_paused and self.link is not None:
+            self.reading_paused = True
+            self.link.pause_reading()
+
+    def maybe_resume_reading(self) -> None:
+        """Resume reading once the inbound queue has drained to half the HWM."""
+        if len(self.inbound) <= self.rcvhwm // 2:
+            self.reading_paused = False
+            if self.link is not None:
+                self.link.resume_reading()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def attach_link(self, link: Link, peer_address: str, properties: dict[bytes, bytes]) -> None:
+        """A connection finished its handshake and now carries this pipe."""
+        self.link = link
+        self.peer_address = peer_address
+        self.peer_properties = properties
+        self.reading_paused = False
+        if 0 < self.rcvhwm <= len(self.inbound):
+            self.reading_paused = True
+            link.pause_reading()
+
+    def detach_link(self) -> None:
+        """The connection that carried this pipe is gone."""
+        self.link = None
+        self.reading_paused = False

@@ -1,0 +1,367 @@
+"""The pool: a socket's pipes and everything that feeds them.
+
+A :class:`Pool` owns a socket's pipes, the strategies composed over them,
+the bindings and connectors that bring peers in, and the waiters of the
+socket's send and receive calls. It is the socket as transports see it: it
+implements :class:`~aiomsg.transports.Engine`, and the pipes report to it
+as their :class:`~aiomsg._pool.pipe.PipeEvents`. The socket facade above it
+(:mod:`aiomsg._socket`) adds the public API: options, the send and receive
+calls, binding and closing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from aiomsg._monitor import Event, EventHub
+from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
+from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
+from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
+from aiomsg._security.config import mechanism_for
+from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
+from aiomsg.constants import SocketType
+from aiomsg.errors import NotSupported
+from aiomsg.options import HasOptions, Option
+from aiomsg.transports.interface import Binding, Connector, Link, PipeEnd
+
+__all__ = ["ContextState", "Pool"]
+
+T = TypeVar("T")
+
+
+class ContextState(Protocol):
+    """What a pool uses of its socket's context."""
+
+    @property
+    def authenticator(self) -> Authenticator | None:
+        """The running authenticator, or None."""
+
+    def transport_state(self, kind: type[T]) -> T:
+        """The one ``kind()`` shared by the context's sockets."""
+
+
+def _drop(pipe: Pipe, message: Message) -> None:
+    """The inbound filter of sockets that cannot receive (PUSH): drop it all."""
+    return None
+
+
+class Pool(HasOptions):
+    """A socket's pipes, strategies, peers and waiters; see the module docstring.
+
+    The socket reads :attr:`send` and :attr:`recv` once and calls them on its
+    hot path; they are the strategies' own bound methods.
+    """
+
+    __slots__ = (
+        "_context",
+        "_inbound_filter",
+        "_options",
+        "bindings",
+        "closed",
+        "connectors",
+        "events",
+        "pipes",
+        "receiver",
+        "recv",
+        "recv_waiters",
+        "send",
+        "send_waiters",
+        "sender",
+        "socket_type",
+        "strategies",
+        "wants_subscriptions",
+    )
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        options: dict[str, Any],
+        context: ContextState,
+        *,
+        wants_subscriptions: bool = False,
+    ) -> None:
+        self.socket_type = socket_type
+        # The socket's own option values, shared: a change is seen at once.
+        self._options = options
+        self._context = context
+        self.wants_subscriptions = wants_subscriptions
+        self.events = EventHub(socket_type.name)
+        self.closed = False
+        self.pipes: list[Pipe] = []
+        self.bindings: dict[str, Binding] = {}
+        self.connectors: dict[str, Connector] = {}
+        self.sender: Sender | None = None
+        self.receiver: Receiver | None = None
+        self.strategies: tuple[Strategy, ...] = ()
+        self.send: Callable[[Message], bool] = self._cannot_send
+        self.recv: Callable[[], Message | None] = self._cannot_recv
+        self._inbound_filter: InboundFilter | None = _drop
+        self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.send_waiters: list[asyncio.Future[None]] = []
+
+    def use(
+        self, sender: Sender | None, receiver: Receiver | None, filter: Filter | None = None
+    ) -> None:
+        """Compose the socket type: where messages go, where they come from,
+        and what sees each message a peer sends.
+
+        Without a receiver and a filter, whatever peers send is dropped.
+        """
+        self.sender, self.receiver = sender, receiver
+        self.send = sender.send if sender is not None else self._cannot_send
+        self.recv = receiver.recv if receiver is not None else self._cannot_recv
+        if filter is not None:
+            self._inbound_filter = filter.filter
+        elif receiver is not None:
+            self._inbound_filter = None
+        # The filter's hooks run first: XPUB reads a leaving peer's topics
+        # before Distribute forgets them.
+        chosen = (filter, sender, receiver)
+        self.strategies = tuple(dict.fromkeys(s for s in chosen if s is not None))
+
+    def _cannot_send(self, message: Message) -> bool:
+        raise NotSupported(f"{self.socket_type.name} sockets cannot send")
+
+    def _cannot_recv(self) -> Message | None:
+        raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
+
+    # -- options transports read (Engine): views of the socket's own values ----
+
+    identity = Option[bytes]()
+    maxmsgsize = Option[int]()
+    handshake_ivl = Option[int]()
+    heartbeat_ivl = Option[int]()
+    heartbeat_timeout = Option[int]()
+    heartbeat_ttl = Option[int]()
+    reconnect_ivl = Option[int]()
+    reconnect_ivl_max = Option[int]()
+
+    # -- services transports use (Engine) ----------------------------------------
+
+    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+        self.events.emit(event, endpoint, peer, reason)
+
+    def new_mechanism(self) -> Mechanism:
+        # The role comes from the options, not from who connected, as in libzmq.
+        return mechanism_for(self._options)
+
+    async def authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
+        mechanism = request.mechanism.decode("ascii", "replace")
+        authenticator = self._context.authenticator
+        if authenticator is None:
+            return default_reply(mechanism)
+        return await authenticator.authenticate(
+            AuthRequest(
+                domain=self._options["zap_domain"].decode("utf-8", "replace"),
+                address=peer_host(peer_address),
+                identity=self._options["identity"],
+                mechanism=mechanism,
+                credentials=request.credentials,
+            )
+        )
+
+    def transport_state(self, kind: type[T]) -> T:
+        return self._context.transport_state(kind)
+
+    # -- pipes -----------------------------------------------------------------
+
+    def new_pipe(self, endpoint: str) -> Pipe:
+        """A pipe for a peer at *endpoint*, with the socket's current options."""
+        options = self._options
+        return Pipe(
+            self,
+            endpoint,
+            sndhwm=options["sndhwm"],
+            rcvhwm=options["rcvhwm"],
+            immediate=options["immediate"],
+            inbound_filter=self._inbound_filter,
+            wants_subscriptions=self.wants_subscriptions,
+        )
+
+    @property
+    def peer_count(self) -> int:
+        """The number of peers linked now (past their handshake)."""
+        return sum(1 for pipe in self.pipes if pipe.link is not None)
+
+    def attach(self, pipe: Pipe) -> None:
+        """*pipe* joins the socket (a connect, or an accepted peer)."""
+        self.pipes.append(pipe)
+        for strategy in self.strategies:
+            strategy.attach(pipe)
+        if self.send_waiters:
+            self.pipe_writable()
+
+    def detach(self, pipe: Pipe) -> None:
+        """*pipe* leaves the socket for good, closing its link if it has one."""
+        if pipe not in self.pipes:
+            return
+        self.pipes.remove(pipe)
+        link = pipe.link
+        if link is not None:
+            self._unlink(pipe)
+            link.close("pipe detached")
+        for strategy in self.strategies:
+            strategy.detach(pipe)
+
+    def _unlink(self, pipe: Pipe) -> None:
+        for strategy in self.strategies:
+            strategy.unlinked(pipe)
+        pipe.detach_link()
+
+    def peer_ready(
+        self,
+        pipe: PipeEnd | None,
+        link: Link,
+        endpoint: str,
+        peer_address: str,
+        properties: dict[bytes, bytes],
+    ) -> Pipe | None:
+        if self.closed and (pipe is None or pipe not in self.pipes):
+            # A lingering socket still reconnects its own pipes to flush them.
+            return None
+        ours = self._own(pipe) if pipe is not None else self.new_pipe(endpoint)
+        identity = properties.get(b"Identity", b"")
+        for strategy in self.strategies:
+            reason = strategy.refusal(ours, identity)
+            if reason is not None:
+                self.events.emit(Event.PEER_REFUSED, endpoint, peer_address, reason)
+                return None
+        if pipe is None:
+            self.attach(ours)
+        ours.attach_link(link, peer_address, properties)
+        for strategy in self.strategies:
+            strategy.linked(ours)
+        ours.flush_backlog()
+        self.events.emit(Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address)
+        if self.send_waiters:
+            self.pipe_writable()
+        return ours
+
+    def peer_lost(self, pipe: PipeEnd, *, keep: bool) -> None:
+        ours = self._own(pipe)
+        if ours.link is not None:
+            self._unlink(ours)
+        if not keep:
+            self.detach(ours)
+        if self.send_waiters:
+            # A send waiting for this peer must retry: a ROUTER with
+            # router_mandatory then raises HostUnreachable instead of hanging.
+            self.pipe_writable()
+        self.events.emit(Event.DISCONNECTED, ours.endpoint, ours.peer_address)
+
+    def connector_failed(self, connector: Connector) -> None:
+        # As libzmq ends the session on a protocol error: nothing may stay
+        # queued for a peer that will never come.
+        self.drop_connector(connector)
+
+    def drop_connector(self, connector: Connector) -> None:
+        """Forget *connector* and drop its pipe (a disconnect, or it gave up)."""
+        for endpoint, known in list(self.connectors.items()):
+            if known is connector:
+                del self.connectors[endpoint]
+        self.detach(self._own(connector.pipe))
+
+    def _own(self, pipe: PipeEnd) -> Pipe:
+        """*pipe* as the Pipe it is: transports only hand back pipes this pool made."""
+        assert isinstance(pipe, Pipe), pipe
+        return pipe
+
+    # -- readiness (PipeEvents) and the waiters of send and receive ------------
+
+    def pipe_readable(self, pipe: Pipe) -> None:
+        assert self.receiver is not None
+        self.receiver.readable(pipe)
+        if self.recv_waiters:
+            self.wake_receiver()
+
+    def pipe_writable(self) -> None:
+        """A pipe gained room or a peer arrived: let every waiting sender retry."""
+        waiters, self.send_waiters = self.send_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def wake_receiver(self) -> None:
+        """Wake one waiting receiver (each message wakes at most one)."""
+        waiters = self.recv_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def readable(self) -> None:
+        """Wait until a message may be waiting (the caller then tries to take it).
+
+        Raises:
+            Closed: the socket was closed meanwhile.
+
+        Cancelling is safe: a wake-up that arrives with the cancellation is
+        passed on to the next receiver.
+        """
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.recv_waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.wake_receiver()
+            raise
+        finally:
+            if waiter in self.recv_waiters:
+                self.recv_waiters.remove(waiter)
+
+    async def writable(self) -> None:
+        """Wait until a pipe may take a message (the caller then retries).
+
+        Raises:
+            Closed: the socket was closed meanwhile.
+
+        Cancelling is safe: every sender is woken on each change, so none
+        depends on a cancelled one.
+        """
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.send_waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self.send_waiters:
+                self.send_waiters.remove(waiter)
+
+    def fail_waiters(self, error: BaseException) -> None:
+        """Raise *error* in every waiting send and receive (the socket closed)."""
+        for waiter in (*self.recv_waiters, *self.send_waiters):
+            if not waiter.done():
+                waiter.set_exception(error)
+        self.recv_waiters.clear()
+        self.send_waiters.clear()
+
+    # -- closing ---------------------------------------------------------------
+
+    def has_unsent(self) -> bool:
+        """Whether any message is still queued or buffered for a peer."""
+        return any(
+            pipe.backlog or (pipe.link is not None and pipe.link.pending_output)
+            for pipe in self.pipes
+        )
+
+    def stop_accepting(self) -> None:
+        """Accept no new peers; those accepted stay until :meth:`close`."""
+        for binding in self.bindings.values():
+            binding.stop_accepting()
+
+    def close(self) -> None:
+        """Close every binding, connector and pipe; report CLOSED; end the monitors."""
+        for binding in self.bindings.values():
+            binding.close()
+        self.bindings.clear()
+        for connector in self.connectors.values():
+            connector.close()
+        self.connectors.clear()
+        for pipe in list(self.pipes):
+            self.detach(pipe)
+        self.events.emit(Event.CLOSED, "")
+        self.events.close()

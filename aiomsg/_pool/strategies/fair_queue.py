@@ -1,0 +1,46 @@
+"""FairQueue: take messages from pipes in turn (libzmq ``fq_t``)."""
+
+from __future__ import annotations
+
+import collections
+
+from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.strategies.base import Receiver
+
+__all__ = ["FairQueue"]
+
+
+class FairQueue(Receiver):
+    """Round-robin over the pipes that hold messages, one message per turn.
+
+    A pipe is queued here exactly while its inbound queue is non-empty, so a
+    receive costs O(1) however many peers there are. A pipe whose peer left
+    stays until its last message is taken: nothing received is lost.
+    """
+
+    __slots__ = ("_ready", "last")
+
+    def __init__(self) -> None:
+        self._ready: collections.deque[Pipe] = collections.deque()
+        self.last: Pipe | None = None
+
+    def readable(self, pipe: Pipe) -> None:
+        self._ready.append(pipe)
+
+    def recv(self) -> Message | None:
+        ready = self._ready
+        if not ready:
+            return None
+        self.last = pipe = ready.popleft()
+        inbound = pipe.inbound
+        message = inbound.popleft()
+        if inbound:
+            ready.append(pipe)
+        if pipe.reading_paused:
+            pipe.maybe_resume_reading()
+        return message
+
+    def recv_from(self) -> tuple[Pipe | None, Message | None]:
+        """The next message and the pipe it came from."""
+        message = self.recv()
+        return (self.last if message is not None else None), message

@@ -1,0 +1,49 @@
+"""LoadBalance: round-robin over pipes, skipping full ones (libzmq ``lb_t``)."""
+
+from __future__ import annotations
+
+from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.strategies.base import Sender
+
+__all__ = ["LoadBalance"]
+
+
+class LoadBalance(Sender):
+    """Each message goes to the next pipe in turn that has room.
+
+    A send waits only when every pipe is full, or there is none.
+    """
+
+    __slots__ = ("_next", "pipes")
+
+    def __init__(self) -> None:
+        self.pipes: list[Pipe] = []
+        self._next = 0
+
+    def attach(self, pipe: Pipe) -> None:
+        self.pipes.append(pipe)
+
+    def detach(self, pipe: Pipe) -> None:
+        index = self.pipes.index(pipe)
+        del self.pipes[index]
+        if index < self._next:
+            self._next -= 1
+
+    def pick(self) -> Pipe | None:
+        """The pipe the next message should go to, advancing the turn; None if all full."""
+        pipes = self.pipes
+        count = len(pipes)
+        for step in range(count):
+            index = (self._next + step) % count
+            pipe = pipes[index]
+            if not pipe.full:
+                self._next = (index + 1) % count
+                return pipe
+        return None
+
+    def send(self, message: Message) -> bool:
+        pipes = self.pipes
+        if len(pipes) == 1:  # the common case, without the turn-taking
+            return pipes[0].send(message)
+        pipe = self.pick()
+        return pipe is not None and pipe.send(message)

@@ -1,0 +1,107 @@
+"""Lockstep: the strict request/reply alternation of REQ and REP (RFC 28)."""
+
+from __future__ import annotations
+
+from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.strategies.base import Receiver, Sender
+from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg._pool.strategies.load_balance import LoadBalance
+from aiomsg.errors import InvalidState
+
+__all__ = ["ReplyLockstep", "RequestLockstep"]
+
+
+class RequestLockstep(Sender, Receiver):
+    """REQ: send a request to the next peer, then take only that peer's reply.
+
+    Requests are load-balanced and carry the empty delimiter frame; replies
+    from any other peer, or without the delimiter, are dropped as libzmq
+    does.
+    """
+
+    __slots__ = ("_awaiting", "balance", "queue")
+
+    def __init__(self) -> None:
+        self.balance = LoadBalance()
+        self.queue = FairQueue()
+        self._awaiting: Pipe | None = None
+
+    def attach(self, pipe: Pipe) -> None:
+        self.balance.attach(pipe)
+
+    def detach(self, pipe: Pipe) -> None:
+        self.balance.detach(pipe)
+
+    def readable(self, pipe: Pipe) -> None:
+        self.queue.readable(pipe)
+
+    @property
+    def last(self) -> Pipe | None:  # type: ignore[override]
+        return self.queue.last
+
+    def send(self, message: Message) -> bool:
+        if self._awaiting is not None:
+            raise InvalidState("REQ socket is waiting for a reply: recv() it before sending again")
+        pipe = self.balance.pick()
+        if pipe is None or not pipe.send([b"", *message]):
+            return False
+        self._awaiting = pipe
+        return True
+
+    def recv(self) -> Message | None:
+        if self._awaiting is None:
+            raise InvalidState("REQ socket must send a request before it can recv()")
+        while True:
+            pipe, message = self.queue.recv_from()
+            if message is None:
+                return None
+            if pipe is self._awaiting and len(message) > 1 and message[0] == b"":
+                self._awaiting = None
+                return message[1:]
+
+
+class ReplyLockstep(Sender, Receiver):
+    """REP: take a request, remember its envelope, send the reply back with it.
+
+    The envelope is every frame up to and including the first empty one; a
+    request without it is dropped, as libzmq does.
+    """
+
+    __slots__ = ("_envelope", "_pipe", "queue")
+
+    def __init__(self) -> None:
+        self.queue = FairQueue()
+        self._pipe: Pipe | None = None
+        self._envelope: Message = []
+
+    def readable(self, pipe: Pipe) -> None:
+        self.queue.readable(pipe)
+
+    @property
+    def last(self) -> Pipe | None:  # type: ignore[override]
+        return self.queue.last
+
+    def recv(self) -> Message | None:
+        if self._pipe is not None:
+            raise InvalidState("REP socket must send() its reply before the next recv()")
+        while True:
+            pipe, message = self.queue.recv_from()
+            if pipe is None or message is None:
+                return None
+            try:
+                split = message.index(b"") + 1
+            except ValueError:
+                continue
+            if split == len(message):
+                continue
+            self._pipe, self._envelope = pipe, message[:split]
+            return message[split:]
+
+    def send(self, message: Message) -> bool:
+        pipe = self._pipe
+        if pipe is None:
+            raise InvalidState("REP socket must recv() a request before it can send()")
+        self._pipe = None
+        # The requester may have gone, or be at its HWM: the reply is dropped.
+        pipe.send(self._envelope + message)
+        return True

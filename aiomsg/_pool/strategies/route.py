@@ -1,0 +1,76 @@
+"""RouteById: address pipes by routing id (libzmq ``router_t``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.strategies.base import Sender
+from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg.errors import HostUnreachable
+
+__all__ = ["PrefixRoutingId", "RouteById"]
+
+
+class RouteById(Sender):
+    """Frame 0 of each outgoing message names the pipe it goes to.
+
+    Messages for an unknown id, or for a pipe at its high-water mark, are
+    dropped silently, unless ``mandatory()`` is true: then an unknown id raises
+    :class:`HostUnreachable` and a full pipe makes the sender wait.
+    """
+
+    __slots__ = ("_next_id", "mandatory", "routes")
+
+    def __init__(self, *, mandatory: Callable[[], bool] = lambda: False) -> None:
+        self.routes: dict[bytes, Pipe] = {}
+        self.mandatory = mandatory
+        # Generated ids are 0x00 + a BE uint32 counter from a random start,
+        # the form libzmq uses and RFC 37 reserves (docs/wire/zmtp.md#routing-ids).
+        self._next_id = int.from_bytes(os.urandom(4), "big")
+
+    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+        if identity.startswith(b"\x00"):
+            return "identities starting with a zero byte are reserved"
+        if identity and identity in self.routes:
+            return f"duplicate identity {identity!r}"
+        return None
+
+    def linked(self, pipe: Pipe) -> None:
+        identity = pipe.peer_properties.get(b"Identity", b"")
+        if not identity:
+            identity = b"\x00" + self._next_id.to_bytes(4, "big")
+            self._next_id = (self._next_id + 1) & 0xFFFFFFFF
+        pipe.routing_id = identity
+        self.routes[identity] = pipe
+
+    def unlinked(self, pipe: Pipe) -> None:
+        if self.routes.get(pipe.routing_id) is pipe:
+            del self.routes[pipe.routing_id]
+
+    def send(self, message: Message) -> bool:
+        if len(message) < 2:
+            return True  # a routing id and no message: dropped, as libzmq does
+        pipe = self.routes.get(message[0])
+        if pipe is None:
+            if self.mandatory():
+                raise HostUnreachable(f"no peer with routing id {message[0]!r}")
+            return True
+        if pipe.send(message[1:]):
+            return True
+        return not self.mandatory()
+
+
+class PrefixRoutingId(FairQueue):
+    """A FairQueue whose messages start with the routing id of the peer that
+    sent them (ROUTER), as :class:`RouteById` expects them back."""
+
+    __slots__ = ()
+
+    def recv(self) -> Message | None:
+        message = FairQueue.recv(self)
+        if message is None:
+            return None
+        assert self.last is not None
+        return [self.last.routing_id, *message]

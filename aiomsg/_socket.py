@@ -1,0 +1,590 @@
+"""The socket facade every type shares: options, endpoints, send, receive, close.
+
+A socket type is a thin subclass that composes strategies
+(:mod:`aiomsg._pool.strategies`) in its pool (:mod:`aiomsg._pool.pool`);
+this module is the public API on top of that pool.
+
+Every send goes through one take-now step (:meth:`Socket._send_now`) and,
+when that cannot complete, one park step (:meth:`Socket._send_later`);
+every receive likewise (:meth:`Socket._recv_now`, :meth:`Socket._recv_later`).
+``send()`` and ``recv()`` carry inlined copies of their take-now step,
+marked as such; tests/sockets/test_hot_paths.py drives both copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any, ClassVar, NoReturn
+
+from aiomsg._closing import ClosesOnExit
+from aiomsg._endpoint import parse_endpoint
+from aiomsg._monitor import Event, Monitor
+from aiomsg._pool.pipe import Message, peer_host
+from aiomsg._pool.pool import ContextState, Pool
+from aiomsg._pool.strategies.base import Filter, Receiver, Sender
+from aiomsg.constants import NOBLOCK, SNDMORE, SocketType
+from aiomsg.errors import Again, AiomsgError, Closed, EndpointError, InvalidState, NotSupported
+from aiomsg.options import HasOptions, Option
+from aiomsg.serialization import TypedMessages
+from aiomsg.transports import get_transport
+
+__all__ = ["Socket"]
+
+# A send or receive that completes without suspending yields to the event loop
+# once every this many calls, so one busy socket cannot starve the others.
+_YIELD_EVERY = 64
+# send_many() yields once per this many messages, for the same reason.
+_BATCH_YIELD = 1024
+
+
+def _as_frames(frames: Iterable[Any]) -> Message:
+    message = [frame if type(frame) is bytes else _as_bytes(frame) for frame in frames]
+    if not message:
+        raise ValueError("a message needs at least one frame")
+    return message
+
+
+def _as_bytes(frame: Any) -> bytes:
+    if isinstance(frame, str):
+        raise TypeError("frames are bytes; use send_string() or encode str yourself")
+    try:
+        return memoryview(frame).tobytes()  # any buffer; not bytes(int)
+    except TypeError:
+        raise TypeError(f"a frame must be bytes-like, not {type(frame).__name__}") from None
+
+
+class Socket(HasOptions, TypedMessages, ClosesOnExit):
+    """An asyncio ZeroMQ socket. Create it with :meth:`Context.socket`.
+
+    Options are keyword arguments of :meth:`Context.socket` and attributes of
+    the socket (``sndhwm``, ``rcvhwm``, ``linger``, ``identity``,
+    ``reconnect_ivl``, ``reconnect_ivl_max``, ``maxmsgsize``,
+    ``handshake_ivl``, ``router_mandatory``); see :mod:`aiomsg.options`.
+    """
+
+    socket_type: ClassVar[SocketType]
+    #: Whether the peer's SUBSCRIBE/CANCEL reach this socket (PUB and XPUB).
+    wants_subscriptions: ClassVar[bool] = False
+
+    sndhwm = Option[int]()
+    rcvhwm = Option[int]()
+    linger = Option[int]()
+    identity = Option[bytes]()
+    reconnect_ivl = Option[int]()
+    reconnect_ivl_max = Option[int]()
+    maxmsgsize = Option[int]()
+    handshake_ivl = Option[int]()
+    router_mandatory = Option[bool]()
+    immediate = Option[bool]()
+    heartbeat_ivl = Option[int]()
+    heartbeat_timeout = Option[int]()
+    heartbeat_ttl = Option[int]()
+    plain_server = Option[bool]()
+    plain_username = Option[bytes]()
+    plain_password = Option[bytes]()
+    curve_server = Option[bool]()
+    curve_secretkey = Option[bytes]()
+    curve_publickey = Option[bytes]()
+    curve_serverkey = Option[bytes]()
+    zap_domain = Option[bytes]()
+
+    def __init__(self, context: ContextState, **options: Any) -> None:
+        HasOptions.__init__(self, **options)
+        #: The :class:`~aiomsg.Context` that made this socket.
+        self.context = context
+        self._pool = pool = Pool(
+            self.socket_type, self._options, context, wants_subscriptions=self.wants_subscriptions
+        )
+        # The strategies' send/recv, bound once: the hot path calls them
+        # directly. After close() both raise Closed, so the hot path needs
+        # no separate check.
+        self._send_message = pool.send
+        self._recv_message = pool.recv
+        self._recv_waiters = pool.recv_waiters
+        self._send_parts: Message = []
+        self._recv_parts: Message = []
+        self._ops = 0
+        self._close_waiters: list[asyncio.Future[None]] = []
+        self._linger_task: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"{len(self._pool.pipes)} pipes"
+        return f"<aiomsg.Socket {self.socket_type.name} {state}>"
+
+    def _use(
+        self, sender: Sender | None, receiver: Receiver | None, filter: Filter | None = None
+    ) -> None:
+        """Compose the socket type from strategies (called by subclasses)."""
+        self._pool.use(sender, receiver, filter)
+        self._send_message = self._pool.send
+        self._recv_message = self._pool.recv
+
+    # -- options -------------------------------------------------------------
+
+    @property
+    def hwm(self) -> int:
+        """The send high-water mark; setting it sets both ``sndhwm`` and ``rcvhwm``."""
+        return self.sndhwm
+
+    @hwm.setter
+    def hwm(self, value: int) -> None:
+        self.sndhwm = value
+        self.rcvhwm = value
+
+    @property
+    def routing_id(self) -> bytes:
+        """Alias of :attr:`identity` (libzmq's newer name)."""
+        return self.identity
+
+    @routing_id.setter
+    def routing_id(self, value: bytes) -> None:
+        self.identity = value
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._pool.closed
+
+    @property
+    def peer_count(self) -> int:
+        """The number of peers currently connected and past their handshake."""
+        return self._pool.peer_count
+
+    @property
+    def rcvmore(self) -> bool:
+        """After :meth:`recv`: whether more frames of the same message remain."""
+        return bool(self._recv_parts)
+
+    def subscribe(self, topic: bytes | str) -> None:
+        """Receive messages whose first frame starts with *topic* (SUB and XSUB).
+
+        Raises:
+            NotSupported: this socket type has no subscriptions.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
+
+    def unsubscribe(self, topic: bytes | str) -> None:
+        """Undo one :meth:`subscribe` of *topic* (SUB and XSUB).
+
+        Raises:
+            NotSupported: this socket type has no subscriptions.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
+
+    def monitor(self, maxlen: int = 1000) -> Monitor:
+        """Start recording this socket's connection events; see :class:`Monitor`."""
+        return self._pool.events.monitor(maxlen)
+
+    # -- endpoints -----------------------------------------------------------
+
+    async def bind(self, endpoint: str) -> str:
+        """Accept peers at *endpoint*; return it resolved (the real port, path...).
+
+        Raises:
+            EndpointError: the endpoint is malformed or its transport unknown.
+            AddressInUse: another socket holds the address.
+            Closed: the socket is closed.
+
+        Cancelling is safe: the socket is then not bound.
+        """
+        self._check_open()
+        pool = self._pool
+        parsed = parse_endpoint(endpoint)
+        try:
+            binding = await get_transport(parsed).bind(pool, parsed)
+        except AiomsgError as error:
+            pool.emit(Event.BIND_FAILED, endpoint, reason=str(error))
+            raise
+        if pool.closed:
+            binding.close()
+            raise Closed("socket closed while binding")
+        pool.bindings[binding.endpoint] = binding
+        pool.emit(Event.LISTENING, binding.endpoint)
+        return binding.endpoint
+
+    async def unbind(self, endpoint: str) -> None:
+        """Stop accepting peers at *endpoint* (as :meth:`bind` returned it).
+
+        The peers accepted there are disconnected too, as libzmq's
+        ``zmq_unbind`` does; messages already received from them stay readable.
+
+        Raises:
+            EndpointError: the socket is not bound there.
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        binding = self._pool.bindings.pop(endpoint, None)
+        if binding is None:
+            raise EndpointError(endpoint, "socket is not bound to this endpoint")
+        binding.close()
+
+    async def connect(self, endpoint: str) -> None:
+        """Connect to *endpoint*; returns at once.
+
+        The connection is made, and remade after losses (``reconnect_ivl``,
+        backing off up to ``reconnect_ivl_max``), in the background. Messages
+        sent meanwhile queue in the pipe up to ``sndhwm``.
+
+        Raises:
+            EndpointError: the endpoint is malformed or its transport unknown.
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        pool = self._pool
+        parsed = parse_endpoint(endpoint)
+        if endpoint in pool.connectors:
+            raise EndpointError(endpoint, "already connected to this endpoint")
+        transport = get_transport(parsed)
+        pipe = pool.new_pipe(endpoint)
+        pool.attach(pipe)
+        try:
+            pool.connectors[endpoint] = transport.connect(pool, parsed, pipe)
+        except BaseException:
+            pool.detach(pipe)  # a malformed address leaves no pipe behind
+            raise
+
+    async def disconnect(self, endpoint: str) -> None:
+        """Drop the connection made by :meth:`connect` and stop reconnecting.
+
+        Raises:
+            EndpointError: the socket is not connected to *endpoint*.
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        pool = self._pool
+        connector = pool.connectors.pop(endpoint, None)
+        if connector is None:
+            raise EndpointError(endpoint, "socket is not connected to this endpoint")
+        connector.close()
+        pool.drop_connector(connector)
+
+    # -- sending -------------------------------------------------------------
+
+    async def send(self, data: bytes, flags: int = 0) -> None:
+        """Send one frame; with ``flags=SNDMORE`` it starts or continues a multipart
+        message that the next send without SNDMORE completes and sends atomically.
+
+        See :meth:`send_multipart` for what is raised and for cancellation.
+        """
+        if flags & SNDMORE:
+            self._check_open()
+            self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
+            return
+        if self._send_parts:
+            # The frames gathered with SNDMORE are kept if this send fails
+            # (Again, cancelled), so the last frame can simply be sent again.
+            await self.send_multipart([*self._send_parts, data], flags)
+            self._send_parts = []
+            return
+        message = [data if type(data) is bytes else _as_bytes(data)]
+        # _send_now, inlined: this is the hot path of the per-message API.
+        self._ops += 1
+        if self._ops >= _YIELD_EVERY or not self._send_message(message):
+            await self._send_later(message, flags)
+
+    async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
+        """Send *text* encoded (UTF-8 by default) as one frame."""
+        await self.send(text.encode(encoding), flags)
+
+    async def send_multipart(self, frames: Iterable[Any], flags: int = 0) -> None:
+        """Send a message of one or more frames, atomically.
+
+        Waits while the socket cannot take the message: no peer for PUSH,
+        DEALER, REQ and PAIR, or every peer at its ``sndhwm``. PUB and XPUB
+        never wait: a subscriber at its high-water mark misses the message.
+
+        Raises:
+            Again: with ``flags=NOBLOCK``, when the send would wait.
+            InvalidState: the socket type's state machine forbids it now
+                (REQ awaiting a reply, REP without a request).
+            NotSupported: this socket type cannot send.
+            Closed: the socket is (or gets) closed.
+
+        Cancelling is safe: the message is then sent whole or not at all,
+        and a cancelled call never sends it.
+        """
+        message = _as_frames(frames)
+        if not self._send_now(message):
+            await self._send_later(message, flags)
+
+    async def send_many(self, messages: Iterable[Iterable[Any]], flags: int = 0) -> None:
+        """Send several messages in order, each a list of frames.
+
+        The batch form of :meth:`send_multipart`: messages that can go at once
+        go without suspending; the call waits (or raises :class:`Again` with
+        NOBLOCK) only when one cannot. Raises as :meth:`send_multipart`.
+
+        Cancelling is safe per message: every message is sent whole or not at
+        all, and the ones before the cancellation have been sent.
+        """
+        send_message = self._send_message
+        for count, frames in enumerate(messages, 1):
+            message = _as_frames(frames)
+            if count % _BATCH_YIELD == 0:
+                await asyncio.sleep(0)  # a long batch must not starve other tasks
+            # The take-now step without the per-call fairness count: the
+            # batch yields on its own schedule above.
+            if not send_message(message):
+                await self._send_later(message, flags)
+
+    def send_multipart_nowait(self, frames: Iterable[Any]) -> None:
+        """Send a message now or raise :class:`Again`; never waits.
+
+        Raises:
+            Again: no peer can take the message now.
+            Closed, InvalidState, NotSupported: as :meth:`send_multipart`.
+        """
+        if not self._send_message(_as_frames(frames)):
+            raise Again("send would wait: no peer can take the message now")
+
+    def _send_now(self, message: Message) -> bool:
+        """The take-now step of every send: count the call toward the fairness
+        yield, then let the sending strategy take the message. False means
+        park (or yield) in :meth:`_send_later`."""
+        self._ops += 1
+        return self._ops < _YIELD_EVERY and self._send_message(message)
+
+    async def _send_later(self, message: Message, flags: int) -> None:
+        """The park step of every send: yield for fairness, or wait for room."""
+        if self._ops >= _YIELD_EVERY:
+            # A send that never suspends would starve other tasks: yield
+            # before sending, so that cancelling here sends nothing.
+            self._ops = 0
+            await asyncio.sleep(0)
+            if self._send_message(message):
+                return
+        if flags & NOBLOCK:
+            raise Again("send would wait: no peer can take the message now")
+        while True:
+            await self._pool.writable()
+            self._ops = 0  # we suspended: the fairness count starts again
+            if self._send_message(message):
+                return
+
+    # -- receiving -----------------------------------------------------------
+
+    async def recv(self, flags: int = 0) -> bytes:
+        """Receive one frame: the next frame of the current message, if it had
+        more (see :attr:`rcvmore`), else the first frame of the next message.
+
+        See :meth:`recv_multipart` for what is raised and for cancellation.
+        """
+        parts = self._recv_parts
+        if parts:
+            return parts.pop(0)
+        # _recv_now, inlined: this is the hot path of the per-message API.
+        self._ops += 1
+        message = self._recv_message() if self._ops < _YIELD_EVERY else None
+        if message is None:
+            message = await self._recv_later(flags)
+        elif self._recv_waiters:
+            self._pool.wake_receiver()
+        if len(message) > 1:
+            # The other frames wait for the next recv() calls.
+            self._recv_parts = message[1:]
+        return message[0]
+
+    async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+        """Receive one frame decoded as text (UTF-8 by default)."""
+        return (await self.recv(flags)).decode(encoding)
+
+    async def recv_multipart(self, flags: int = 0) -> list[bytes]:
+        """Receive the next whole message as a list of frames.
+
+        Raises:
+            Again: with ``flags=NOBLOCK``, when no message is waiting.
+            InvalidState: the socket type's state machine forbids it now
+                (REQ before sending a request, REP with a reply pending).
+            NotSupported: this socket type cannot receive.
+            Closed: the socket is (or gets) closed.
+
+        Cancelling is safe: a message is taken from the queue only when the
+        call returns it, so a cancelled call loses nothing.
+        """
+        if self._recv_parts:
+            parts, self._recv_parts = self._recv_parts, []
+            return parts
+        message = self._recv_now()
+        if message is None:
+            return await self._recv_later(flags)
+        return message
+
+    async def recv_with_properties(self, flags: int = 0) -> tuple[list[bytes], dict[str, str]]:
+        """Receive the next message with the properties of the peer that sent it.
+
+        The properties use libzmq's names (as ``zmq_msg_gets``): ``Socket-Type``,
+        ``Identity``, ``Peer-Address``, ``User-Id`` (set by an authenticator)
+        and any metadata the peer or the authenticator attached.
+
+        Raises and cancels as :meth:`recv_multipart`.
+        """
+        message = await self.recv_multipart(flags)
+        receiver = self._pool.receiver
+        pipe = receiver.last if receiver is not None else None
+        if pipe is None:
+            return message, {}
+        properties = {
+            name.decode("ascii", "replace"): value.decode("utf-8", "replace")
+            for name, value in pipe.peer_properties.items()
+        }
+        properties["Peer-Address"] = peer_host(pipe.peer_address)
+        return message, properties
+
+    async def recv_many(self, max_messages: int = 1024, flags: int = 0) -> list[list[bytes]]:
+        """Receive every message already waiting, up to *max_messages*; if none is
+        waiting, wait for one first. Returns at least one message.
+
+        The batch form of :meth:`recv_multipart`; raises and cancels as it does
+        (nothing is taken from the queues unless it is returned).
+        """
+        messages = [await self.recv_multipart(flags)]
+        recv_message = self._recv_message
+        while len(messages) < max_messages:
+            try:
+                message = recv_message()
+            except InvalidState:
+                break  # REQ/REP: one message per turn of the lockstep
+            if message is None:
+                break
+            messages.append(message)
+        if self._recv_waiters and len(messages) == max_messages:
+            self._pool.wake_receiver()
+        return messages
+
+    def recv_multipart_nowait(self) -> list[bytes]:
+        """Return the next message now or raise :class:`Again`; never waits.
+
+        Raises:
+            Again: no message is waiting.
+            Closed, InvalidState, NotSupported: as :meth:`recv_multipart`.
+        """
+        if self._recv_parts:
+            parts, self._recv_parts = self._recv_parts, []
+            return parts
+        message = self._recv_message()
+        if message is None:
+            raise Again("no message is waiting")
+        if self._recv_waiters:
+            self._pool.wake_receiver()
+        return message
+
+    def _recv_now(self) -> Message | None:
+        """The take-now step of every receive: count the call toward the
+        fairness yield, take a message from the receiving strategy, and pass
+        the turn on if more are waiting. None means park (or yield) in
+        :meth:`_recv_later`."""
+        self._ops += 1
+        if self._ops >= _YIELD_EVERY:
+            return None
+        message = self._recv_message()
+        if message is not None and self._recv_waiters:
+            # Another receiver may be waiting for a message that is already
+            # here (only the first arrival on a pipe wakes anyone).
+            self._pool.wake_receiver()
+        return message
+
+    async def _recv_later(self, flags: int) -> Message:
+        """The park step of every receive: yield for fairness, or wait for a message."""
+        if self._ops >= _YIELD_EVERY:
+            self._ops = 0
+            await asyncio.sleep(0)
+            message = self._recv_now()
+            if message is not None:
+                return message
+        if flags & NOBLOCK:
+            raise Again("no message is waiting")
+        while True:
+            await self._pool.readable()
+            self._ops = 0  # we suspended: the fairness count starts again
+            message = self._recv_now()
+            if message is not None:
+                return message
+
+    def __aiter__(self) -> Socket:
+        return self
+
+    async def __anext__(self) -> list[bytes]:
+        """The next message; iteration ends when the socket is closed."""
+        try:
+            return await self.recv_multipart()
+        except Closed:
+            raise StopAsyncIteration from None
+
+    # -- closing -------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._pool.closed:
+            raise Closed("socket is closed")
+
+    def _raise_closed(self, *_: Any) -> NoReturn:
+        raise Closed("socket is closed")
+
+    def close(self, linger: int | None = None) -> None:
+        """Close the socket; returns at once. Idempotent.
+
+        Listeners stop accepting at once. Messages already queued, for
+        connected and accepted peers alike, keep being sent in the background
+        for up to *linger* ms (the ``linger`` option when None; -1 = until
+        they are all sent, 0 = drop them now); then every connection is
+        closed. Await :meth:`aclose` to wait for that.
+        """
+        pool = self._pool
+        if pool.closed:
+            return
+        pool.closed = True
+        self._send_message = self._recv_message = self._raise_closed
+        linger = self.linger if linger is None else linger
+        # Peers accepted already stay until lingering ends: they may have
+        # messages queued for them.
+        pool.stop_accepting()
+        pool.fail_waiters(Closed("socket closed"))
+        for waiter in self._close_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._close_waiters.clear()
+        if linger == 0 or not pool.has_unsent():
+            pool.close()
+        else:
+            self._linger_task = asyncio.get_running_loop().create_task(self._linger(linger))
+
+    async def wait_closed(self) -> None:
+        """Return once :meth:`close` has been called (at once if it has).
+
+        For code that serves a socket it does not own. Cancelling is safe.
+        """
+        if self.closed:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._close_waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._close_waiters:
+                self._close_waiters.remove(waiter)
+
+    async def aclose(self, linger: int | None = None) -> None:
+        """Close the socket and wait until lingering messages are sent (or dropped).
+
+        Cancelling stops the wait; the connections are then closed at once.
+        """
+        self.close(linger)
+        task = self._linger_task
+        if task is not None:
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
+
+    async def _linger(self, linger: int) -> None:
+        pool = self._pool
+        loop = asyncio.get_running_loop()
+        deadline = None if linger < 0 else loop.time() + linger / 1000
+        try:
+            # Flushing completes inside transports that give no completion
+            # signal, so lingering checks on a short period, bounded by linger.
+            while pool.has_unsent() and (deadline is None or loop.time() < deadline):
+                await asyncio.sleep(0.005)
+        finally:
+            pool.close()

@@ -1,0 +1,17 @@
+"""Socket types: each one only picks its strategies."""
+
+from __future__ import annotations
+
+from aiomsg._socket import Socket
+from aiomsg._sockets.pair import Pair
+from aiomsg._sockets.pipeline import Pull, Push
+from aiomsg._sockets.pubsub import Pub, Sub, XPub, XSub
+from aiomsg._sockets.reqrep import Dealer, Rep, Req, Router
+from aiomsg.constants import SocketType
+
+__all__ = ["SOCKET_CLASSES"]
+
+SOCKET_CLASSES: dict[SocketType, type[Socket]] = {
+    cls.socket_type: cls
+    for cls in (Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub)
+}

@@ -1,0 +1,117 @@
+"""PUB, SUB, XPUB and XSUB: publish/subscribe (RFC 29).
+
+Publishers filter: each subscriber's topics are tracked per peer, and only
+matching messages are sent. Subscribers filter again on receipt (SUB), as
+libzmq does. The subscription path is in
+:mod:`aiomsg._pool.strategies.subscriptions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiomsg._pool.strategies import (
+    Distribute,
+    FairQueue,
+    ForwardSubscriptions,
+    SubscribeUpstream,
+    Subscriptions,
+    TrackSubscribers,
+)
+from aiomsg._socket import Socket
+from aiomsg.constants import SocketType
+
+__all__ = ["Pub", "Sub", "XPub", "XSub"]
+
+
+def _as_topic(topic: bytes | str) -> bytes:
+    return topic.encode() if isinstance(topic, str) else bytes(topic)
+
+
+class Pub(Socket):
+    """Sends each message to every subscriber whose topic prefixes its first frame.
+
+    Never waits; a subscriber at its ``sndhwm`` misses messages (counted).
+    Cannot receive.
+    """
+
+    socket_type = SocketType.PUB
+    wants_subscriptions = True
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._distribute = Distribute()
+        self._use(self._distribute, None, TrackSubscribers(self._distribute))
+
+    @property
+    def dropped(self) -> int:
+        """Messages not sent to some subscriber because it was at its HWM."""
+        return self._distribute.dropped
+
+
+class XPub(Pub):
+    """A PUB that also receives: subscriptions as ``\\x01topic``/``\\x00topic``
+    messages, and any other message its subscribers send upstream.
+
+    As in libzmq by default, a subscription is passed up only when the topic
+    is new across all peers, and a cancel only when the last peer drops it
+    (disconnects included).
+    """
+
+    socket_type = SocketType.XPUB
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._use(self._distribute, FairQueue(), ForwardSubscriptions(self._distribute))
+
+
+class _Subscriber(Socket):
+    """What SUB and XSUB share: :meth:`subscribe` and :meth:`unsubscribe`."""
+
+    _subscriptions: Subscriptions
+
+    def subscribe(self, topic: bytes | str) -> None:
+        """Receive messages whose first frame starts with *topic* (b"" = all).
+
+        Raises:
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        self._subscriptions.change(_as_topic(topic), subscribe=True)
+
+    def unsubscribe(self, topic: bytes | str) -> None:
+        """Undo one :meth:`subscribe` of *topic*.
+
+        Raises:
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        self._subscriptions.change(_as_topic(topic), subscribe=False)
+
+
+class Sub(_Subscriber):
+    """Receives the messages of PUB peers that match its subscriptions.
+
+    Subscribes to nothing at first: call :meth:`subscribe`. Cannot send.
+    """
+
+    socket_type = SocketType.SUB
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._subscriptions = Subscriptions()
+        self._use(None, FairQueue(), self._subscriptions)
+
+
+class XSub(_Subscriber):
+    """A SUB that subscribes by sending ``\\x01topic`` / ``\\x00topic`` messages
+    (as well as with :meth:`subscribe`), and receives everything its
+    publishers send it, unfiltered. Other messages it sends go to every peer.
+    """
+
+    socket_type = SocketType.XSUB
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._subscriptions = Subscriptions()
+        self._use(SubscribeUpstream(self._subscriptions), FairQueue())

@@ -1,0 +1,68 @@
+"""REQ, REP, DEALER and ROUTER: request/reply and its asynchronous forms (RFC 28)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiomsg._pool.strategies import (
+    FairQueue,
+    LoadBalance,
+    PrefixRoutingId,
+    ReplyLockstep,
+    RequestLockstep,
+    RouteById,
+)
+from aiomsg._socket import Socket
+from aiomsg.constants import SocketType
+
+__all__ = ["Dealer", "Rep", "Req", "Router"]
+
+
+class Req(Socket):
+    """Sends a request to one REP/ROUTER peer in turn, then must receive its reply.
+
+    ``send`` twice, or ``recv`` before ``send``, raises :class:`InvalidState`.
+    """
+
+    socket_type = SocketType.REQ
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        lockstep = RequestLockstep()
+        self._use(lockstep, lockstep)
+
+
+class Rep(Socket):
+    """Receives a request, then must send its reply (to the peer that asked)."""
+
+    socket_type = SocketType.REP
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        lockstep = ReplyLockstep()
+        self._use(lockstep, lockstep)
+
+
+class Dealer(Socket):
+    """Asynchronous request/reply: LoadBalance out, FairQueue in, frames untouched."""
+
+    socket_type = SocketType.DEALER
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._use(LoadBalance(), FairQueue())
+
+
+class Router(Socket):
+    """Prefixes each received message with its peer's routing id, and sends each
+    message to the peer named by its first frame.
+
+    Unroutable messages are dropped, or raise :class:`HostUnreachable` when
+    ``router_mandatory`` is set.
+    """
+
+    socket_type = SocketType.ROUTER
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._use(RouteById(mandatory=lambda: self.router_mandatory), PrefixRoutingId())

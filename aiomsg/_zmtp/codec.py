@@ -1,0 +1,497 @@
+"""One ZMTP 3.x connection as a sans-I/O state machine.
+
+Feed received bytes to :meth:`ZmtpCodec.receive_data`; it returns the
+events they complete, in order: a message is a ``list[bytes]``, anything else
+is one of the event classes below. Queue outgoing traffic with
+:meth:`send_message` / :meth:`send_subscription` and collect the bytes to
+write with :meth:`take_output`.
+
+The peer's faults never raise from ``receive_data``: the connection stops
+parsing and the last event returned is :class:`PeerFailed`, after every
+message that was complete before the fault.
+
+The states (:class:`CodecState`) and what moves between them::
+
+    GREETING ──64 bytes, valid──> HANDSHAKE ──mechanism complete──> TRAFFIC
+                                   │    ^                              │
+              mechanism asks the   v    │ authentication_result()     │
+              authenticator   AUTHENTICATING                           │
+                                                                       │
+    any state ──peer fault / refusal / incompatible──> FAILED <────────┘
+
+Our greeting is queued at construction and goes out at once, before the
+peer's arrives (docs/wire/zmtp.md#greeting-order). Bytes are buffered as
+chunks until ``_needed`` are present, so a frame that arrives in many pieces
+is joined once; a greeting that trickles in is still checked byte by byte,
+so a non-ZMTP peer is refused as soon as a bad byte is visible.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from aiomsg._zmtp.frames import (
+    COMMAND,
+    LONG,
+    LONG_HEADER,
+    LONG_SIZE,
+    MORE,
+    SHORT_HEADERS,
+    encode_command,
+    encode_message,
+    split_command,
+)
+from aiomsg._zmtp.greeting import (
+    GREETING_SIZE,
+    Greeting,
+    build_greeting,
+    check_greeting_prefix,
+    parse_greeting,
+)
+from aiomsg._zmtp.mechanism import HandshakeRefused, Mechanism, ZapReply, ZapRequest
+from aiomsg._zmtp.null import NullMechanism
+from aiomsg.constants import SocketType, compatible_peers
+from aiomsg.errors import IncompatiblePeer, ProtocolError
+
+__all__ = [
+    "AuthenticationRequested",
+    "CodecEvent",
+    "CodecState",
+    "HandshakeComplete",
+    "PeerFailed",
+    "Subscription",
+    "ZmtpCodec",
+]
+
+# A handshake command larger than this is refused: it bounds what an
+# unauthenticated peer can make us buffer.
+MAX_HANDSHAKE_FRAME = 1 << 20
+# Socket types that announce their routing id in READY, as libzmq does.
+_SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
+_PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeComplete:
+    """The peer is authenticated and compatible; messages may flow.
+
+    ``user_id`` and ``auth_metadata`` come from the authenticator (server side).
+    """
+
+    socket_type: bytes
+    identity: bytes
+    properties: dict[bytes, bytes]
+    greeting: Greeting
+    user_id: bytes = b""
+    auth_metadata: dict[bytes, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticationRequested:
+    """The handshake waits for :meth:`ZmtpCodec.authentication_result`."""
+
+    request: ZapRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer."""
+
+    topic: bytes
+    subscribe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeerFailed:
+    """The peer broke the protocol or refused us; close the connection.
+
+    ``refused`` is true when the peer sent ERROR: it does not want us back.
+    ``fatal`` is true when retrying cannot help: refused, or an incompatible
+    socket type or security mechanism.
+    """
+
+    reason: str
+    refused: bool = False
+    fatal: bool = False
+
+
+CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
+
+class CodecState(enum.IntEnum):
+    """Where a connection is in its life; see the module docstring."""
+
+    #: Waiting for the peer's 64-byte greeting (ours is already queued).
+    GREETING = 0
+    #: Exchanging the mechanism's handshake commands (READY, HELLO...).
+    HANDSHAKE = 1
+    #: The handshake waits for the authenticator; input is buffered, bounded.
+    AUTHENTICATING = 2
+    #: Handshake complete: messages and commands flow.
+    TRAFFIC = 3
+    #: The peer failed or was refused: input is ignored, the caller closes.
+    FAILED = 4
+
+
+_GREETING, _HANDSHAKE, _AUTHENTICATING, _TRAFFIC, _FAILED = CodecState
+
+
+class ZmtpCodec:
+    """The codec for one connection, in either role (it is symmetric for NULL).
+
+    Args:
+        socket_type: the local socket's type, sent as ``Socket-Type``.
+        identity: the local routing id, sent as ``Identity`` by REQ/DEALER/ROUTER.
+        mechanism: the security mechanism; NULL when omitted.
+        maxmsgsize: a data frame larger than this many bytes fails the
+            connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_buffered",
+        "_needed",
+        "_out",
+        "_parts",
+        "_state",
+        "greeting",
+        "maxmsgsize",
+        "mechanism",
+        "peer_ttl",
+        "socket_type",
+    )
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        *,
+        identity: bytes = b"",
+        mechanism: Mechanism | None = None,
+        maxmsgsize: int = -1,
+    ) -> None:
+        self.socket_type = socket_type
+        self.maxmsgsize = maxmsgsize
+        properties = {b"Socket-Type": socket_type.wire_name}
+        if socket_type in _SENDS_IDENTITY:
+            properties[b"Identity"] = identity
+        self.mechanism = mechanism if mechanism is not None else NullMechanism()
+        self.mechanism.metadata = properties
+        self.greeting: Greeting | None = None
+        #: The TTL (ms) of the peer's last PING: close if it is silent that long.
+        self.peer_ttl = 0
+        self._state: CodecState = _GREETING
+        # Received bytes not parsed yet, kept as chunks until _needed are here,
+        # so a large frame arriving in many pieces is joined once, not re-copied.
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._needed = 1
+        self._parts: list[bytes] = []
+        self._out: list[bytes] = [
+            build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
+        ]
+
+    # -- output ------------------------------------------------------------
+
+    def take_output(self) -> list[bytes]:
+        """Remove and return the byte strings queued for writing, in order."""
+        out, self._out = self._out, []
+        return out
+
+    @property
+    def has_output(self) -> bool:
+        """Whether :meth:`take_output` would return anything."""
+        return bool(self._out)
+
+    @property
+    def ready(self) -> bool:
+        """The handshake is complete and the connection has not failed."""
+        return self._state == _TRAFFIC
+
+    def send_message(self, frames: list[bytes]) -> None:
+        """Queue a message (its frames with MORE on all but the last).
+
+        The caller must wait for :class:`HandshakeComplete` first.
+        """
+        if len(frames) == 1 and not self.mechanism.encrypts:
+            # The common case, inlined: one frame.
+            body = frames[0]
+            size = len(body)
+            if size < 256:
+                self._out += (SHORT_HEADERS[size], body)  # flags 0: index = size
+            else:
+                self._out += (LONG_HEADER.pack(LONG, size), body)
+        elif self.mechanism.encrypts:
+            encode, last = self.mechanism.encode, len(frames) - 1
+            self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
+        else:
+            encode_message(frames, self._out)
+
+    def _send_command(self, name: bytes, data: bytes) -> None:
+        if self.mechanism.encrypts and self._state == _TRAFFIC:
+            self._out.append(self.mechanism.encode(COMMAND, bytes((len(name),)) + name + data))
+        else:
+            self._out.append(encode_command(name, data))
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Queue a subscribe or cancel in the form the peer's version expects.
+
+        ZMTP 3.1 peers get SUBSCRIBE/CANCEL commands; 3.0 peers get the data
+        frames ``\\x01topic`` / ``\\x00topic`` (libzmq's rule,
+        docs/wire/zmtp.md#subscription-forms).
+        """
+        assert self.greeting is not None, "subscription before the handshake"
+        if self.greeting.uses_subscribe_commands:
+            self._send_command(_SUBSCRIBE if subscribe else _CANCEL, topic)
+        else:
+            self.send_message([(b"\x01" if subscribe else b"\x00") + topic])
+
+    def send_ping(self, ttl: int = 0) -> None:
+        """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
+        asks the peer to close the connection if it hears nothing for that long."""
+        self._send_command(_PING, min(max(ttl, 0) // 100, 0xFFFF).to_bytes(2, "big"))
+
+    def send_error(self, reason: str) -> None:
+        """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
+        text = reason.encode("ascii", "replace")[:255]
+        self._send_command(b"ERROR", bytes((len(text),)) + text)
+
+    # -- input -------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> list[CodecEvent]:
+        """Consume received bytes; return the events they complete, in order."""
+        events: list[CodecEvent] = []
+        if self._state == _FAILED or not data:
+            return events
+        try:
+            if self._buffer:
+                self._buffer.append(data)
+                self._buffered += len(data)
+                if self._buffered < self._needed:
+                    if self._state == _GREETING:
+                        # A greeting trickling in is still checked byte by byte.
+                        check_greeting_prefix(b"".join(self._buffer))
+                    return events
+                data = b"".join(self._buffer)
+                self._buffer = []
+            self._parse(data, events)
+        except ProtocolError as error:
+            self._fail(error, events)
+        return events
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
+        """Resume a handshake paused by :class:`AuthenticationRequested`.
+
+        Returns the events that follow: :class:`HandshakeComplete` and any
+        messages buffered meanwhile, or :class:`PeerFailed` if refused.
+        """
+        events: list[CodecEvent] = []
+        if self._state != _AUTHENTICATING:
+            return events
+        mechanism = self.mechanism
+        mechanism.zap_request = None
+        self._state = _HANDSHAKE
+        try:
+            self._out += mechanism.zap_reply(reply)
+            if mechanism.error is not None:
+                raise ProtocolError(mechanism.error)
+            data = b"".join(self._buffer)
+            self._buffer = []
+            if mechanism.complete or data:
+                self._parse(data, events)
+        except ProtocolError as error:
+            self._fail(error, events)
+        return events
+
+    def _parse(self, data: bytes, events: list[CodecEvent]) -> None:
+        if self._state == _GREETING:
+            data = self._receive_greeting(data, events)
+        if self._state == _HANDSHAKE:
+            data = self._receive_handshake(data, events)
+        if self._state == _TRAFFIC and data:
+            data = self._receive_traffic(data, events)
+        if data:
+            self._buffer = [data]
+            self._buffered = len(data)
+            if self._state == _AUTHENTICATING:
+                if len(data) > MAX_HANDSHAKE_FRAME:
+                    raise ProtocolError("too much data while authentication is pending")
+                self._needed = MAX_HANDSHAKE_FRAME + 1
+
+    def _fail(self, error: ProtocolError, events: list[CodecEvent]) -> None:
+        self._state = _FAILED
+        self._buffer = []
+        refused = isinstance(error, HandshakeRefused)
+        fatal = refused or isinstance(error, IncompatiblePeer)
+        events.append(PeerFailed(str(error), refused=refused, fatal=fatal))
+
+    def _receive_greeting(self, data: bytes, events: list[CodecEvent]) -> bytes:
+        check_greeting_prefix(data)
+        if len(data) < GREETING_SIZE:
+            self._needed = GREETING_SIZE
+            return data
+        self.greeting = parse_greeting(data[:GREETING_SIZE], self.mechanism.name)
+        self._state = _HANDSHAKE
+        self._out += self.mechanism.start()
+        self._needed = 2
+        if self.mechanism.zap_request is not None:
+            # NULL with a ZAP domain asks before it sends anything (security).
+            events.append(AuthenticationRequested(self.mechanism.zap_request))
+            self._state = _AUTHENTICATING
+        return data[GREETING_SIZE:]
+
+    def _receive_handshake(self, data: bytes, events: list[CodecEvent]) -> bytes:
+        offset, end = 0, len(data)
+        mechanism = self.mechanism
+        while not mechanism.complete:
+            header = _parse_header(data, offset, end)
+            if header is None:
+                self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+                return data[offset:]
+            flags, start, size = header
+            if size > MAX_HANDSHAKE_FRAME:
+                raise ProtocolError(f"handshake frame of {size} bytes is too large")
+            stop = start + size
+            if stop > end:
+                self._needed = stop - offset
+                return data[offset:]
+            if not flags & COMMAND:
+                raise ProtocolError("data frame received before the handshake completed")
+            try:
+                name, body = split_command(data[start:stop])
+            except ValueError as error:
+                if data[start : start + 5] != b"^RROR":
+                    raise ProtocolError(f"malformed handshake command: {error}") from None
+                # libzmq 4.3.5's PLAIN server misspells ERROR (docs/wire/zmtp.md#plain-error-bug).
+                name, body = b"ERROR", data[start + 5 : stop]
+            self._out += mechanism.process_command(name, body)
+            offset = stop
+            if mechanism.zap_request is not None:
+                events.append(AuthenticationRequested(mechanism.zap_request))
+                self._state = _AUTHENTICATING
+                return data[offset:]
+        events.append(self._handshake_complete())
+        self._state = _TRAFFIC
+        self._needed = 2
+        return data[offset:]
+
+    def _handshake_complete(self) -> HandshakeComplete:
+        assert self.greeting is not None
+        properties = self.mechanism.peer_properties
+        peer_type = properties.get(b"Socket-Type")
+        # A missing Socket-Type is accepted, as libzmq does (docs/wire/zmtp.md#ready-parsing).
+        if peer_type is not None and peer_type not in compatible_peers(self.socket_type):
+            reason = f"socket type {peer_type.decode('ascii', 'replace')} cannot talk to " + (
+                self.socket_type.name
+            )
+            self.send_error("Invalid socket type")
+            raise IncompatiblePeer(reason)
+        return HandshakeComplete(
+            socket_type=peer_type or b"",
+            identity=properties.get(b"Identity", b""),
+            properties=properties,
+            greeting=self.greeting,
+            user_id=self.mechanism.user_id,
+            auth_metadata=self.mechanism.auth_metadata,
+        )
+
+    def _receive_traffic(self, data: bytes, events: list[CodecEvent]) -> bytes:
+        """The hot path: parse every complete frame in *data* with an offset loop."""
+        if self.mechanism.encrypts:
+            return self._receive_encrypted(data, events)
+        offset, end = 0, len(data)
+        parts = self._parts
+        maxmsgsize = self.maxmsgsize
+        while end - offset >= 2:
+            flags = data[offset]
+            if flags & 2:
+                if end - offset < 9:
+                    break
+                (size,) = LONG_SIZE.unpack_from(data, offset + 1)
+                start = offset + 9
+            else:
+                size = data[offset + 1]
+                start = offset + 2
+            stop = start + size
+            if flags & COMMAND:
+                if size > MAX_HANDSHAKE_FRAME:
+                    raise ProtocolError(f"command frame of {size} bytes is too large")
+                if stop > end:
+                    self._needed = stop - offset
+                    self._parts = parts
+                    return data[offset:]
+                self._receive_command(data[start:stop], events)
+            else:
+                if 0 <= maxmsgsize < size:
+                    raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
+                if stop > end:
+                    self._needed = stop - offset
+                    self._parts = parts
+                    return data[offset:]
+                parts.append(data[start:stop])
+                if not flags & 1:
+                    events.append(parts)
+                    parts = []
+            offset = stop
+        self._parts = parts
+        self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+        return data[offset:]
+
+    def _receive_encrypted(self, data: bytes, events: list[CodecEvent]) -> bytes:
+        """Traffic through an encrypting mechanism: each frame is unwrapped first."""
+        offset, end = 0, len(data)
+        decode = self.mechanism.decode
+        # The box adds a few dozen bytes: allow them above maxmsgsize.
+        limit = self.maxmsgsize + 64 if self.maxmsgsize >= 0 else -1
+        while True:
+            header = _parse_header(data, offset, end)
+            if header is None:
+                self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+                return data[offset:]
+            _, start, size = header
+            if 0 <= limit < size:
+                raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {self.maxmsgsize}")
+            stop = start + size
+            if stop > end:
+                self._needed = stop - offset
+                return data[offset:]
+            flags, payload = decode(data[start:stop])
+            if flags & COMMAND:
+                self._receive_command(payload, events)
+            else:
+                if 0 <= self.maxmsgsize < len(payload):
+                    raise ProtocolError(
+                        f"frame of {len(payload)} bytes exceeds maxmsgsize {self.maxmsgsize}"
+                    )
+                self._parts.append(payload)
+                if not flags & MORE:
+                    events.append(self._parts)
+                    self._parts = []
+            offset = stop
+
+    def _receive_command(self, body: bytes, events: list[CodecEvent]) -> None:
+        # Commands may arrive between the frames of a multipart message; they
+        # neither end nor disturb the message being assembled.
+        try:
+            name, data = split_command(body)
+        except ValueError as error:
+            raise ProtocolError(f"malformed command: {error}") from None
+        if name == _PING:
+            # PONG echoes at most 16 bytes of the PING's context (after the TTL).
+            self._send_command(_PONG, data[2:18])
+            if len(data) >= 2:
+                self.peer_ttl = int.from_bytes(data[:2], "big") * 100
+        elif name in (_SUBSCRIBE, _CANCEL):
+            events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
+        # PONG and unknown commands are ignored, as libzmq does.
+
+
+def _parse_header(data: bytes, offset: int, end: int) -> tuple[int, int, int] | None:
+    """``(flags, body_start, body_size)`` of the frame at *offset*, or None if incomplete."""
+    if end - offset < 2:
+        return None
+    flags = data[offset]
+    if flags & 2:
+        if end - offset < 9:
+            return None
+        return flags, offset + 9, LONG_SIZE.unpack_from(data, offset + 1)[0]
+    return flags, offset + 2, data[offset + 1]

@@ -1,0 +1,301 @@
+"""PeerProtocol: one asyncio.Protocol per tcp/ipc connection.
+
+It owns no policy. It moves bytes between the transport and the sans-I/O
+codec, and messages between the codec and the peer's pipe; the engine (the
+socket, through :class:`~aiomsg.transports.Engine`) decides everything else.
+
+Output: a lone message is written at once, for latency (a request, a reply).
+From the second message on, until the peer answers or the tick ends, output
+is coalesced and leaves in one ``writelines`` call at the end of the loop
+tick, or earlier past ``_FLUSH_THRESHOLD`` bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket as _socket
+from typing import cast
+
+from aiomsg._zmtp.codec import (
+    AuthenticationRequested,
+    CodecEvent,
+    HandshakeComplete,
+    PeerFailed,
+    Subscription,
+    ZmtpCodec,
+)
+from aiomsg._zmtp.mechanism import ZapRequest
+from aiomsg.transports._heartbeat import Heartbeat
+from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
+
+__all__ = ["PeerProtocol"]
+
+# Write at once, without waiting for the end of the tick, past this many bytes.
+_FLUSH_THRESHOLD = 256 * 1024
+
+
+class PeerProtocol(asyncio.Protocol):
+    """The link between one connection and one pipe of a socket.
+
+    Args:
+        engine: the socket it serves.
+        endpoint: the socket endpoint (bound or connected) this came from.
+        pipe: the connecting side's long-lived pipe; None when accepted,
+            in which case the socket makes a pipe once the handshake is done.
+    """
+
+    __slots__ = (
+        "_auth_task",
+        "_codec",
+        "_endpoint",
+        "_engine",
+        "_flush_scheduled",
+        "_handshake_timer",
+        "_heartbeat",
+        "_loop",
+        "_pending",
+        "_pipe",
+        "_transport",
+        "_wrote_at_once",
+        "closed",
+        "give_up",
+        "handshaken",
+        "peer_address",
+        "pipe",
+        "writable",
+    )
+
+    def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd | None) -> None:
+        self._engine = engine
+        self._endpoint = endpoint
+        self._pipe = pipe
+        self._codec = ZmtpCodec(
+            engine.socket_type,
+            identity=engine.identity,
+            mechanism=engine.new_mechanism(),
+            maxmsgsize=engine.maxmsgsize,
+        )
+        self._auth_task: asyncio.Task[None] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
+        self._transport: asyncio.Transport | None = None
+        self.writable = False
+        self._flush_scheduled = False
+        self._wrote_at_once = False
+        self._pending = 0
+        self._handshake_timer: asyncio.TimerHandle | None = None
+        #: The pipe once the handshake is done and the socket accepted the peer.
+        self.pipe: PipeEnd | None = None
+        self.peer_address = ""
+        self.handshaken = False
+        #: Reconnecting cannot help: the peer refused us or cannot work with us.
+        self.give_up = False
+        #: Resolved when the connection is gone.
+        self.closed: asyncio.Future[None] = self._loop.create_future()
+
+    # -- asyncio.Protocol ------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport, so no isinstance.
+        self._transport = stream = cast(asyncio.Transport, transport)
+        raw = transport.get_extra_info("socket")
+        if raw is not None and raw.family in (_socket.AF_INET, _socket.AF_INET6):
+            raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        self.peer_address = _format_peer(transport.get_extra_info("peername"))
+        if self._pipe is None:
+            self._engine.emit(Event.ACCEPTED, self._endpoint, self.peer_address)
+        handshake_ivl = self._engine.handshake_ivl
+        if handshake_ivl > 0:
+            self._handshake_timer = self._loop.call_later(
+                handshake_ivl / 1000, self._handshake_timed_out
+            )
+        # The whole greeting goes out at once: waiting for the peer's first
+        # would deadlock against libzmq (docs/wire/zmtp.md#greeting-order).
+        stream.writelines(self._codec.take_output())
+
+    def data_received(self, data: bytes) -> None:
+        self._wrote_at_once = False  # the peer answered: the next send is a new exchange
+        heartbeat = self._heartbeat
+        heartbeat.last_heard = self._loop.time()  # once per chunk, not per message
+        codec = self._codec
+        ttl = codec.peer_ttl
+        self._handle(codec.receive_data(data))
+        if codec.peer_ttl != ttl:
+            heartbeat.peer_ttl(codec.peer_ttl)
+
+    def _handle(self, events: list[CodecEvent]) -> None:
+        pipe = self.pipe
+        for event in events:
+            if type(event) is list:
+                if pipe is not None:
+                    pipe.deliver(event)
+            elif isinstance(event, HandshakeComplete):
+                pipe = self._handshake_done(event)
+            elif isinstance(event, Subscription):
+                if pipe is not None:
+                    pipe.deliver_subscription(event.topic, event.subscribe)
+            elif isinstance(event, AuthenticationRequested):
+                self._auth_task = self._loop.create_task(self._authenticate(event.request))
+            elif isinstance(event, PeerFailed):
+                self.give_up = event.fatal
+                self._fail(event.reason)
+                return
+        if self._codec.has_output and not self._flush_scheduled:
+            self._flush()
+
+    async def _authenticate(self, request: ZapRequest) -> None:
+        """Ask the socket's authenticator, then resume the handshake (bounded by
+        the handshake timer, which cancels this task)."""
+        reply = await self._engine.authenticate(request, self.peer_address)
+        self._auth_task = None
+        if self._transport is not None and not self._transport.is_closing():
+            self._handle(self._codec.authentication_result(reply))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.writable = False
+        self._heartbeat.stop()
+        if self._handshake_timer is not None:
+            # Still pending (close() clears it): the peer ended the handshake.
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+            if not self.handshaken:
+                self._engine.emit(
+                    Event.HANDSHAKE_FAILED,
+                    self._endpoint,
+                    self.peer_address,
+                    "peer closed the connection during the handshake"
+                    + self._codec.mechanism.hint_on_close,
+                )
+        if self._auth_task is not None:
+            self._auth_task.cancel()
+        pipe = self.pipe
+        if pipe is not None:
+            self.pipe = None
+            self._engine.peer_lost(pipe, keep=self._pipe is not None)
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.writable = False
+
+    def resume_writing(self) -> None:
+        # asyncio resumes even a closing transport: what we would write now is
+        # lost, so the messages must stay in the pipe for the next connection.
+        if self._transport is None or self._transport.is_closing():
+            return
+        self.writable = self.pipe is not None
+        if self.pipe is not None:
+            self.pipe.flush_backlog()
+
+    # -- Link (used by the pipe) -----------------------------------------------
+
+    def try_send(self, message: Message) -> bool:
+        if not self.writable:
+            return False
+        self._codec.send_message(message)
+        if not self._flush_scheduled:
+            if not self._wrote_at_once:
+                # A lone message is written at once (latency): a request, a
+                # reply. The flag stays up until we hear from the peer or a
+                # coalesced flush runs, so a stream of sends coalesces below.
+                self._flush()
+                self._wrote_at_once = True
+                return True
+            # More than one message since: coalesce until the end of the tick.
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+            return True
+        self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
+        if self._pending > _FLUSH_THRESHOLD:
+            self._flush()
+            self._flush_scheduled = True  # _flush cleared it; the tick's call is still due
+        return True
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        self._codec.send_subscription(topic, subscribe)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def pause_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def close(self, reason: str) -> None:
+        self.writable = False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        if self._transport is not None:
+            self._flush()
+            self._transport.close()
+
+    @property
+    def pending_output(self) -> int:
+        buffered = self._transport.get_write_buffer_size() if self._transport else 0
+        return buffered + self._pending
+
+    # -- internals ---------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self._flush_scheduled = self._wrote_at_once = False
+        self._pending = 0
+        transport = self._transport
+        if transport is not None and not transport.is_closing() and self._codec.has_output:
+            transport.writelines(self._codec.take_output())
+
+    def _handshake_done(self, event: HandshakeComplete) -> PipeEnd | None:
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        self.handshaken = True
+        self.writable = True
+        # Handshake replies (none for NULL) must precede any message.
+        self._flush()
+        engine = self._engine
+        self._heartbeat.start(engine.heartbeat_ivl, engine.heartbeat_timeout, engine.heartbeat_ttl)
+        properties = dict(event.properties)
+        # User-Id comes from the authenticator only, never from the peer.
+        properties.pop(b"User-Id", None)
+        properties.pop(b"Peer-Address", None)
+        properties.update(event.auth_metadata)
+        if event.user_id:
+            properties[b"User-Id"] = event.user_id
+        pipe = engine.peer_ready(self._pipe, self, self._endpoint, self.peer_address, properties)
+        if pipe is None:
+            self.writable = False
+            assert self._transport is not None
+            self._transport.close()
+        self.pipe = pipe
+        return pipe
+
+    def _fail(self, reason: str) -> None:
+        event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
+        self._engine.emit(event, self._endpoint, self.peer_address, reason)
+        self.close(reason)
+
+    def _send_ping(self, ttl: int) -> None:
+        self._codec.send_ping(ttl)
+        self._flush()
+
+    def _heartbeat_expired(self, reason: str) -> None:
+        self._engine.emit(
+            Event.HEARTBEAT_TIMEOUT, self._endpoint, self.peer_address, reason
+        )
+        self.close(reason)
+
+    def _handshake_timed_out(self) -> None:
+        self._handshake_timer = None
+        if not self.handshaken:
+            self._fail(f"no handshake within {self._engine.handshake_ivl} ms")
+
+
+def _format_peer(peername: object) -> str:
+    if isinstance(peername, tuple) and len(peername) >= 2:
+        host, port = peername[0], peername[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(peername or "")

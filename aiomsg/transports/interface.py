@@ -1,0 +1,260 @@
+"""The declared interface between a socket's engine and its transports.
+
+Four roles meet here; libzmq's ``i_pipe_events`` and ``i_engine`` are the
+model. Everything a transport may use of a socket is named below, so a
+transport written outside aiomsg needs nothing private (a test registers
+one that imports only :mod:`aiomsg` and :mod:`aiomsg.transports`).
+
+- An :class:`Engine` is the socket as a transport sees it: the options a
+  transport reads, the events it reports, and the two calls that matter,
+  :meth:`~Engine.peer_ready` when a peer finished its handshake and
+  :meth:`~Engine.peer_lost` when its connection ended.
+- A :class:`PipeEnd` is the socket's end of one peer: the transport delivers
+  what that peer sent into it.
+- A :class:`Link` is the transport's end of one peer: the pipe sends
+  through it, and pauses it when its inbound queue is full.
+- A :class:`Transport` turns ``bind`` and ``connect`` into a
+  :class:`Binding` (accepting peers) or a :class:`Connector` (keeping one
+  outgoing connection up).
+
+Who calls what, over one connection's life (connecting side)::
+
+    Socket.connect ─> Transport.connect(engine, endpoint, pipe) ─> Connector
+    Connector: handshake done ─> engine.peer_ready(pipe, link, ...) ─> PipeEnd
+    peer's messages ─> pipe.deliver(message) ... socket recv()
+    socket send() ─> pipe ─> link.try_send(message)
+    connection lost ─> engine.peer_lost(pipe, keep=True); reconnect later
+    gave up for good ─> engine.connector_failed(connector)
+
+An accepting side passes ``pipe=None`` to :meth:`Engine.peer_ready`, which
+makes a pipe for the peer, and drops it on loss (``keep=False``).
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Protocol, TypeVar
+
+from aiomsg._endpoint import Endpoint
+from aiomsg._monitor import Event
+from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
+from aiomsg.constants import SocketType
+
+__all__ = [
+    "Binding",
+    "Connector",
+    "Endpoint",
+    "Engine",
+    "Event",
+    "Link",
+    "Mechanism",
+    "Message",
+    "PipeEnd",
+    "Transport",
+    "ZapReply",
+    "ZapRequest",
+]
+
+#: A message: its frames, in order.
+Message = list[bytes]
+
+T = TypeVar("T")
+
+
+class Link(Protocol):
+    """What a pipe needs from the connection that currently carries it."""
+
+    @property
+    def writable(self) -> bool:
+        """False while the connection cannot take a message now."""
+
+    def try_send(self, message: Message) -> bool:
+        """Send a whole message if :attr:`writable`; return whether it was sent.
+
+        One call rather than a check and a send: it is the hot path.
+        """
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Send a subscribe or cancel in the form the peer expects."""
+
+    def pause_reading(self) -> None:
+        """Stop taking messages from the peer (the pipe's inbound queue is full)."""
+
+    def resume_reading(self) -> None:
+        """Take messages from the peer again."""
+
+    def close(self, reason: str) -> None:
+        """Close the connection after writing what it already holds."""
+
+    @property
+    def pending_output(self) -> int:
+        """Bytes accepted but not yet handed to the operating system."""
+
+
+class PipeEnd(Protocol):
+    """The socket's end of one peer, as a transport uses it."""
+
+    @property
+    def endpoint(self) -> str:
+        """The socket endpoint this pipe came from (bound or connected)."""
+
+    @property
+    def has_room(self) -> bool:
+        """Whether :meth:`offer` would take a message now."""
+
+    def deliver(self, message: Message) -> None:
+        """Queue a message received from the peer.
+
+        Always takes it (the bytes were read already); at the receive
+        high-water mark the pipe pauses its link's reading.
+        """
+
+    def offer(self, message: Message) -> bool:
+        """Queue *message* if the inbound queue has room; else return False.
+
+        For links that hand messages over directly (inproc): a refused
+        sender keeps the message, and is resumed through its
+        ``flush_backlog`` once this pipe has drained.
+        """
+
+    def deliver_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """A subscribe or cancel from the peer (dropped by sockets that do not publish)."""
+
+    def flush_backlog(self) -> None:
+        """The link can take messages again: send what waited for it."""
+
+
+class Engine(Protocol):
+    """A socket as its transports see it.
+
+    Transports read the options below, report what happens with
+    :meth:`emit`, and hand each peer over with :meth:`peer_ready`.
+    """
+
+    @property
+    def socket_type(self) -> SocketType:
+        """The socket's type (sent as ``Socket-Type`` in the handshake)."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether the socket was closed (it may still be flushing)."""
+
+    @property
+    def identity(self) -> bytes:
+        """The ``identity`` option: the routing id announced to peers."""
+
+    @property
+    def maxmsgsize(self) -> int:
+        """The ``maxmsgsize`` option (bytes per frame; -1: no limit)."""
+
+    @property
+    def handshake_ivl(self) -> int:
+        """The ``handshake_ivl`` option (ms; 0: no limit)."""
+
+    @property
+    def heartbeat_ivl(self) -> int:
+        """The ``heartbeat_ivl`` option (ms between PINGs; 0: none)."""
+
+    @property
+    def heartbeat_timeout(self) -> int:
+        """The ``heartbeat_timeout`` option (ms; -1: ``heartbeat_ivl``)."""
+
+    @property
+    def heartbeat_ttl(self) -> int:
+        """The ``heartbeat_ttl`` option (ms, sent in PINGs)."""
+
+    @property
+    def reconnect_ivl(self) -> int:
+        """The ``reconnect_ivl`` option (ms; -1: never reconnect)."""
+
+    @property
+    def reconnect_ivl_max(self) -> int:
+        """The ``reconnect_ivl_max`` option (ms; 0: no backoff)."""
+
+    def new_mechanism(self) -> Mechanism:
+        """A fresh security mechanism for one new connection, from the options."""
+
+    async def authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
+        """Answer a mechanism's authentication request (ZAP semantics).
+
+        Cancelling is safe: nothing is recorded until it returns.
+        """
+
+    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+        """Report a connection event: logged, and queued for the socket's monitors."""
+
+    def peer_ready(
+        self,
+        pipe: PipeEnd | None,
+        link: Link,
+        endpoint: str,
+        peer_address: str,
+        properties: dict[bytes, bytes],
+    ) -> PipeEnd | None:
+        """A peer finished its handshake: link it to *pipe*, or refuse it.
+
+        *pipe* is the connecting side's pipe (from :meth:`Transport.connect`),
+        or None for an accepted peer (a pipe is made for it). *properties*
+        are the peer's (``Socket-Type``, ``Identity``, ``User-Id``...).
+        Returns the linked pipe, or None if the socket refused the peer: the
+        transport then closes the connection.
+        """
+
+    def peer_lost(self, pipe: PipeEnd, *, keep: bool) -> None:
+        """The connection of *pipe* ended; *keep* the pipe (connecting side:
+        messages wait for the reconnect) or drop it (accepted peers)."""
+
+    def connector_failed(self, connector: Connector) -> None:
+        """*connector* gave up for good (refused, incompatible): forget it and
+        drop its pipe, so nothing is queued for a peer that never comes."""
+
+    def transport_state(self, kind: type[T]) -> T:
+        """The one ``kind()`` shared by every socket of this socket's context,
+        made on first use (inproc keeps its names there)."""
+
+
+class Binding(abc.ABC):
+    """A socket listening at an endpoint; ``endpoint`` is the resolved text."""
+
+    endpoint: str
+
+    @abc.abstractmethod
+    def stop_accepting(self) -> None:
+        """Accept no new peers; those accepted here stay connected. Idempotent."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop accepting peers, and disconnect those accepted here (as ``zmq_unbind``)."""
+
+
+class Connector(abc.ABC):
+    """A socket's outgoing connection to one endpoint, kept up in the background."""
+
+    pipe: PipeEnd
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop connecting and drop the current link, if any."""
+
+
+class Transport(abc.ABC):
+    """Makes bindings and connectors for one endpoint scheme."""
+
+    @abc.abstractmethod
+    async def bind(self, engine: Engine, endpoint: Endpoint) -> Binding:
+        """Start accepting peers for *engine*.
+
+        Raises:
+            EndpointError: the address is malformed.
+            AddressInUse: the address is taken.
+
+        Cancelling must leave nothing listening.
+        """
+
+    @abc.abstractmethod
+    def connect(self, engine: Engine, endpoint: Endpoint, pipe: PipeEnd) -> Connector:
+        """Start connecting *pipe* to *endpoint* in the background.
+
+        Raises:
+            EndpointError: the address is malformed.
+        """
