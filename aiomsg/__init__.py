@@ -16,11 +16,22 @@ Quick start::
             print(await client.recv())
 
     aiomsg.run(main())
+
+Code ported from pyzmq finds pyzmq's names here: socket types, flags, the
+option numbers of ``setsockopt``/``getsockopt`` (``SNDHWM``, ``SUBSCRIBE``...),
+``POLLIN``/``POLLOUT`` and :class:`Poller`, the errno values of the
+exceptions (``EAGAIN``...). A pyzmq name aiomsg lacks on purpose raises an
+``AttributeError`` that names what to use instead.
 """
+
+import sys
+from typing import TYPE_CHECKING, Any
 
 from aiomsg._context import Context
 from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._poller import Poller
 from aiomsg._proxy import proxy
+from aiomsg._replacements import missing_attribute
 from aiomsg._runner import run
 from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
 from aiomsg._security.certs import create_certificates, load_certificate, load_certificates
@@ -28,7 +39,16 @@ from aiomsg._security.keys import curve_keypair, curve_public, has_curve
 from aiomsg._service import RequestClient, RequestServer
 from aiomsg._socket import Socket
 from aiomsg._zmtp.z85 import z85_decode, z85_encode
-from aiomsg.constants import DONTWAIT, NOBLOCK, SNDMORE, SocketType
+from aiomsg.constants import (
+    DONTWAIT,
+    NOBLOCK,
+    SNDMORE,
+    Errno,
+    PollEvent,
+    SecurityMechanism,
+    SocketOption,
+    SocketType,
+)
 from aiomsg.errors import (
     AddressInUse,
     Again,
@@ -56,24 +76,124 @@ PUSH = SocketType.PUSH
 XPUB = SocketType.XPUB
 XSUB = SocketType.XSUB
 
+# setsockopt/getsockopt option numbers (pyzmq's zmq.SNDHWM...).
+HWM = SocketOption.HWM
+IDENTITY = SocketOption.IDENTITY
+ROUTING_ID = SocketOption.ROUTING_ID
+SUBSCRIBE = SocketOption.SUBSCRIBE
+UNSUBSCRIBE = SocketOption.UNSUBSCRIBE
+RCVMORE = SocketOption.RCVMORE
+EVENTS = SocketOption.EVENTS
+TYPE = SocketOption.TYPE
+LINGER = SocketOption.LINGER
+RECONNECT_IVL = SocketOption.RECONNECT_IVL
+RECONNECT_IVL_MAX = SocketOption.RECONNECT_IVL_MAX
+MAXMSGSIZE = SocketOption.MAXMSGSIZE
+SNDHWM = SocketOption.SNDHWM
+RCVHWM = SocketOption.RCVHWM
+LAST_ENDPOINT = SocketOption.LAST_ENDPOINT
+ROUTER_MANDATORY = SocketOption.ROUTER_MANDATORY
+IMMEDIATE = SocketOption.IMMEDIATE
+MECHANISM = SocketOption.MECHANISM
+PLAIN_SERVER = SocketOption.PLAIN_SERVER
+PLAIN_USERNAME = SocketOption.PLAIN_USERNAME
+PLAIN_PASSWORD = SocketOption.PLAIN_PASSWORD
+CURVE_SERVER = SocketOption.CURVE_SERVER
+CURVE_PUBLICKEY = SocketOption.CURVE_PUBLICKEY
+CURVE_SECRETKEY = SocketOption.CURVE_SECRETKEY
+CURVE_SERVERKEY = SocketOption.CURVE_SERVERKEY
+ZAP_DOMAIN = SocketOption.ZAP_DOMAIN
+HANDSHAKE_IVL = SocketOption.HANDSHAKE_IVL
+HEARTBEAT_IVL = SocketOption.HEARTBEAT_IVL
+HEARTBEAT_TTL = SocketOption.HEARTBEAT_TTL
+HEARTBEAT_TIMEOUT = SocketOption.HEARTBEAT_TIMEOUT
+
+# Poll events, security mechanisms, error numbers.
+POLLIN = PollEvent.POLLIN
+POLLOUT = PollEvent.POLLOUT
+POLLERR = PollEvent.POLLERR
+NULL = SecurityMechanism.NULL
+PLAIN = SecurityMechanism.PLAIN
+CURVE = SecurityMechanism.CURVE
+EAGAIN = Errno.EAGAIN
+EINVAL = Errno.EINVAL
+ENOTSUP = Errno.ENOTSUP
+EPROTONOSUPPORT = Errno.EPROTONOSUPPORT
+EADDRINUSE = Errno.EADDRINUSE
+ENOTSOCK = Errno.ENOTSOCK
+EHOSTUNREACH = Errno.EHOSTUNREACH
+EFSM = Errno.EFSM
+ETERM = Errno.ETERM
+
 __version__ = "0.1.0"
 
+if not TYPE_CHECKING:  # mypy keeps checking names
+
+    def __getattr__(name: str) -> Any:
+        # Only for names not found: pyzmq's that aiomsg lacks name their replacement.
+        raise missing_attribute("aiomsg", sys.modules[__name__], name)
+
 __all__ = [
+    "CURVE",
     "CURVE_ALLOW_ANY",
+    "CURVE_PUBLICKEY",
+    "CURVE_SECRETKEY",
+    "CURVE_SERVER",
+    "CURVE_SERVERKEY",
     "DEALER",
     "DONTWAIT",
+    "EADDRINUSE",
+    "EAGAIN",
+    "EFSM",
+    "EHOSTUNREACH",
+    "EINVAL",
+    "ENOTSOCK",
+    "ENOTSUP",
+    "EPROTONOSUPPORT",
+    "ETERM",
+    "EVENTS",
+    "HANDSHAKE_IVL",
+    "HEARTBEAT_IVL",
+    "HEARTBEAT_TIMEOUT",
+    "HEARTBEAT_TTL",
+    "HWM",
+    "IDENTITY",
+    "IMMEDIATE",
+    "LAST_ENDPOINT",
+    "LINGER",
+    "MAXMSGSIZE",
+    "MECHANISM",
     "NOBLOCK",
+    "NULL",
     "PAIR",
+    "PLAIN",
+    "PLAIN_PASSWORD",
+    "PLAIN_SERVER",
+    "PLAIN_USERNAME",
+    "POLLERR",
+    "POLLIN",
+    "POLLOUT",
     "PUB",
     "PULL",
     "PUSH",
+    "RCVHWM",
+    "RCVMORE",
+    "RECONNECT_IVL",
+    "RECONNECT_IVL_MAX",
     "REP",
     "REQ",
     "ROUTER",
+    "ROUTER_MANDATORY",
+    "ROUTING_ID",
+    "SNDHWM",
     "SNDMORE",
     "SUB",
+    "SUBSCRIBE",
+    "TYPE",
+    "UNSUBSCRIBE",
     "XPUB",
     "XSUB",
+    "ZAP_DOMAIN",
     "AddressInUse",
     "Again",
     "AiomsgError",
@@ -83,6 +203,7 @@ __all__ = [
     "Context",
     "DecodeError",
     "EndpointError",
+    "Errno",
     "Event",
     "HostUnreachable",
     "InvalidOption",
@@ -90,10 +211,14 @@ __all__ = [
     "Monitor",
     "MonitorEvent",
     "NotSupported",
+    "PollEvent",
+    "Poller",
     "RemoteError",
     "RequestClient",
     "RequestServer",
+    "SecurityMechanism",
     "Socket",
+    "SocketOption",
     "SocketType",
     "ZapReply",
     "__version__",

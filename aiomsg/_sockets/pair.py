@@ -14,6 +14,8 @@ __all__ = ["Pair"]
 class Pair(Socket):
     """Talks to exactly one PAIR peer; a second one is refused while it lasts."""
 
+    __slots__ = ()
+
     socket_type = SocketType.PAIR
 
     def __init__(self, *args: Any, **options: Any) -> None:

@@ -14,6 +14,8 @@ __all__ = ["Pull", "Push"]
 class Push(Socket):
     """Sends each message to the next PULL peer in turn (LoadBalance)."""
 
+    __slots__ = ()
+
     socket_type = SocketType.PUSH
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -23,6 +25,8 @@ class Push(Socket):
 
 class Pull(Socket):
     """Receives from all PUSH peers fairly (FairQueue)."""
+
+    __slots__ = ()
 
     socket_type = SocketType.PULL
 

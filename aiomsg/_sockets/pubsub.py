@@ -25,7 +25,13 @@ __all__ = ["Pub", "Sub", "XPub", "XSub"]
 
 
 def _as_topic(topic: bytes | str) -> bytes:
-    return topic.encode() if isinstance(topic, str) else bytes(topic)
+    if isinstance(topic, str):
+        return topic.encode()
+    try:
+        # Any buffer; never bytes(int), which would subscribe to that many zero bytes.
+        return memoryview(topic).tobytes()
+    except TypeError:
+        raise TypeError(f"a topic is str or bytes, not {type(topic).__name__}") from None
 
 
 class Pub(Socket):
@@ -34,6 +40,8 @@ class Pub(Socket):
     Never waits; a subscriber at its ``sndhwm`` misses messages (counted).
     Cannot receive.
     """
+
+    __slots__ = ("_distribute",)
 
     socket_type = SocketType.PUB
     wants_subscriptions = True
@@ -58,6 +66,8 @@ class XPub(Pub):
     (disconnects included).
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.XPUB
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -68,12 +78,15 @@ class XPub(Pub):
 class _Subscriber(Socket):
     """What SUB and XSUB share: :meth:`subscribe` and :meth:`unsubscribe`."""
 
+    __slots__ = ("_subscriptions",)
+
     _subscriptions: Subscriptions
 
     def subscribe(self, topic: bytes | str) -> None:
         """Receive messages whose first frame starts with *topic* (b"" = all).
 
         Raises:
+            TypeError: *topic* is neither str nor bytes-like (an int, say).
             Closed: the socket is closed.
         """
         self._check_open()
@@ -95,6 +108,8 @@ class Sub(_Subscriber):
     Subscribes to nothing at first: call :meth:`subscribe`. Cannot send.
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.SUB
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -108,6 +123,8 @@ class XSub(_Subscriber):
     (as well as with :meth:`subscribe`), and receives everything its
     publishers send it, unfiltered. Other messages it sends go to every peer.
     """
+
+    __slots__ = ()
 
     socket_type = SocketType.XSUB
 

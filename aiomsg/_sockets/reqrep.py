@@ -24,6 +24,8 @@ class Req(Socket):
     ``send`` twice, or ``recv`` before ``send``, raises :class:`InvalidState`.
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.REQ
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -35,6 +37,8 @@ class Req(Socket):
 class Rep(Socket):
     """Receives a request, then must send its reply (to the peer that asked)."""
 
+    __slots__ = ()
+
     socket_type = SocketType.REP
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -45,6 +49,8 @@ class Rep(Socket):
 
 class Dealer(Socket):
     """Asynchronous request/reply: LoadBalance out, FairQueue in, frames untouched."""
+
+    __slots__ = ()
 
     socket_type = SocketType.DEALER
 
@@ -60,6 +66,8 @@ class Router(Socket):
     Unroutable messages are dropped, or raise :class:`HostUnreachable` when
     ``router_mandatory`` is set.
     """
+
+    __slots__ = ()
 
     socket_type = SocketType.ROUTER
 

@@ -179,7 +179,7 @@ async def test_mechanism(ctx: aiomsg.Context) -> None:
     client.plain_username = b"admin"
     assert client.mechanism == aiomsg.PLAIN
     if aiomsg.has_curve():
-        public, secret = aiomsg.curve_keypair()
+        _public, secret = aiomsg.curve_keypair()
         curve = ctx.socket(aiomsg.REP, curve_server=True, curve_secretkey=secret)
         assert curve.mechanism == aiomsg.CURVE
 

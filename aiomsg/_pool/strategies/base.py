@@ -42,6 +42,11 @@ class Sender(Strategy):
         """Send (or deliberately drop) *message*; False means wait and retry."""
         raise NotImplementedError
 
+    def has_out(self) -> bool:
+        """Whether :meth:`send` would take a message now rather than return
+        False (libzmq's ``xhas_out``): the socket's POLLOUT."""
+        raise NotImplementedError
+
 
 class Receiver(Strategy):
     """Decides which pipe the next incoming message comes from.
@@ -59,6 +64,12 @@ class Receiver(Strategy):
 
     def recv(self) -> Message | None:
         """The next message, or None when none is waiting."""
+        raise NotImplementedError
+
+    def has_in(self) -> bool:
+        """Whether :meth:`recv` would return a message now (libzmq's
+        ``xhas_in``): the socket's POLLIN. Messages that :meth:`recv` would
+        drop anyway may be dropped here already."""
         raise NotImplementedError
 
 

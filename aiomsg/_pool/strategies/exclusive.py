@@ -45,8 +45,14 @@ class Exclusive(Sender, Receiver):
     def send(self, message: Message) -> bool:
         return self.pipe is not None and self.pipe.send(message)
 
+    def has_out(self) -> bool:
+        return self.pipe is not None and not self.pipe.full
+
     def readable(self, pipe: Pipe) -> None:
         self._queue.readable(pipe)
 
     def recv(self) -> Message | None:
         return self._queue.recv()
+
+    def has_in(self) -> bool:
+        return self._queue.has_in()

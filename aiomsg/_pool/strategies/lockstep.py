@@ -48,6 +48,12 @@ class RequestLockstep(Sender, Receiver):
         self._awaiting = pipe
         return True
 
+    def has_out(self) -> bool:
+        return self._awaiting is None and self.balance.has_out()
+
+    def _is_reply(self, pipe: Pipe | None, message: Message) -> bool:
+        return pipe is self._awaiting and len(message) > 1 and message[0] == b""
+
     def recv(self) -> Message | None:
         if self._awaiting is None:
             raise InvalidState("REQ socket must send a request before it can recv()")
@@ -55,9 +61,20 @@ class RequestLockstep(Sender, Receiver):
             pipe, message = self.queue.recv_from()
             if message is None:
                 return None
-            if pipe is self._awaiting and len(message) > 1 and message[0] == b"":
+            if self._is_reply(pipe, message):
                 self._awaiting = None
                 return message[1:]
+
+    def has_in(self) -> bool:
+        if self._awaiting is None:
+            return False
+        while (head := self.queue.peek()) is not None:
+            if self._is_reply(*head):
+                return True
+            # recv() would drop it: drop it now, so that the next arrival on
+            # this pipe is announced (a pipe announces only its first message).
+            self.queue.recv()
+        return False
 
 
 class ReplyLockstep(Sender, Receiver):
@@ -88,14 +105,19 @@ class ReplyLockstep(Sender, Receiver):
             pipe, message = self.queue.recv_from()
             if pipe is None or message is None:
                 return None
-            try:
-                split = message.index(b"") + 1
-            except ValueError:
-                continue
-            if split == len(message):
-                continue
-            self._pipe, self._envelope = pipe, message[:split]
-            return message[split:]
+            split = _envelope_end(message)
+            if split is not None:
+                self._pipe, self._envelope = pipe, message[:split]
+                return message[split:]
+
+    def has_in(self) -> bool:
+        if self._pipe is not None:
+            return False
+        while (head := self.queue.peek()) is not None:
+            if _envelope_end(head[1]) is not None:
+                return True
+            self.queue.recv()  # recv() would drop it (see RequestLockstep.has_in)
+        return False
 
     def send(self, message: Message) -> bool:
         pipe = self._pipe
@@ -105,3 +127,16 @@ class ReplyLockstep(Sender, Receiver):
         # The requester may have gone, or be at its HWM: the reply is dropped.
         pipe.send(self._envelope + message)
         return True
+
+    def has_out(self) -> bool:
+        return self._pipe is not None
+
+
+def _envelope_end(request: Message) -> int | None:
+    """Where the body of *request* starts (after the empty delimiter), or None
+    for a request without envelope or body, which REP drops."""
+    try:
+        split = request.index(b"") + 1
+    except ValueError:
+        return None
+    return split if split < len(request) else None

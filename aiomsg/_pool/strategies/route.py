@@ -49,6 +49,11 @@ class RouteById(Sender):
         if self.routes.get(pipe.routing_id) is pipe:
             del self.routes[pipe.routing_id]
 
+    def has_out(self) -> bool:
+        # Only router_mandatory waits, and only for a full peer: ready when
+        # any peer has room, as libzmq's router_t::xhas_out has it.
+        return not self.mandatory() or any(not pipe.full for pipe in self.routes.values())
+
     def send(self, message: Message) -> bool:
         if len(message) < 2:
             return True  # a routing id and no message: dropped, as libzmq does

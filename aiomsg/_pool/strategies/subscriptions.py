@@ -107,6 +107,9 @@ class SubscribeUpstream(Sender):
     def unlinked(self, pipe: Pipe) -> None:
         self._everyone.unlinked(pipe)
 
+    def has_out(self) -> bool:
+        return True  # subscribing and distributing never wait
+
     def send(self, message: Message) -> bool:
         subscription = parse_subscription(message)
         if subscription is None:
