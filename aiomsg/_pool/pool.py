@@ -213,6 +213,15 @@ class Pool(HasOptions):
             strategy.unlinked(pipe)
         pipe.detach_link()
 
+    def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
+        ours = self._own(pipe) if pipe is not None else None
+        identity = properties.get(b"Identity", b"")
+        for strategy in self.strategies:
+            reason = strategy.refusal(ours, identity)
+            if reason is not None:
+                return reason
+        return None
+
     def peer_ready(
         self,
         pipe: PipeEnd | None,
@@ -224,13 +233,11 @@ class Pool(HasOptions):
         if self.closed and (pipe is None or pipe not in self.pipes):
             # A lingering socket still reconnects its own pipes to flush them.
             return None
+        reason = self.refusal(pipe, properties)
+        if reason is not None:
+            self.events.emit(Event.PEER_REFUSED, endpoint, peer_address, reason)
+            return None
         ours = self._own(pipe) if pipe is not None else self.new_pipe(endpoint)
-        identity = properties.get(b"Identity", b"")
-        for strategy in self.strategies:
-            reason = strategy.refusal(ours, identity)
-            if reason is not None:
-                self.events.emit(Event.PEER_REFUSED, endpoint, peer_address, reason)
-                return None
         if pipe is None:
             self.attach(ours)
         ours.attach_link(link, peer_address, properties)

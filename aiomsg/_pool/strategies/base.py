@@ -12,7 +12,8 @@ class Strategy:
 
     ``attach``/``detach``: the pipe joins or leaves the socket for good.
     ``linked``/``unlinked``: its connection completed a handshake, or was lost.
-    ``refusal``: a reason to turn a freshly handshaken peer away, or None.
+    ``refusal``: a reason to turn a peer away, or None, once its handshake
+    properties are known (*pipe* is None for a peer being accepted).
     """
 
     __slots__ = ()
@@ -29,7 +30,7 @@ class Strategy:
     def unlinked(self, pipe: Pipe) -> None:
         pass
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         return None
 
 

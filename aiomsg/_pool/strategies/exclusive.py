@@ -26,7 +26,7 @@ class Exclusive(Sender, Receiver):
     def last(self) -> Pipe | None:  # type: ignore[override]
         return self._queue.last
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         if self.pipe is not None and self.pipe is not pipe and self.pipe.link is not None:
             return "PAIR socket already has a peer"
         return None

@@ -30,7 +30,7 @@ class RouteById(Sender):
         # the form libzmq uses and RFC 37 reserves (docs/wire/zmtp.md#routing-ids).
         self._next_id = int.from_bytes(os.urandom(4), "big")
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         if identity.startswith(b"\x00"):
             return "identities starting with a zero byte are reserved"
         if identity and identity in self.routes:
