@@ -133,6 +133,7 @@ if not TYPE_CHECKING:  # mypy keeps checking names
         # Only for names not found: pyzmq's that aiomsg lacks name their replacement.
         raise missing_attribute("aiomsg", sys.modules[__name__], name)
 
+
 __all__ = [
     "CURVE",
     "CURVE_ALLOW_ANY",

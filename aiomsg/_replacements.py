@@ -51,8 +51,7 @@ _MODULE: dict[str, str] = {
     "REQ_CORRELATE": "not implemented yet; a DEALER with your own request ids, or "
     "aiomsg.RequestClient, does the same",
     "REQ_RELAXED": "not implemented yet; a DEALER, or aiomsg.RequestClient, never gets stuck",
-    "ROUTER_HANDOVER": "not implemented: a ROUTER refuses a second peer with an identity "
-    "in use",
+    "ROUTER_HANDOVER": "not implemented: a ROUTER refuses a second peer with an identity in use",
     "TCP_KEEPALIVE": "use heartbeat_ivl and heartbeat_timeout to detect dead peers",
 }
 

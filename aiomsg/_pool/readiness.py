@@ -43,9 +43,9 @@ async def wait_ready(items: Sequence[tuple[P, int]], timeout: float | None) -> l
     """Wait until some of *items* (``(socket, events wanted)``) are ready.
 
     Returns ``(socket, events ready)`` for each ready socket, in the order of
-    *items*: at once if any is ready already, else as soon as one becomes
-    ready, or an empty list after *timeout* milliseconds (None or negative:
-    no limit; 0: do not wait).
+    *items*: after one turn of the event loop if any is ready already, else
+    as soon as one becomes ready, or an empty list after *timeout*
+    milliseconds (None or negative: no limit; 0: do not wait).
 
     Raises:
         Closed: a socket is (or gets) closed.
@@ -55,6 +55,10 @@ async def wait_ready(items: Sequence[tuple[P, int]], timeout: float | None) -> l
     """
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None or timeout < 0 else loop.time() + timeout / 1000
+    # Every poll lets the other tasks run once, even when a socket is ready
+    # already: a loop that polls a socket that stays ready (POLLOUT) without
+    # acting on it must not starve the loop, nor the peers it waits for.
+    await asyncio.sleep(0)
     while True:
         ready = []
         for sock, wanted in items:

@@ -179,3 +179,44 @@ def test_rep_reply_to_a_gone_or_full_requester_is_dropped() -> None:
     assert [b"", b"dropped"] not in list(b.backlog)
     with pytest.raises(InvalidState):
         rep.send([b"again"])  # the turn was used
+
+
+# -- readiness (POLLIN / POLLOUT) ----------------------------------------------
+
+
+def test_req_readiness_follows_the_lockstep() -> None:
+    req, (a, _) = req_setup()
+    assert req.has_out() and not req.has_in()  # must send first
+    assert req.send([b"q"])
+    assert not req.has_out() and not req.has_in()  # waiting for a's reply
+    a.deliver([b"", b"r"])
+    assert req.has_in() and not req.has_out()
+    assert req.recv() == [b"r"]
+    assert req.has_out() and not req.has_in()
+
+
+def test_req_readiness_drops_what_recv_would_drop() -> None:
+    req, (a, b) = req_setup()
+    assert req.send([b"q"])
+    b.deliver([b"", b"stale reply from another peer"])
+    a.deliver([b"no delimiter"])
+    # recv() would drop both: has_in() drops them already, so that the
+    # reply that follows on a (now empty) announces itself.
+    assert not req.has_in()
+    assert not a.inbound and not b.inbound
+    a.deliver([b"", b"the reply"])
+    assert req.has_in()
+    assert req.recv() == [b"the reply"]
+
+
+def test_rep_readiness_follows_the_lockstep() -> None:
+    rep, (a, _) = rep_setup()
+    assert not rep.has_in() and not rep.has_out()
+    a.deliver([b"no envelope"])
+    assert not rep.has_in() and not a.inbound  # dropped, as recv() would
+    a.deliver([b"id", b"", b"request"])
+    assert rep.has_in() and not rep.has_out()
+    assert rep.recv() == [b"request"]
+    assert rep.has_out() and not rep.has_in()
+    assert rep.send([b"reply"])
+    assert not rep.has_out()
