@@ -114,3 +114,26 @@ class Examples:
     def close(self) -> None:
         for example in self.started:
             example.close()
+
+
+def batch_started_with_enter(
+    examples: Examples, lib: str, tasks: int = 40
+) -> tuple[Example, Example, list[Example]]:
+    """The ventilator and sink of *lib* with two aiomsg workers, the batch
+    started as the classic program has it: Enter is typed at the ventilator
+    once both workers say they are connected. Returns (ventilator, sink,
+    workers)."""
+    vent_port, sink_port = free_ports(2)
+    sink = examples.start("tasksink.py", "--port", sink_port, "--tasks", tasks, lib=lib)
+    vent = examples.start(
+        "taskvent.py", "--port", vent_port, "--sink-port", sink_port,
+        "--tasks", tasks, "--max-ms", 2, lib=lib, stdin=True,
+    )  # fmt: skip
+    workers = [
+        examples.start("taskwork.py", "--port", vent_port, "--sink-port", sink_port)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.wait_for_line("Connected to the ventilator")
+    vent.type("\n")
+    return vent, sink, workers

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from ._runner import Examples, free_ports, lines_after
+from ._runner import Examples, batch_started_with_enter, free_ports, lines_after
 
 pytest.importorskip("zmq", reason="the classic programs need pyzmq (pip install pyzmq)")
 
@@ -71,19 +71,7 @@ def test_football_topics(examples: Examples, server: str, client: str) -> None:
 
 
 def test_ventilator_pyzmq_with_aiomsg_workers(examples: Examples) -> None:
-    vent_port, sink_port = free_ports(2)
-    sink = examples.start("tasksink.py", "--port", sink_port, "--tasks", 40, lib="zmq")
-    vent = examples.start(
-        "taskvent.py", "--port", vent_port, "--sink-port", sink_port,
-        "--tasks", 40, "--max-ms", 2, lib="zmq", stdin=True,
-    )  # fmt: skip
-    workers = [
-        examples.start("taskwork.py", "--port", vent_port, "--sink-port", sink_port)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        worker.wait_for_line("Connected to the ventilator")
-    vent.type("\n")
+    vent, sink, workers = batch_started_with_enter(examples, "zmq")
 
     assert re.search(r"total expected cost: \d+ msec", examples.finish(vent))
     assert re.search(r"^Total elapsed time: \d+ msec$", examples.finish(sink), re.MULTILINE)

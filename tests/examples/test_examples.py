@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from ._runner import ENV, EXAMPLES, Examples, free_ports, lines_after
+from ._runner import ENV, EXAMPLES, Examples, batch_started_with_enter, free_ports, lines_after
 
 
 def test_hello_world(examples: Examples) -> None:
@@ -162,19 +162,7 @@ def test_ventilator_waits_for_enter_while_workers_connect(examples: Examples) ->
     # The classic "press Enter when the workers are ready": the wait must not
     # stop the event loop, or the workers could not even finish connecting and
     # the whole batch would go to whoever connected first.
-    vent_port, sink_port = free_ports(2)
-    sink = examples.start("tasksink.py", "--port", sink_port, "--tasks", 40)
-    vent = examples.start(
-        "taskvent.py", "--port", vent_port, "--sink-port", sink_port,
-        "--tasks", 40, "--max-ms", 2, stdin=True,
-    )  # fmt: skip
-    workers = [
-        examples.start("taskwork.py", "--port", vent_port, "--sink-port", sink_port)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        worker.wait_for_line("Connected to the ventilator")
-    vent.type("\n")
+    vent, sink, workers = batch_started_with_enter(examples, "aiomsg")
 
     examples.finish(vent)
     examples.finish(sink)

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from helpers import (
@@ -527,16 +529,19 @@ async def test_two_monitors_see_the_same_events(ctx: aiomsg.Context) -> None:
 # ---------------------------------------------------------------- Ctrl-C, cancellation, loops
 
 
-async def test_context_left_by_cancellation_closes_at_once() -> None:
-    # A message is queued for a peer that never comes and linger is -1: a normal
-    # exit would wait for ever, but a cancelled block (Ctrl-C) must not.
+async def _cancel_once_with_a_message_queued(
+    block: Callable[[], contextlib.AbstractAsyncContextManager[Any]], queue_on: Callable[[Any], Any]
+) -> None:
+    """Enter *block*, queue a message for a peer that never comes on the
+    socket ``queue_on(entered)`` (linger -1), cancel once: the block must end
+    at once, as after one Ctrl-C; a normal exit would wait for ever."""
     started = asyncio.Event()
 
     async def main() -> None:
-        async with aiomsg.Context() as context:
-            push = context.socket(aiomsg.PUSH)
-            await push.connect(free_tcp_endpoint())
-            await push.send(b"for nobody")
+        async with block() as entered:
+            sock = queue_on(entered)
+            await sock.connect(free_tcp_endpoint())
+            await sock.send(b"for nobody")
             started.set()
             await asyncio.Event().wait()
 
@@ -544,30 +549,21 @@ async def test_context_left_by_cancellation_closes_at_once() -> None:
     async with asyncio.timeout(5):
         await started.wait()
     task.cancel()
-    # One cancellation (one Ctrl-C) is enough: nothing else may cancel it again.
+    # One cancellation is enough: nothing else may cancel it again.
     await asyncio.wait({task}, timeout=2)
-    assert task.done()
     assert task.cancelled()
 
 
+async def test_context_left_by_cancellation_closes_at_once() -> None:
+    await _cancel_once_with_a_message_queued(
+        aiomsg.Context, lambda context: context.socket(aiomsg.PUSH)
+    )
+
+
 async def test_socket_left_by_cancellation_closes_at_once(ctx: aiomsg.Context) -> None:
-    started = asyncio.Event()
-
-    async def main() -> aiomsg.Socket:
-        async with ctx.socket(aiomsg.DEALER) as dealer:
-            await dealer.connect(free_tcp_endpoint())
-            await dealer.send(b"for nobody")
-            started.set()
-            await asyncio.Event().wait()
-        return dealer
-
-    task = asyncio.create_task(main())
-    async with asyncio.timeout(5):
-        await started.wait()
-    task.cancel()
-    # One cancellation (one Ctrl-C) is enough: nothing else may cancel it again.
-    await asyncio.wait({task}, timeout=2)
-    assert task.done()
+    await _cancel_once_with_a_message_queued(
+        lambda: ctx.socket(aiomsg.DEALER), lambda dealer: dealer
+    )
     assert not ctx.sockets
 
 
