@@ -265,17 +265,21 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """Send one frame; with ``flags=SNDMORE`` it starts or continues a multipart
         message that the next send without SNDMORE completes and sends atomically.
 
-        See :meth:`send_multipart` for what is raised and for cancellation.
+        See :meth:`send_multipart` for what is raised and for cancellation. If
+        the send that completes a multipart message raises (``Again``,
+        ``Closed``) or is cancelled, the whole message is abandoned, the
+        earlier frames included: start again from the first frame.
         """
         if flags & SNDMORE:
             self._check_open()
             self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
             return
         if self._send_parts:
-            # The frames gathered with SNDMORE are kept if this send fails
-            # (Again, cancelled), so the last frame can simply be sent again.
-            await self.send_multipart([*self._send_parts, data], flags)
-            self._send_parts = []
+            # The gathered frames go with this call, whatever happens to it:
+            # if it fails (Again, cancelled, closed) the message is abandoned
+            # whole, so no leftover frame can prefix a later message.
+            parts, self._send_parts = self._send_parts, []
+            await self.send_multipart([*parts, data], flags)
             return
         message = [data if type(data) is bytes else _as_bytes(data)]
         # _send_now, inlined: this is the hot path of the per-message API.

@@ -413,7 +413,9 @@ class ZmtpCodec:
                 start = offset + 2
             stop = start + size
             if flags & COMMAND:
-                if size > MAX_HANDSHAKE_FRAME:
+                # Commands are bounded like data frames (as libzmq does), and
+                # always, even without maxmsgsize: a SUBSCRIBE is held.
+                if size > MAX_HANDSHAKE_FRAME or 0 <= maxmsgsize < size:
                     raise ProtocolError(f"command frame of {size} bytes is too large")
                 if stop > end:
                     self._needed = stop - offset

@@ -519,3 +519,31 @@ async def test_two_monitors_see_the_same_events(ctx: aiomsg.Context) -> None:
     ep = await pull.bind("tcp://127.0.0.1:*")
     assert (await wait_event(first, aiomsg.Event.LISTENING)).endpoint == ep
     assert (await wait_event(second, aiomsg.Event.LISTENING)).endpoint == ep
+
+
+@pytest.mark.parametrize("failure", ["again", "cancelled"])
+async def test_failed_final_send_abandons_the_whole_sndmore_message(
+    ctx: aiomsg.Context, failure: str
+) -> None:
+    """As the FAQ says: when the send that completes a SNDMORE message fails,
+    the earlier frames go too, so starting again from the first frame sends
+    exactly the message intended, never [head, head, body]."""
+    push = ctx.socket(aiomsg.PUSH)
+    await push.send(b"head", flags=aiomsg.SNDMORE)
+    if failure == "again":
+        with pytest.raises(aiomsg.Again):
+            await push.send(b"body", flags=aiomsg.NOBLOCK)  # no peer yet
+    else:
+        final = asyncio.ensure_future(push.send(b"body"))
+        await asyncio.sleep(0)  # let it park: there is no peer yet
+        assert not final.done()
+        final.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await final
+    pull = ctx.socket(aiomsg.PULL)
+    await pull.bind("inproc://abandoned-sndmore")
+    await push.connect("inproc://abandoned-sndmore")
+    async with asyncio.timeout(5):
+        await push.send(b"head", flags=aiomsg.SNDMORE)
+        await push.send(b"body")
+        assert await pull.recv_multipart() == [b"head", b"body"]

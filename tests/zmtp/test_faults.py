@@ -11,6 +11,7 @@ from ._wire import (
     LIBZMQ_GREETING,
     NULL_ERROR_400,
     READY_FROM_ROUTER,
+    command,
     frame,
     handshaken,
     message,
@@ -21,6 +22,7 @@ GARBAGE = {
     "empty-command": b"\x04\x00",
     "command-name-past-end": b"\x04\x03\x09ab",
     "frame-over-maxmsgsize": frame(b"q" * 101),
+    "command-over-maxmsgsize": command(b"SUBSCRIBE", b"t" * 100),
     "long-frame-over-maxmsgsize": b"\x02" + (1 << 62).to_bytes(8, "big"),
 }
 
