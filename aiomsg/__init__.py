@@ -20,6 +20,7 @@ Quick start::
 
 from aiomsg._context import Context
 from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._proxy import proxy
 from aiomsg._runner import run
 from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
@@ -90,10 +91,12 @@ __all__ = [
     "Monitor",
     "MonitorEvent",
     "NotSupported",
+    "PeerStats",
     "RemoteError",
     "RequestClient",
     "RequestServer",
     "Socket",
+    "SocketStats",
     "SocketType",
     "ZapReply",
     "__version__",

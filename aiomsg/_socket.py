@@ -22,6 +22,7 @@ from aiomsg._endpoint import parse_endpoint
 from aiomsg._monitor import Event, Monitor
 from aiomsg._pool.pipe import Message, peer_host
 from aiomsg._pool.pool import ContextState, Pool
+from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
 from aiomsg.constants import NOBLOCK, SNDMORE, SocketType
 from aiomsg.errors import Again, AiomsgError, Closed, EndpointError, InvalidState, NotSupported
@@ -74,6 +75,9 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     reconnect_ivl = Option[int]()
     reconnect_ivl_max = Option[int]()
     maxmsgsize = Option[int]()
+    max_message_size = Option[int]()
+    max_subscriptions = Option[int]()
+    max_subscription_bytes = Option[int]()
     handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
     immediate = Option[bool]()
@@ -171,6 +175,15 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             NotSupported: this socket type has no subscriptions.
         """
         raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
+
+    def stats(self) -> SocketStats:
+        """The socket's counters now, and each peer's: messages and bytes in and
+        out, drops, reconnects, handshake failures, refused peers, queue depths.
+
+        See :class:`~aiomsg.SocketStats`. Cheap enough to poll: it walks the
+        socket's pipes once.
+        """
+        return self._pool.stats()
 
     def monitor(self, maxlen: int = 1000) -> Monitor:
         """Start recording this socket's connection events; see :class:`Monitor`."""

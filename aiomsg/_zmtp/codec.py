@@ -29,6 +29,7 @@ so a non-ZMTP peer is refused as soon as a bad byte is visible.
 from __future__ import annotations
 
 import enum
+import sys
 from dataclasses import dataclass, field
 
 from aiomsg._zmtp.frames import (
@@ -145,6 +146,8 @@ class ZmtpCodec:
         mechanism: the security mechanism; NULL when omitted.
         maxmsgsize: a data frame larger than this many bytes fails the
             connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
+        max_message_size: likewise for a whole message, all its frames
+            together (aiomsg's own bound; libzmq has none).
     """
 
     __slots__ = (
@@ -153,10 +156,15 @@ class ZmtpCodec:
         "_needed",
         "_out",
         "_parts",
+        "_frame_limit",
+        "_parts_size",
+        "_pong_queued",
         "_state",
         "greeting",
+        "max_message_size",
         "maxmsgsize",
         "mechanism",
+        "output_held",
         "peer_ttl",
         "socket_type",
     )
@@ -168,9 +176,13 @@ class ZmtpCodec:
         identity: bytes = b"",
         mechanism: Mechanism | None = None,
         maxmsgsize: int = -1,
+        max_message_size: int = -1,
     ) -> None:
         self.socket_type = socket_type
         self.maxmsgsize = maxmsgsize
+        self.max_message_size = max_message_size
+        limits = [limit for limit in (maxmsgsize, max_message_size) if limit >= 0]
+        self._frame_limit = min(limits) if limits else sys.maxsize
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:
             properties[b"Identity"] = identity
@@ -186,6 +198,11 @@ class ZmtpCodec:
         self._buffered = 0
         self._needed = 1
         self._parts: list[bytes] = []
+        self._parts_size = 0
+        self._pong_queued = False
+        #: Set while the caller cannot write what take_output() would return
+        #: (its transport asked it to pause): PONGs then coalesce.
+        self.output_held = False
         self._out: list[bytes] = [
             build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
         ]
@@ -195,6 +212,7 @@ class ZmtpCodec:
     def take_output(self) -> list[bytes]:
         """Remove and return the byte strings queued for writing, in order."""
         out, self._out = self._out, []
+        self._pong_queued = False
         return out
 
     @property
@@ -400,7 +418,11 @@ class ZmtpCodec:
             return self._receive_encrypted(data, events)
         offset, end = 0, len(data)
         parts = self._parts
+        parts_size = self._parts_size  # bytes in parts, tracked only with a limit
         maxmsgsize = self.maxmsgsize
+        total_limit = self.max_message_size
+        # One comparison per frame covers both limits; -1 (none) never trips.
+        frame_limit = self._frame_limit
         while end - offset >= 2:
             flags = data[offset]
             if flags & 2:
@@ -419,22 +441,32 @@ class ZmtpCodec:
                     raise ProtocolError(f"command frame of {size} bytes is too large")
                 if stop > end:
                     self._needed = stop - offset
-                    self._parts = parts
+                    self._parts, self._parts_size = parts, parts_size
                     return data[offset:]
                 self._receive_command(data[start:stop], events)
             else:
-                if 0 <= maxmsgsize < size:
-                    raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
+                if size > frame_limit:
+                    if 0 <= maxmsgsize < size:
+                        raise ProtocolError(
+                            f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}"
+                        )
+                    raise ProtocolError(_too_large(size, total_limit))
                 if stop > end:
                     self._needed = stop - offset
-                    self._parts = parts
+                    self._parts, self._parts_size = parts, parts_size
                     return data[offset:]
                 parts.append(data[start:stop])
+                if total_limit >= 0 and (flags & 1 or parts_size):
+                    # A multipart message under max_message_size: its total.
+                    parts_size += size
+                    if parts_size > total_limit:
+                        raise ProtocolError(_too_large(parts_size, total_limit))
                 if not flags & 1:
                     events.append(parts)
                     parts = []
+                    parts_size = 0
             offset = stop
-        self._parts = parts
+        self._parts, self._parts_size = parts, parts_size
         self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
         return data[offset:]
 
@@ -464,10 +496,17 @@ class ZmtpCodec:
                     raise ProtocolError(
                         f"frame of {len(payload)} bytes exceeds maxmsgsize {self.maxmsgsize}"
                     )
+                if 0 <= self.max_message_size < self._parts_size + len(payload):
+                    raise ProtocolError(
+                        _too_large(self._parts_size + len(payload), self.max_message_size)
+                    )
                 self._parts.append(payload)
                 if not flags & MORE:
                     events.append(self._parts)
                     self._parts = []
+                    self._parts_size = 0
+                elif self.max_message_size >= 0:
+                    self._parts_size += len(payload)
             offset = stop
 
     def _receive_command(self, body: bytes, events: list[CodecEvent]) -> None:
@@ -478,13 +517,22 @@ class ZmtpCodec:
         except ValueError as error:
             raise ProtocolError(f"malformed command: {error}") from None
         if name == _PING:
-            # PONG echoes at most 16 bytes of the PING's context (after the TTL).
-            self._send_command(_PONG, data[2:18])
+            # PONG echoes at most 16 bytes of the PING's context (after the
+            # TTL). While our output is held (the peer does not read), one
+            # PONG waiting in it answers every PING that arrives before it
+            # is taken: a peer that floods PINGs cannot make us hold more.
+            if not (self._pong_queued and self.output_held):
+                self._pong_queued = True
+                self._send_command(_PONG, data[2:18])
             if len(data) >= 2:
                 self.peer_ttl = int.from_bytes(data[:2], "big") * 100
         elif name in (_SUBSCRIBE, _CANCEL):
             events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
         # PONG and unknown commands are ignored, as libzmq does.
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"message of {size} bytes or more exceeds max_message_size {limit}"
 
 
 def _parse_header(data: bytes, offset: int, end: int) -> tuple[int, int, int] | None:

@@ -72,6 +72,9 @@ class InprocLink:
     def close(self, reason: str) -> None:
         self.connector.unlink(by=self)
 
+    def abort(self, reason: str) -> None:
+        self.close(reason)  # nothing is ever buffered between two pipes
+
     @property
     def pending_output(self) -> int:
         return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket as _socket
+import struct
 from typing import cast
 
 from aiomsg._zmtp.codec import (
@@ -30,6 +31,8 @@ from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
 
 __all__ = ["PeerProtocol"]
 
+# struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
+_LINGER_ZERO = struct.pack("ii", 1, 0)
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
 
@@ -56,6 +59,7 @@ class PeerProtocol(asyncio.Protocol):
         "_pending",
         "_pipe",
         "_transport",
+        "_write_paused",
         "_wrote_at_once",
         "closed",
         "give_up",
@@ -74,12 +78,16 @@ class PeerProtocol(asyncio.Protocol):
             identity=engine.identity,
             mechanism=engine.new_mechanism(),
             maxmsgsize=engine.maxmsgsize,
+            max_message_size=engine.max_message_size,
         )
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
         self._transport: asyncio.Transport | None = None
         self.writable = False
+        # The transport asked us to stop writing: what the codec produces
+        # meanwhile stays in the codec, where PONGs coalesce (bounded).
+        self._write_paused = False
         self._flush_scheduled = False
         self._wrote_at_once = False
         self._pending = 0
@@ -120,6 +128,8 @@ class PeerProtocol(asyncio.Protocol):
         codec = self._codec
         ttl = codec.peer_ttl
         self._handle(codec.receive_data(data))
+        if self.pipe is not None:  # counted after: this chunk may have linked it
+            self.pipe.in_bytes += len(data)
         if codec.peer_ttl != ttl:
             heartbeat.peer_ttl(codec.peer_ttl)
 
@@ -177,12 +187,15 @@ class PeerProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.writable = False
+        self._write_paused = self._codec.output_held = True
 
     def resume_writing(self) -> None:
+        self._write_paused = self._codec.output_held = False
         # asyncio resumes even a closing transport: what we would write now is
         # lost, so the messages must stay in the pipe for the next connection.
         if self._transport is None or self._transport.is_closing():
             return
+        self._flush()  # what the codec held back while paused goes first
         self.writable = self.pipe is not None
         if self.pipe is not None:
             self.pipe.flush_backlog()
@@ -225,6 +238,21 @@ class PeerProtocol(asyncio.Protocol):
         if self._transport is not None and not self._transport.is_closing():
             self._transport.resume_reading()
 
+    def abort(self, reason: str) -> None:
+        """Close at once, dropping what is not yet written (a dead peer, linger over)."""
+        self.writable = False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        transport = self._transport
+        if transport is not None:
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                # Linger 0: the kernel drops its unsent bytes too and resets
+                # the connection, instead of trying to deliver them for minutes.
+                raw.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _LINGER_ZERO)
+            transport.abort()
+
     def close(self, reason: str) -> None:
         self.writable = False
         if self._handshake_timer is not None:
@@ -245,8 +273,16 @@ class PeerProtocol(asyncio.Protocol):
         self._flush_scheduled = self._wrote_at_once = False
         self._pending = 0
         transport = self._transport
-        if transport is not None and not transport.is_closing() and self._codec.has_output:
-            transport.writelines(self._codec.take_output())
+        if self._write_paused or transport is None or transport.is_closing():
+            # While paused, output stays in the codec (which coalesces the
+            # PONGs a peer that does not read can ask for): what we owe a
+            # peer stays bounded. resume_writing() flushes it.
+            return
+        if self._codec.has_output:
+            output = self._codec.take_output()
+            if self.pipe is not None:
+                self.pipe.out_bytes += sum(map(len, output))
+            transport.writelines(output)
 
     def _handshake_done(self, event: HandshakeComplete) -> PipeEnd | None:
         if self._handshake_timer is not None:
@@ -265,6 +301,9 @@ class PeerProtocol(asyncio.Protocol):
         properties.update(event.auth_metadata)
         if event.user_id:
             properties[b"User-Id"] = event.user_id
+        # Our own pipe is known already: bytes the socket flushes to it while
+        # linking (its backlog) are counted for it.
+        self.pipe = self._pipe
         pipe = engine.peer_ready(self._pipe, self, self._endpoint, self.peer_address, properties)
         if pipe is None:
             self.writable = False
@@ -286,7 +325,9 @@ class PeerProtocol(asyncio.Protocol):
         self._engine.emit(
             Event.HEARTBEAT_TIMEOUT, self._endpoint, self.peer_address, reason
         )
-        self.close(reason)
+        # The peer is taken for dead: waiting to flush what it never reads
+        # would keep the connection (and our buffers) for ever.
+        self.abort(reason)
 
     def _handshake_timed_out(self) -> None:
         self._handshake_timer = None

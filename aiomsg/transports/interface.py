@@ -86,13 +86,24 @@ class Link(Protocol):
     def close(self, reason: str) -> None:
         """Close the connection after writing what it already holds."""
 
+    def abort(self, reason: str) -> None:
+        """Close the connection at once, dropping what is not yet written
+        (the peer is dead, or the socket's linger ran out)."""
+
     @property
     def pending_output(self) -> int:
         """Bytes accepted but not yet handed to the operating system."""
 
 
 class PipeEnd(Protocol):
-    """The socket's end of one peer, as a transport uses it."""
+    """The socket's end of one peer, as a transport uses it.
+
+    A transport that carries bytes adds what it reads and writes for this
+    peer to :attr:`in_bytes` and :attr:`out_bytes` (``Socket.stats()``).
+    """
+
+    in_bytes: int
+    out_bytes: int
 
     @property
     def endpoint(self) -> str:
@@ -146,6 +157,10 @@ class Engine(Protocol):
     @property
     def maxmsgsize(self) -> int:
         """The ``maxmsgsize`` option (bytes per frame; -1: no limit)."""
+
+    @property
+    def max_message_size(self) -> int:
+        """The ``max_message_size`` option (bytes per whole message; -1: no limit)."""
 
     @property
     def handshake_ivl(self) -> int:

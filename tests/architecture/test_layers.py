@@ -180,7 +180,7 @@ PUBLIC_NAMES = [
     "REQ", "ROUTER", "SNDMORE", "SUB", "XPUB", "XSUB", "AddressInUse", "Again", "AiomsgError",
     "AuthRequest", "Authenticator", "Closed", "Context", "DecodeError", "EndpointError", "Event",
     "HostUnreachable", "InvalidOption", "InvalidState", "Monitor", "MonitorEvent",
-    "NotSupported", "RemoteError", "RequestClient", "RequestServer", "Socket", "SocketType",
+    "NotSupported", "PeerStats", "RemoteError", "RequestClient", "RequestServer", "Socket", "SocketStats", "SocketType",
     "ZapReply", "__version__", "create_certificates", "curve_keypair", "curve_public",
     "has_curve", "load_certificate", "load_certificates", "proxy", "register_transport", "run",
     "z85_decode", "z85_encode",

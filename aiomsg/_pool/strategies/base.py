@@ -13,9 +13,15 @@ class Strategy:
     ``attach``/``detach``: the pipe joins or leaves the socket for good.
     ``linked``/``unlinked``: its connection completed a handshake, or was lost.
     ``refusal``: a reason to turn a freshly handshaken peer away, or None.
+    ``dropped``: messages the strategy dropped by its own rules, and
+    ``refused``: peers' requests it refused at a bound (subscriptions past
+    the limits); a strategy that counts declares them as slots.
     """
 
     __slots__ = ()
+
+    dropped: int = 0
+    refused: int = 0
 
     def attach(self, pipe: Pipe) -> None:
         pass

@@ -21,11 +21,12 @@ class RouteById(Sender):
     :class:`HostUnreachable` and a full pipe makes the sender wait.
     """
 
-    __slots__ = ("_next_id", "mandatory", "routes")
+    __slots__ = ("_next_id", "dropped", "mandatory", "routes")
 
     def __init__(self, *, mandatory: Callable[[], bool] = lambda: False) -> None:
         self.routes: dict[bytes, Pipe] = {}
         self.mandatory = mandatory
+        self.dropped = 0
         # Generated ids are 0x00 + a BE uint32 counter from a random start,
         # the form libzmq uses and RFC 37 reserves (docs/wire/zmtp.md#routing-ids).
         self._next_id = int.from_bytes(os.urandom(4), "big")
@@ -51,15 +52,20 @@ class RouteById(Sender):
 
     def send(self, message: Message) -> bool:
         if len(message) < 2:
-            return True  # a routing id and no message: dropped, as libzmq does
+            self.dropped += 1  # a routing id and no message, as libzmq does
+            return True
         pipe = self.routes.get(message[0])
         if pipe is None:
             if self.mandatory():
                 raise HostUnreachable(f"no peer with routing id {message[0]!r}")
+            self.dropped += 1
             return True
         if pipe.send(message[1:]):
             return True
-        return not self.mandatory()
+        if self.mandatory():
+            return False
+        self.dropped += 1
+        return True
 
 
 class PrefixRoutingId(FairQueue):
