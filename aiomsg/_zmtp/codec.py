@@ -153,10 +153,10 @@ class ZmtpCodec:
     __slots__ = (
         "_buffer",
         "_buffered",
+        "_frame_limit",
         "_needed",
         "_out",
         "_parts",
-        "_frame_limit",
         "_parts_size",
         "_pong_queued",
         "_state",
