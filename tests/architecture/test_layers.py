@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("socket", ("aiomsg._socket", "aiomsg.serialization")),
     ("socket types", ("aiomsg._sockets", "aiomsg._context")),
     ("applications", ("aiomsg._service", "aiomsg._proxy", "aiomsg._runner", "aiomsg._cli",
+                      "aiomsg.testing",
                       "aiomsg.__main__", "aiomsg")),
 ]  # fmt: skip
 
@@ -167,6 +168,7 @@ def test_private_modules_are_marked() -> None:
         "aiomsg.errors",
         "aiomsg.options",
         "aiomsg.serialization",
+        "aiomsg.testing",
         "aiomsg.transports",
         "aiomsg.transports.interface",
     }
