@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiomsg  # noqa: E402
-from interop._node import NodePeer  # noqa: E402
+import aiomsg
+from interop._node import NodePeer
 
 GROUP_ENDPOINT = "udp://lo;239.192.0.1:{port}"
 PORT = 45654  # inside the namespace nothing else uses it
