@@ -17,7 +17,7 @@ import pyomq  # type: ignore[import-not-found]
 def main(kind: str, mode: str, endpoint: str, count: int) -> None:
     context = pyomq.Context()
     sock = context.socket(getattr(pyomq, kind))
-    sock.linger = 0
+    sock.linger = 5000  # the last reply must leave before close()
     sock.rcvtimeo = 10_000
     if mode == "bind":
         sock.bind(endpoint)

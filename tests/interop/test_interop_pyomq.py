@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -119,4 +118,3 @@ async def test_pyomq_client_and_aiomsg_server(ctx: aiomsg.Context, echo_factory:
         assert await echo.line() == "done"
 
 
-_ = sys  # the interpreter running the tests is not pyomq's
