@@ -38,6 +38,7 @@ from aiomsg.errors import (
     DecodeError,
     EndpointError,
     HostUnreachable,
+    InvalidMessage,
     InvalidOption,
     InvalidState,
     NotSupported,
@@ -56,21 +57,39 @@ PULL = SocketType.PULL
 PUSH = SocketType.PUSH
 XPUB = SocketType.XPUB
 XSUB = SocketType.XSUB
+SERVER = SocketType.SERVER
+CLIENT = SocketType.CLIENT
+RADIO = SocketType.RADIO
+DISH = SocketType.DISH
+GATHER = SocketType.GATHER
+SCATTER = SocketType.SCATTER
+DGRAM = SocketType.DGRAM
+PEER = SocketType.PEER
+CHANNEL = SocketType.CHANNEL
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CHANNEL",
+    "CLIENT",
     "CURVE_ALLOW_ANY",
     "DEALER",
+    "DGRAM",
+    "DISH",
     "DONTWAIT",
+    "GATHER",
     "NOBLOCK",
     "PAIR",
+    "PEER",
     "PUB",
     "PULL",
     "PUSH",
+    "RADIO",
     "REP",
     "REQ",
     "ROUTER",
+    "SCATTER",
+    "SERVER",
     "SNDMORE",
     "SUB",
     "XPUB",
@@ -86,6 +105,7 @@ __all__ = [
     "EndpointError",
     "Event",
     "HostUnreachable",
+    "InvalidMessage",
     "InvalidOption",
     "InvalidState",
     "Monitor",

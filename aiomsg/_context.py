@@ -9,7 +9,7 @@ from aiomsg._closing import ClosesOnExit
 from aiomsg._socket import Socket
 from aiomsg._sockets import SOCKET_CLASSES
 from aiomsg.constants import SocketType
-from aiomsg.errors import Closed
+from aiomsg.errors import Closed, NotSupported
 
 if TYPE_CHECKING:
     from aiomsg._security.auth import Authenticator
@@ -52,10 +52,15 @@ class Context(ClosesOnExit):
         Raises:
             Closed: the context is closed.
             InvalidOption: an unknown option, or a bad value.
+            NotSupported: a socket type aiomsg does not implement (DGRAM).
         """
         if self._closed:
             raise Closed("context is closed")
-        socket = SOCKET_CLASSES[SocketType(socket_type)](self, **options)
+        kind = SocketType(socket_type)
+        cls = SOCKET_CLASSES.get(kind)
+        if cls is None:
+            raise NotSupported(f"{kind.name} sockets are not implemented")
+        socket = cls(self, **options)
         self._sockets = [known for known in self._sockets if not known.closed]
         self._sockets.append(socket)
         return socket

@@ -20,12 +20,21 @@ from typing import Any, ClassVar, NoReturn
 from aiomsg._closing import ClosesOnExit
 from aiomsg._endpoint import parse_endpoint
 from aiomsg._monitor import Event, Monitor
-from aiomsg._pool.pipe import Message, peer_host
+from aiomsg._pool.pipe import Message, Pipe, peer_host
 from aiomsg._pool.pool import ContextState, Pool
 from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
+from aiomsg._pool.strategies.groups import GroupQueue, as_group
 from aiomsg.constants import NOBLOCK, SNDMORE, SocketType
-from aiomsg.errors import Again, AiomsgError, Closed, EndpointError, InvalidState, NotSupported
+from aiomsg.errors import (
+    Again,
+    AiomsgError,
+    Closed,
+    EndpointError,
+    InvalidMessage,
+    InvalidState,
+    NotSupported,
+)
 from aiomsg.options import HasOptions, Option
 from aiomsg.serialization import TypedMessages
 from aiomsg.transports import get_transport
@@ -37,6 +46,8 @@ __all__ = ["Socket"]
 _YIELD_EVERY = 64
 # send_many() yields once per this many messages, for the same reason.
 _BATCH_YIELD = 1024
+# The types that address their peers by routing id (RFC 41, RFC 51).
+_ROUTED = frozenset({SocketType.SERVER, SocketType.PEER})
 
 
 def _as_frames(frames: Iterable[Any]) -> Message:
@@ -106,6 +117,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         self._send_message = pool.send
         self._recv_message = pool.recv
         self._recv_waiters = pool.recv_waiters
+        self._single_frame = self.socket_type.single_frame
         self._send_parts: Message = []
         self._recv_parts: Message = []
         self._ops = 0
@@ -185,6 +197,22 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         return self._pool.stats()
 
+    async def join(self, group: bytes | str) -> None:
+        """Receive the messages RADIO peers send to *group* (DISH).
+
+        Raises:
+            NotSupported: this socket type has no groups.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+
+    async def leave(self, group: bytes | str) -> None:
+        """Stop receiving the messages of *group* (DISH).
+
+        Raises:
+            NotSupported: this socket type has no groups.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+
     def monitor(self, maxlen: int = 1000) -> Monitor:
         """Start recording this socket's connection events; see :class:`Monitor`."""
         return self._pool.events.monitor(maxlen)
@@ -243,6 +271,24 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             EndpointError: the endpoint is malformed or its transport unknown.
             Closed: the socket is closed.
         """
+        self._connect(endpoint)
+
+    async def connect_peer(self, endpoint: str) -> int:
+        """PEER: :meth:`connect` to *endpoint* and return the routing id of
+        that peer (as libzmq's ``zmq_connect_peer``).
+
+        The id is known at once, before the connection exists: messages sent
+        to it wait for the peer, up to ``sndhwm``.
+
+        Raises:
+            NotSupported: the socket is not a PEER.
+            EndpointError, Closed: as :meth:`connect`.
+        """
+        if self.socket_type is not SocketType.PEER:
+            raise NotSupported(f"{self.socket_type.name} sockets have no connect_peer")
+        return int.from_bytes(self._connect(endpoint).routing_id, "big")
+
+    def _connect(self, endpoint: str) -> Pipe:
         self._check_open()
         pool = self._pool
         parsed = parse_endpoint(endpoint)
@@ -256,6 +302,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         except BaseException:
             pool.detach(pipe)  # a malformed address leaves no pipe behind
             raise
+        return pipe
 
     async def disconnect(self, endpoint: str) -> None:
         """Drop the connection made by :meth:`connect` and stop reconnecting.
@@ -274,17 +321,41 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
 
     # -- sending -------------------------------------------------------------
 
-    async def send(self, data: bytes, flags: int = 0) -> None:
+    async def send(
+        self,
+        data: bytes,
+        flags: int = 0,
+        *,
+        routing_id: int | None = None,
+        group: bytes | str | None = None,
+    ) -> None:
         """Send one frame; with ``flags=SNDMORE`` it starts or continues a multipart
         message that the next send without SNDMORE completes and sends atomically.
 
-        See :meth:`send_multipart` for what is raised and for cancellation. If
-        the send that completes a multipart message raises (``Again``,
-        ``Closed``) or is cancelled, the whole message is abandoned, the
-        earlier frames included: start again from the first frame.
+        SERVER and PEER send to the peer named by *routing_id* (as
+        :meth:`recv_from` returned it); RADIO sends to the DISHes that joined
+        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq.
+
+        Raises:
+            HostUnreachable: SERVER and PEER: no peer has *routing_id*.
+            InvalidMessage: SNDMORE on a single-frame type; *routing_id* or
+                *group* missing where the type needs it, or malformed (id 0,
+                a group over 255 bytes or with a NUL).
+            NotSupported: *routing_id* or *group* on a type without them.
+
+        Otherwise see :meth:`send_multipart` for what is raised and for
+        cancellation. If the send that completes a multipart message raises
+        (``Again``, ``Closed``) or is cancelled, the whole message is
+        abandoned, the earlier frames included: start again from the first
+        frame.
         """
+        if routing_id is not None or group is not None:
+            await self._send_addressed(data, flags, routing_id, group)
+            return
         if flags & SNDMORE:
             self._check_open()
+            if self._single_frame:
+                raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
             self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
             return
         if self._send_parts:
@@ -321,9 +392,43 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         Cancelling is safe: the message is then sent whole or not at all,
         and a cancelled call never sends it.
         """
-        message = _as_frames(frames)
+        message = self._as_message(frames)
         if not self._send_now(message):
             await self._send_later(message, flags)
+
+    async def _send_addressed(
+        self, data: bytes, flags: int, routing_id: int | None, group: bytes | str | None
+    ) -> None:
+        """:meth:`send` with a routing id or a group: the strategy gets the
+        pair ``[address, body]`` it expects (groups.py, route.py)."""
+        kind = self.socket_type
+        body = data if type(data) is bytes else _as_bytes(data)
+        if flags & SNDMORE:
+            raise InvalidMessage(f"{kind.name} messages are a single frame")
+        if routing_id is not None:
+            if kind not in _ROUTED:
+                raise NotSupported(f"{kind.name} sockets do not send by routing id")
+            if group is not None:
+                raise InvalidMessage("give a routing_id or a group, not both")
+            if not isinstance(routing_id, int) or not 0 < routing_id <= 0xFFFFFFFF:
+                # libzmq refuses id 0 with EINVAL (docs/wire/draft.md#server-routing-ids).
+                raise InvalidMessage(f"a routing id is a non-zero uint32, not {routing_id!r}")
+            message = [routing_id.to_bytes(4, "big"), body]
+        else:
+            assert group is not None
+            if kind is not SocketType.RADIO:
+                raise NotSupported(f"{kind.name} sockets do not send to groups")
+            message = [as_group(group), body]
+            self._pool.check_message(message)
+        if not self._send_now(message):
+            await self._send_later(message, flags)
+
+    def _as_message(self, frames: Iterable[Any]) -> Message:
+        """*frames* as a message this socket type may send."""
+        message = _as_frames(frames)
+        if self._single_frame and len(message) > 1:
+            raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
+        return message
 
     async def send_many(self, messages: Iterable[Iterable[Any]], flags: int = 0) -> None:
         """Send several messages in order, each a list of frames.
@@ -337,7 +442,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         send_message = self._send_message
         for count, frames in enumerate(messages, 1):
-            message = _as_frames(frames)
+            message = self._as_message(frames)
             if count % _BATCH_YIELD == 0:
                 await asyncio.sleep(0)  # a long batch must not starve other tasks
             # The take-now step without the per-call fairness count: the
@@ -352,7 +457,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             Again: no peer can take the message now.
             Closed, InvalidState, NotSupported: as :meth:`send_multipart`.
         """
-        if not self._send_message(_as_frames(frames)):
+        if not self._send_message(self._as_message(frames)):
             raise Again("send would wait: no peer can take the message now")
 
     def _send_now(self, message: Message) -> bool:
@@ -447,6 +552,36 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         }
         properties["Peer-Address"] = peer_host(pipe.peer_address)
         return message, properties
+
+    async def recv_from(self, flags: int = 0) -> tuple[bytes, int]:
+        """SERVER and PEER: the next message, and the routing id of the peer
+        that sent it (reply with ``send(data, routing_id=...)``).
+
+        Raises:
+            NotSupported: this socket type has no routing ids.
+
+        Otherwise raises and cancels as :meth:`recv_multipart`.
+        """
+        if self.socket_type not in _ROUTED:
+            raise NotSupported(f"{self.socket_type.name} sockets have no routing ids")
+        message = await self.recv_multipart(flags)
+        pipe = self._pool.receiver.last if self._pool.receiver is not None else None
+        assert pipe is not None
+        return message[0], int.from_bytes(pipe.routing_id, "big")
+
+    async def recv_with_group(self, flags: int = 0) -> tuple[bytes, bytes]:
+        """DISH: the next message and the group it was sent to.
+
+        Raises:
+            NotSupported: this socket type has no groups.
+
+        Otherwise raises and cancels as :meth:`recv_multipart`.
+        """
+        receiver = self._pool.receiver
+        if not isinstance(receiver, GroupQueue):
+            raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+        message = await self.recv_multipart(flags)
+        return message[0], receiver.last_group
 
     async def recv_many(self, max_messages: int = 1024, flags: int = 0) -> list[list[bytes]]:
         """Receive every message already waiting, up to *max_messages*; if none is

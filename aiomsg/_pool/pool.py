@@ -266,6 +266,12 @@ class Pool(HasOptions):
             self.pipe_writable()
         self.events.emit(Event.DISCONNECTED, ours.endpoint, ours.peer_address)
 
+    def check_message(self, message: Message) -> None:
+        """Raise InvalidMessage if a connection could never carry *message*
+        (see ``Connector.check``); nothing is sent before this passes."""
+        for connector in self.connectors.values():
+            connector.check(message)
+
     def connector_failed(self, connector: Connector) -> None:
         # As libzmq ends the session on a protocol error: nothing may stay
         # queued for a peer that will never come.

@@ -71,6 +71,10 @@ MAX_HANDSHAKE_FRAME = 1 << 20
 # Socket types that announce their routing id in READY, as libzmq does.
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
 _PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
+_JOIN, _LEAVE = b"JOIN", b"LEAVE"
+# RFC 48 and libzmq's RADIO: a group is at most 255 bytes, with no NUL
+# (docs/wire/draft.md#radio-side).
+_MAX_GROUP = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,8 @@ class AuthenticationRequested:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer."""
+    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer, or
+    a DISH's JOIN or LEAVE of a group (RFC 37 §Radio-Dish)."""
 
     topic: bytes
     subscribe: bool
@@ -255,13 +260,23 @@ class ZmtpCodec:
 
         ZMTP 3.1 peers get SUBSCRIBE/CANCEL commands; 3.0 peers get the data
         frames ``\\x01topic`` / ``\\x00topic`` (libzmq's rule,
-        docs/wire/zmtp.md#subscription-forms).
+        docs/wire/zmtp.md#subscription-forms). A DISH joins and leaves
+        groups with JOIN/LEAVE commands, the group being the rest of the
+        body (docs/wire/draft.md#join-leave).
         """
         assert self.greeting is not None, "subscription before the handshake"
-        if self.greeting.uses_subscribe_commands:
+        if self.socket_type is SocketType.DISH:
+            self._send_command(_JOIN if subscribe else _LEAVE, topic)
+        elif self.greeting.uses_subscribe_commands:
             self._send_command(_SUBSCRIBE if subscribe else _CANCEL, topic)
         else:
             self.send_message([(b"\x01" if subscribe else b"\x00") + topic])
+
+    @property
+    def pings_allowed(self) -> bool:
+        """Whether heartbeat PINGs may go to this peer: never to a DISH, which
+        libzmq disconnects for good on any command (docs/wire/draft.md#dish-heartbeats)."""
+        return self.socket_type is not SocketType.RADIO
 
     def send_ping(self, ttl: int = 0) -> None:
         """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
@@ -517,6 +532,10 @@ class ZmtpCodec:
         except ValueError as error:
             raise ProtocolError(f"malformed command: {error}") from None
         if name == _PING:
+            if self.socket_type is SocketType.RADIO:
+                # A PONG would cost a libzmq DISH its connection for good;
+                # silence costs at most a timeout (docs/wire/draft.md#dish-heartbeats).
+                return
             # PONG echoes at most 16 bytes of the PING's context (after the
             # TTL). While our output is held (the peer does not read), one
             # PONG waiting in it answers every PING that arrives before it
@@ -528,6 +547,11 @@ class ZmtpCodec:
                 self.peer_ttl = int.from_bytes(data[:2], "big") * 100
         elif name in (_SUBSCRIBE, _CANCEL):
             events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
+        elif name in (_JOIN, _LEAVE) and self.socket_type is SocketType.RADIO:
+            # Only a RADIO has groups; other types ignore them, as libzmq does.
+            if len(data) > _MAX_GROUP or b"\x00" in data:
+                raise ProtocolError(f"{name.decode()} of a malformed group ({len(data)} bytes)")
+            events.append(Subscription(data, subscribe=name == _JOIN))
         # PONG and unknown commands are ignored, as libzmq does.
 
 

@@ -29,7 +29,7 @@ from aiomsg._zmtp.mechanism import ZapRequest
 from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
 
-__all__ = ["PeerProtocol"]
+__all__ = ["PeerProtocol", "format_peer"]
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
@@ -109,7 +109,7 @@ class PeerProtocol(asyncio.Protocol):
         raw = transport.get_extra_info("socket")
         if raw is not None and raw.family in (_socket.AF_INET, _socket.AF_INET6):
             raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
-        self.peer_address = _format_peer(transport.get_extra_info("peername"))
+        self.peer_address = format_peer(transport.get_extra_info("peername"))
         if self._pipe is None:
             self._engine.emit(Event.ACCEPTED, self._endpoint, self.peer_address)
         handshake_ivl = self._engine.handshake_ivl
@@ -293,7 +293,10 @@ class PeerProtocol(asyncio.Protocol):
         # Handshake replies (none for NULL) must precede any message.
         self._flush()
         engine = self._engine
-        self._heartbeat.start(engine.heartbeat_ivl, engine.heartbeat_timeout, engine.heartbeat_ttl)
+        if self._codec.pings_allowed:
+            self._heartbeat.start(
+                engine.heartbeat_ivl, engine.heartbeat_timeout, engine.heartbeat_ttl
+            )
         properties = dict(event.properties)
         # User-Id comes from the authenticator only, never from the peer.
         properties.pop(b"User-Id", None)
@@ -335,7 +338,8 @@ class PeerProtocol(asyncio.Protocol):
             self._fail(f"no handshake within {self._engine.handshake_ivl} ms")
 
 
-def _format_peer(peername: object) -> str:
+def format_peer(peername: object) -> str:
+    """``host:port`` (``[v6]:port``) of a socket address; other addresses as text."""
     if isinstance(peername, tuple) and len(peername) >= 2:
         host, port = peername[0], peername[1]
         return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"

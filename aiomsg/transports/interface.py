@@ -41,6 +41,7 @@ from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
 
 __all__ = [
+    "ALL_GROUPS",
     "Binding",
     "Connector",
     "Endpoint",
@@ -57,6 +58,11 @@ __all__ = [
 
 #: A message: its frames, in order.
 Message = list[bytes]
+
+#: A peer property a transport sets in :meth:`Engine.peer_ready` when the
+#: peer filters RADIO groups itself and wants every message: a udp DISH,
+#: which never sends JOIN (docs/wire/draft.md#udp-datagram).
+ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
 
@@ -250,6 +256,13 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Stop connecting and drop the current link, if any."""
+
+    def check(self, message: Message) -> None:
+        """Raise :class:`~aiomsg.InvalidMessage` if this connection could never
+        carry *message* (a datagram transport's size limits), so the socket
+        refuses it before sending it anywhere. Connections that carry any
+        message keep this default, which does nothing."""
+        return None
 
 
 class Transport(abc.ABC):
