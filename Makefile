@@ -15,7 +15,7 @@ CHECK  := build/dist-check
 # MkDocs builds the site under site/ (gitignored); silence mkdocs-material's banner.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: venv test lint typecheck pytest demo dist dist-check bench docs clean
+.PHONY: venv test lint typecheck pytest demo dist dist-check bench docs clean peers
 
 venv: $(STAMP)
 
@@ -83,6 +83,13 @@ bench: venv
 docs: venv
 	$(PIP) install -q -e '.[docs]'
 	$(MKDOCS) build --strict
+
+# Interop peers that need more than pip: zeromq.js (libzmq with drafts, from
+# npm; its prebuilt addon ships in the package, nothing is downloaded or
+# compiled) and pyomq (PyPI, Python >= 3.12). Tests skip without them.
+PEERS ?= .cache/peers
+peers:
+	tests/peers/install $(PEERS)
 
 clean:
 	rm -rf $(VENV) site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

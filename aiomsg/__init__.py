@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from aiomsg._context import Context
 from aiomsg._monitor import Event, Monitor, MonitorEvent
 from aiomsg._poller import Poller
+from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._proxy import proxy
 from aiomsg._replacements import missing_attribute
 from aiomsg._runner import run
@@ -57,6 +58,7 @@ from aiomsg.errors import (
     DecodeError,
     EndpointError,
     HostUnreachable,
+    InvalidMessage,
     InvalidOption,
     InvalidState,
     NotSupported,
@@ -75,6 +77,15 @@ PULL = SocketType.PULL
 PUSH = SocketType.PUSH
 XPUB = SocketType.XPUB
 XSUB = SocketType.XSUB
+SERVER = SocketType.SERVER
+CLIENT = SocketType.CLIENT
+RADIO = SocketType.RADIO
+DISH = SocketType.DISH
+GATHER = SocketType.GATHER
+SCATTER = SocketType.SCATTER
+DGRAM = SocketType.DGRAM
+PEER = SocketType.PEER
+CHANNEL = SocketType.CHANNEL
 
 # setsockopt/getsockopt option numbers (pyzmq's zmq.SNDHWM...).
 HWM = SocketOption.HWM
@@ -135,6 +146,8 @@ if not TYPE_CHECKING:  # mypy keeps checking names
 
 
 __all__ = [
+    "CHANNEL",
+    "CLIENT",
     "CURVE",
     "CURVE_ALLOW_ANY",
     "CURVE_PUBLICKEY",
@@ -142,6 +155,8 @@ __all__ = [
     "CURVE_SERVER",
     "CURVE_SERVERKEY",
     "DEALER",
+    "DGRAM",
+    "DISH",
     "DONTWAIT",
     "EADDRINUSE",
     "EAGAIN",
@@ -153,6 +168,7 @@ __all__ = [
     "EPROTONOSUPPORT",
     "ETERM",
     "EVENTS",
+    "GATHER",
     "HANDSHAKE_IVL",
     "HEARTBEAT_IVL",
     "HEARTBEAT_TIMEOUT",
@@ -167,6 +183,7 @@ __all__ = [
     "NOBLOCK",
     "NULL",
     "PAIR",
+    "PEER",
     "PLAIN",
     "PLAIN_PASSWORD",
     "PLAIN_SERVER",
@@ -177,6 +194,7 @@ __all__ = [
     "PUB",
     "PULL",
     "PUSH",
+    "RADIO",
     "RCVHWM",
     "RCVMORE",
     "RECONNECT_IVL",
@@ -186,6 +204,8 @@ __all__ = [
     "ROUTER",
     "ROUTER_MANDATORY",
     "ROUTING_ID",
+    "SCATTER",
+    "SERVER",
     "SNDHWM",
     "SNDMORE",
     "SUB",
@@ -207,11 +227,13 @@ __all__ = [
     "Errno",
     "Event",
     "HostUnreachable",
+    "InvalidMessage",
     "InvalidOption",
     "InvalidState",
     "Monitor",
     "MonitorEvent",
     "NotSupported",
+    "PeerStats",
     "PollEvent",
     "Poller",
     "RemoteError",
@@ -220,6 +242,7 @@ __all__ = [
     "SecurityMechanism",
     "Socket",
     "SocketOption",
+    "SocketStats",
     "SocketType",
     "ZapReply",
     "__version__",

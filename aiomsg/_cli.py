@@ -401,8 +401,129 @@ KINDS: dict[str, Kind] = {
             "to the publishers, so a line of byte 1 + topic subscribes too.",
             "aiomsg xsub tcp://127.0.0.1:5560 --topic weather",
         ),
+        Kind(
+            "server",
+            SocketType.SERVER,
+            "both",
+            True,
+            "Print each message with its client's routing id first; send stdin "
+            "lines to the client their first frame names.",
+            "Messages are single frames. Each is printed as ROUTING-ID<TAB>MESSAGE "
+            "(the id is a number); a stdin line ROUTING-ID<TAB>MESSAGE goes to that "
+            "client (a line for an unknown client is reported and dropped).",
+            "aiomsg server tcp://127.0.0.1:5561 -n 1\n"
+            "echo hello | aiomsg client tcp://127.0.0.1:5561",
+        ),
+        Kind(
+            "client",
+            SocketType.CLIENT,
+            "both",
+            False,
+            "Send stdin lines to the servers in turn; print what they send back.",
+            "Messages are single frames: a line with a frame separator is refused.",
+            "echo hello | aiomsg client tcp://127.0.0.1:5561 --count 1 --timeout 5",
+        ),
+        Kind(
+            "radio",
+            SocketType.RADIO,
+            "send",
+            False,
+            "Send each stdin line GROUP<TAB>MESSAGE to the dishes that joined GROUP.",
+            "Connects by default, as a RADIO does over udp (the dish binds); --bind "
+            "for tcp. Groups are at most 255 bytes (127 over udp).",
+            "aiomsg dish udp://127.0.0.1:5562 --group weather &\n"
+            "printf 'weather\\tsunny\\n' | aiomsg radio udp://127.0.0.1:5562",
+        ),
+        Kind(
+            "dish",
+            SocketType.DISH,
+            "recv",
+            True,
+            "Print the messages sent to the groups joined, as GROUP<TAB>MESSAGE.",
+            "Joins each --group. Binds by default, as a DISH does over udp.",
+            "aiomsg dish udp://127.0.0.1:5562 --group weather --count 1",
+        ),
+        Kind(
+            "scatter",
+            SocketType.SCATTER,
+            "send",
+            False,
+            "Scatter each stdin line to the gather peers, in turn.",
+            "PUSH for single-frame messages.",
+            "aiomsg gather tcp://127.0.0.1:5563 &\n"
+            "printf 'job 1\\njob 2\\n' | aiomsg scatter tcp://127.0.0.1:5563",
+        ),
+        Kind(
+            "gather",
+            SocketType.GATHER,
+            "recv",
+            True,
+            "Print every message scattered to this socket.",
+            "PULL for single-frame messages: takes them fairly from every peer.",
+            "aiomsg gather tcp://127.0.0.1:5563 --count 2 --timeout 10",
+        ),
+        Kind(
+            "peer",
+            SocketType.PEER,
+            "both",
+            True,
+            "Exchange messages with peers by routing id, as ROUTING-ID<TAB>MESSAGE.",
+            "Binds by default; with --connect, each connection's routing id is "
+            "reported on stderr ('peer ENDPOINT is routing id N').",
+            "aiomsg peer tcp://127.0.0.1:5564 -n 1 &\n"
+            "aiomsg peer --connect tcp://127.0.0.1:5564 -t 5",
+        ),
+        Kind(
+            "channel",
+            SocketType.CHANNEL,
+            "both",
+            True,
+            "Exchange single-frame messages with exactly one other channel socket.",
+            "PAIR for single-frame messages.",
+            "aiomsg channel tcp://127.0.0.1:5565 &\n"
+            "echo ping | aiomsg channel --connect tcp://127.0.0.1:5565 --timeout 2",
+        ),
     )
 }
+
+#: The socket types whose messages carry a routing id or a group on their
+#: own, printed and read as a first frame.
+_ROUTED = frozenset({SocketType.SERVER, SocketType.PEER})
+_GROUPED = frozenset({SocketType.RADIO, SocketType.DISH})
+
+
+async def _send_message(sock: Socket, message: list[bytes]) -> None:
+    """Send one stdin message; SERVER/PEER/RADIO take the first frame as the
+    routing id or group.
+
+    Raises:
+        ValueError: the message has no routing id or group, or a bad one.
+    """
+    kind = sock.socket_type
+    if kind in _ROUTED or kind in _GROUPED:
+        if len(message) != 2:
+            what = "ROUTING-ID" if kind in _ROUTED else "GROUP"
+            raise ValueError(f"a {kind.name} line is {what}<TAB>MESSAGE")
+        address, body = message
+        if kind in _ROUTED:
+            await sock.send(body, routing_id=int(address))
+        else:
+            await sock.send(body, group=address)
+        return
+    await sock.send_multipart(message)
+
+
+async def _recv_message(sock: Socket) -> list[bytes]:
+    """The next message as frames; SERVER/PEER/DISH put the routing id or
+    group first."""
+    kind = sock.socket_type
+    if kind in _ROUTED:
+        body, routing_id = await sock.recv_from()
+        return [str(routing_id).encode(), body]
+    if kind is SocketType.DISH:
+        body, group = await sock.recv_with_group()
+        return [group, body]
+    return await sock.recv_multipart()
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +565,9 @@ async def _attach(sock: Socket, endpoints: Iterable[str], default_bind: bool) ->
             actual = await sock.bind(endpoint)
             if actual != endpoint:
                 click.echo(f"listening on {actual}", err=True)
+        elif sock.socket_type is SocketType.PEER:
+            routing_id = await sock.connect_peer(endpoint)
+            click.echo(f"peer {endpoint} is routing id {routing_id}", err=True)
         else:
             await sock.connect(endpoint)
 
@@ -473,7 +597,7 @@ async def _recv(sock: Socket, timeout: float | None) -> list[bytes]:
     """
     try:
         async with asyncio.timeout(timeout):
-            return await sock.recv_multipart()
+            return await _recv_message(sock)
     except TimeoutError:
         raise CliError(f"timed out: no message within {timeout:g} s", EXIT_TIMEOUT) from None
 
@@ -503,13 +627,16 @@ class LineSender:
                 self._ready = True
             try:
                 async with asyncio.timeout(settings.timeout):
-                    await self._sock.send_multipart(message)
+                    await _send_message(self._sock, message)
             except TimeoutError:
                 message_text = f"timed out: could not send within {settings.timeout:g} s"
                 raise CliError(message_text, EXIT_TIMEOUT) from None
             except aiomsg.HostUnreachable:
                 peer = message[0].decode("utf-8", "backslashreplace")
                 click.echo(f"warning: no peer with routing id {peer!r}; line dropped", err=True)
+                continue
+            except (ValueError, aiomsg.InvalidMessage) as error:
+                click.echo(f"warning: {error}; line dropped", err=True)
                 continue
             sent += 1
         return sent
@@ -610,6 +737,9 @@ async def run_socket(settings: Settings) -> None:
             topics = settings.topics or (("",) if kind.socket_type is SocketType.SUB else ())
             for topic in topics:
                 sock.subscribe(os.fsencode(topic))
+        if kind.socket_type is SocketType.DISH:
+            for group in settings.topics:
+                await sock.join(os.fsencode(group))
         binds = kind.binds if settings.bind is None else settings.bind
         await _attach(sock, settings.endpoints, binds)
         await _MODES[kind.mode](sock, monitor, settings)
@@ -689,6 +819,16 @@ def _socket_params(kind: Kind) -> list[click.Parameter]:
             "A single endpoint can override it: @ENDPOINT binds, >ENDPOINT connects.",
         ),
     ]
+    if kind.socket_type is SocketType.DISH:
+        params.append(
+            click.Option(
+                ["--group", "topic"],
+                multiple=True,
+                required=True,
+                metavar="GROUP",
+                help="Join GROUP (at most 255 bytes); repeatable.",
+            )
+        )
     if kind.socket_type in (SocketType.SUB, SocketType.XSUB):
         every = "every message" if kind.socket_type is SocketType.SUB else "none"
         params.append(

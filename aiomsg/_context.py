@@ -71,10 +71,15 @@ class Context(ClosesOnExit):
         Raises:
             Closed: the context is closed.
             InvalidOption: an unknown option, or a bad value.
+            NotSupported: a socket type aiomsg does not implement (DGRAM).
         """
         if self._closed:
             raise Closed("context is closed", errno=Errno.ETERM)
-        socket = SOCKET_CLASSES[SocketType(socket_type)](self, **options)
+        kind = SocketType(socket_type)
+        cls = SOCKET_CLASSES.get(kind)
+        if cls is None:
+            raise NotSupported(f"{kind.name} sockets are not implemented")
+        socket = cls(self, **options)
         self._live().append(socket)
         return socket
 

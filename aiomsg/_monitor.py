@@ -128,12 +128,14 @@ _WARNED_MAX = 1000
 class EventHub:
     """Fans a socket's events out to the log and to every open monitor."""
 
-    __slots__ = ("_monitors", "_owner", "_warned")
+    __slots__ = ("_monitors", "_owner", "_warned", "counts")
 
     def __init__(self, owner: str) -> None:
         self._owner = owner
         self._monitors: list[Monitor] = []
         self._warned: dict[tuple[Event, str, str], float] = {}
+        #: How many times each event happened (for ``Socket.stats()``).
+        self.counts: collections.Counter[Event] = collections.Counter()
 
     def monitor(self, maxlen: int = 1000) -> Monitor:
         monitor = Monitor(maxlen)
@@ -141,6 +143,7 @@ class EventHub:
         return monitor
 
     def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+        self.counts[event] += 1
         if any(monitor._closed for monitor in self._monitors):
             # A monitor closed by its reader stops receiving (and is dropped).
             self._monitors = [monitor for monitor in self._monitors if not monitor._closed]

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from aiomsg._closing import ClosesOnExit
 from aiomsg._endpoint import parse_endpoint
 from aiomsg._monitor import Event, Monitor
-from aiomsg._pool.pipe import Message, peer_host
+from aiomsg._pool.pipe import Message, Pipe, peer_host
 from aiomsg._pool.pool import ContextState, Pool
 from aiomsg._pool.readiness import wait_ready
+from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
+from aiomsg._pool.strategies.groups import GroupQueue, as_group
 from aiomsg._replacements import missing_attribute, unsupported_option
 from aiomsg._security.config import mechanism_kind
 from aiomsg.constants import (
@@ -43,6 +45,7 @@ from aiomsg.errors import (
     AiomsgError,
     Closed,
     EndpointError,
+    InvalidMessage,
     InvalidOption,
     InvalidState,
     NotSupported,
@@ -58,6 +61,8 @@ __all__ = ["Socket"]
 _YIELD_EVERY = 64
 # send_many() yields once per this many messages, for the same reason.
 _BATCH_YIELD = 1024
+# The types that address their peers by routing id (RFC 41, RFC 51).
+_ROUTED = frozenset({SocketType.SERVER, SocketType.PEER})
 
 
 def _as_frames(frames: Iterable[Any]) -> Message:
@@ -138,6 +143,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         "_recv_waiters",
         "_send_message",
         "_send_parts",
+        "_single_frame",
         "context",
     )
 
@@ -152,6 +158,9 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     reconnect_ivl = Option[int]()
     reconnect_ivl_max = Option[int]()
     maxmsgsize = Option[int]()
+    max_message_size = Option[int]()
+    max_subscriptions = Option[int]()
+    max_subscription_bytes = Option[int]()
     handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
     immediate = Option[bool]()
@@ -180,6 +189,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         self._send_message = pool.send
         self._recv_message = pool.recv
         self._recv_waiters = pool.recv_waiters
+        self._single_frame = self.socket_type.single_frame
         # Frames of messages in the making (SNDMORE) and in the reading
         # (recv() with rcvmore), per task: see the module docstring.
         self._send_parts: dict[Task, Message] = {}
@@ -388,6 +398,31 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         raise NotSupported(f"{self.socket_type.name} sockets have no subscriptions")
 
+    def stats(self) -> SocketStats:
+        """The socket's counters now, and each peer's: messages and bytes in and
+        out, drops, reconnects, handshake failures, refused peers, queue depths.
+
+        See :class:`~aiomsg.SocketStats`. Cheap enough to poll: it walks the
+        socket's pipes once.
+        """
+        return self._pool.stats()
+
+    async def join(self, group: bytes | str) -> None:
+        """Receive the messages RADIO peers send to *group* (DISH).
+
+        Raises:
+            NotSupported: this socket type has no groups.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+
+    async def leave(self, group: bytes | str) -> None:
+        """Stop receiving the messages of *group* (DISH).
+
+        Raises:
+            NotSupported: this socket type has no groups.
+        """
+        raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+
     def monitor(self, maxlen: int = 1000) -> Monitor:
         """Start recording this socket's connection events; see :class:`Monitor`."""
         return self._pool.events.monitor(maxlen)
@@ -448,6 +483,24 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             EndpointError: the endpoint is malformed or its transport unknown.
             Closed: the socket is closed.
         """
+        self._connect(endpoint)
+
+    async def connect_peer(self, endpoint: str) -> int:
+        """PEER: :meth:`connect` to *endpoint* and return the routing id of
+        that peer (as libzmq's ``zmq_connect_peer``).
+
+        The id is known at once, before the connection exists: messages sent
+        to it wait for the peer, up to ``sndhwm``.
+
+        Raises:
+            NotSupported: the socket is not a PEER.
+            EndpointError, Closed: as :meth:`connect`.
+        """
+        if self.socket_type is not SocketType.PEER:
+            raise NotSupported(f"{self.socket_type.name} sockets have no connect_peer")
+        return int.from_bytes(self._connect(endpoint).routing_id, "big")
+
+    def _connect(self, endpoint: str) -> Pipe:
         self._check_open()
         pool = self._pool
         pool.running_loop()
@@ -463,6 +516,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             pool.detach(pipe)  # a malformed address leaves no pipe behind
             raise
         self._last_endpoint = endpoint
+        return pipe
 
     async def disconnect(self, endpoint: str) -> None:
         """Drop the connection made by :meth:`connect` and stop reconnecting.
@@ -481,25 +535,52 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
 
     # -- sending -------------------------------------------------------------
 
-    async def send(self, data: bytes, flags: int = 0) -> None:
+    async def send(
+        self,
+        data: bytes,
+        flags: int = 0,
+        *,
+        routing_id: int | None = None,
+        group: bytes | str | None = None,
+    ) -> None:
         """Send one frame; with ``flags=SNDMORE`` it starts or continues a multipart
         message that the next send without SNDMORE completes and sends atomically.
 
-        See :meth:`send_multipart` for what is raised and for cancellation.
+        SERVER and PEER send to the peer named by *routing_id* (as
+        :meth:`recv_from` returned it); RADIO sends to the DISHes that joined
+        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq.
+
+        Raises:
+            HostUnreachable: SERVER and PEER: no peer has *routing_id*.
+            InvalidMessage: SNDMORE on a single-frame type; *routing_id* or
+                *group* missing where the type needs it, or malformed (id 0,
+                a group over 255 bytes or with a NUL).
+            NotSupported: *routing_id* or *group* on a type without them.
+
+        Otherwise see :meth:`send_multipart` for what is raised and for
+        cancellation. If the send that completes a multipart message raises
+        (``Again``, ``Closed``) or is cancelled, the whole message is
+        abandoned, the earlier frames included: start again from the first
+        frame.
         """
+        if routing_id is not None or group is not None:
+            await self._send_addressed(data, flags, routing_id, group)
+            return
         if flags & SNDMORE:
             self._check_open()
+            if self._single_frame:
+                raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
             frame = data if type(data) is bytes else _as_bytes(data)
             _frames_of(self._send_parts, _current_task()).append(frame)
             return
         if self._send_parts:
-            task = _current_task()
-            parts = self._send_parts.get(task)
+            parts = self._send_parts.pop(_current_task(), None)
             if parts:
-                # The frames gathered with SNDMORE are kept if this send fails
-                # (Again, cancelled), so the last frame can simply be sent again.
+                # This task's gathered frames go with this call, whatever
+                # happens to it: if it fails (Again, cancelled, closed) the
+                # message is abandoned whole, so no leftover frame can prefix
+                # a later message.
                 await self.send_multipart([*parts, data], flags)
-                del self._send_parts[task]
                 return
         message = [data if type(data) is bytes else _as_bytes(data)]
         # _send_now, inlined: this is the hot path of the per-message API.
@@ -534,9 +615,43 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         Cancelling is safe: the message is then sent whole or not at all,
         and a cancelled call never sends it.
         """
-        message = _as_frames(frames)
+        message = self._as_message(frames)
         if not self._send_now(message):
             await self._send_later(message, flags)
+
+    async def _send_addressed(
+        self, data: bytes, flags: int, routing_id: int | None, group: bytes | str | None
+    ) -> None:
+        """:meth:`send` with a routing id or a group: the strategy gets the
+        pair ``[address, body]`` it expects (groups.py, route.py)."""
+        kind = self.socket_type
+        body = data if type(data) is bytes else _as_bytes(data)
+        if flags & SNDMORE:
+            raise InvalidMessage(f"{kind.name} messages are a single frame")
+        if routing_id is not None:
+            if kind not in _ROUTED:
+                raise NotSupported(f"{kind.name} sockets do not send by routing id")
+            if group is not None:
+                raise InvalidMessage("give a routing_id or a group, not both")
+            if not isinstance(routing_id, int) or not 0 < routing_id <= 0xFFFFFFFF:
+                # libzmq refuses id 0 with EINVAL (docs/wire/draft.md#server-routing-ids).
+                raise InvalidMessage(f"a routing id is a non-zero uint32, not {routing_id!r}")
+            message = [routing_id.to_bytes(4, "big"), body]
+        else:
+            assert group is not None
+            if kind is not SocketType.RADIO:
+                raise NotSupported(f"{kind.name} sockets do not send to groups")
+            message = [as_group(group), body]
+            self._pool.check_message(message)
+        if not self._send_now(message):
+            await self._send_later(message, flags)
+
+    def _as_message(self, frames: Iterable[Any]) -> Message:
+        """*frames* as a message this socket type may send."""
+        message = _as_frames(frames)
+        if self._single_frame and len(message) > 1:
+            raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
+        return message
 
     async def send_many(self, messages: Iterable[Iterable[Any]], flags: int = 0) -> None:
         """Send several messages in order, each a list of frames.
@@ -550,7 +665,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         send_message = self._send_message
         for count, frames in enumerate(messages, 1):
-            message = _as_frames(frames)
+            message = self._as_message(frames)
             if count % _BATCH_YIELD == 0:
                 await asyncio.sleep(0)  # a long batch must not starve other tasks
             # The take-now step without the per-call fairness count: the
@@ -565,7 +680,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             Again: no peer can take the message now.
             Closed, InvalidState, NotSupported: as :meth:`send_multipart`.
         """
-        if not self._send_message(_as_frames(frames)):
+        if not self._send_message(self._as_message(frames)):
             raise Again("send would wait: no peer can take the message now")
 
     def _send_now(self, message: Message) -> bool:
@@ -666,6 +781,36 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         }
         properties["Peer-Address"] = peer_host(pipe.peer_address)
         return message, properties
+
+    async def recv_from(self, flags: int = 0) -> tuple[bytes, int]:
+        """SERVER and PEER: the next message, and the routing id of the peer
+        that sent it (reply with ``send(data, routing_id=...)``).
+
+        Raises:
+            NotSupported: this socket type has no routing ids.
+
+        Otherwise raises and cancels as :meth:`recv_multipart`.
+        """
+        if self.socket_type not in _ROUTED:
+            raise NotSupported(f"{self.socket_type.name} sockets have no routing ids")
+        message = await self.recv_multipart(flags)
+        pipe = self._pool.receiver.last if self._pool.receiver is not None else None
+        assert pipe is not None
+        return message[0], int.from_bytes(pipe.routing_id, "big")
+
+    async def recv_with_group(self, flags: int = 0) -> tuple[bytes, bytes]:
+        """DISH: the next message and the group it was sent to.
+
+        Raises:
+            NotSupported: this socket type has no groups.
+
+        Otherwise raises and cancels as :meth:`recv_multipart`.
+        """
+        receiver = self._pool.receiver
+        if not isinstance(receiver, GroupQueue):
+            raise NotSupported(f"{self.socket_type.name} sockets have no groups")
+        message = await self.recv_multipart(flags)
+        return message[0], receiver.last_group
 
     async def recv_many(self, max_messages: int = 1024, flags: int = 0) -> list[list[bytes]]:
         """Receive every message already waiting, up to *max_messages*; if none is

@@ -21,7 +21,7 @@ __all__ = [
 
 
 class SocketType(enum.IntEnum):
-    """The classic ZeroMQ socket types; values match ``zmq.h``."""
+    """The ZeroMQ socket types; values match ``zmq.h`` (the draft types' too)."""
 
     PAIR = 0
     PUB = 1
@@ -34,16 +34,35 @@ class SocketType(enum.IntEnum):
     PUSH = 8
     XPUB = 9
     XSUB = 10
+    # The draft types of RFC 37's thread-safe family (docs/wire/draft.md#draft-types).
+    SERVER = 12
+    CLIENT = 13
+    RADIO = 14
+    DISH = 15
+    GATHER = 16
+    SCATTER = 17
+    DGRAM = 18
+    PEER = 19
+    CHANNEL = 20
 
     @property
     def can_send(self) -> bool:
-        """Whether sockets of this type send messages (all but PULL and SUB)."""
+        """Whether sockets of this type send messages (all but PULL, SUB, DISH and GATHER)."""
         return self not in _RECEIVE_ONLY
 
     @property
     def can_recv(self) -> bool:
-        """Whether sockets of this type receive messages (all but PUSH and PUB)."""
+        """Whether sockets of this type receive messages (all but PUSH, PUB, RADIO and SCATTER)."""
         return self not in _SEND_ONLY
+
+    @property
+    def single_frame(self) -> bool:
+        """Whether every message is exactly one frame (the draft types, RFC 37).
+
+        Such a socket refuses to send a multipart message and drops one it
+        receives (docs/wire/draft.md#single-frame).
+        """
+        return self >= SocketType.SERVER
 
     @property
     def wire_name(self) -> bytes:
@@ -51,8 +70,8 @@ class SocketType(enum.IntEnum):
         return self.name.encode("ascii")
 
 
-_SEND_ONLY = frozenset({SocketType.PUSH, SocketType.PUB})
-_RECEIVE_ONLY = frozenset({SocketType.PULL, SocketType.SUB})
+_SEND_ONLY = frozenset({SocketType.PUSH, SocketType.PUB, SocketType.RADIO, SocketType.SCATTER})
+_RECEIVE_ONLY = frozenset({SocketType.PULL, SocketType.SUB, SocketType.DISH, SocketType.GATHER})
 
 _COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
     SocketType.REQ: frozenset({SocketType.REP, SocketType.ROUTER}),
@@ -66,6 +85,16 @@ _COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
     SocketType.PUSH: frozenset({SocketType.PULL}),
     SocketType.PULL: frozenset({SocketType.PUSH}),
     SocketType.PAIR: frozenset({SocketType.PAIR}),
+    # The draft types pair only among themselves (docs/wire/draft.md#draft-types).
+    SocketType.SERVER: frozenset({SocketType.CLIENT}),
+    SocketType.CLIENT: frozenset({SocketType.SERVER}),
+    SocketType.RADIO: frozenset({SocketType.DISH}),
+    SocketType.DISH: frozenset({SocketType.RADIO}),
+    SocketType.GATHER: frozenset({SocketType.SCATTER}),
+    SocketType.SCATTER: frozenset({SocketType.GATHER}),
+    SocketType.DGRAM: frozenset(),
+    SocketType.PEER: frozenset({SocketType.PEER}),
+    SocketType.CHANNEL: frozenset({SocketType.CHANNEL}),
 }
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "EndpointError",
     "HostUnreachable",
     "IncompatiblePeer",
+    "InvalidMessage",
     "InvalidOption",
     "InvalidState",
     "NotSupported",
@@ -109,9 +110,21 @@ class AddressInUse(EndpointError):
 
 
 class HostUnreachable(AiomsgError):
-    """A ROUTER with ``router_mandatory`` set had no peer for the routing id."""
+    """No peer has the routing id: a SERVER or PEER send, or a ROUTER with
+    ``router_mandatory`` set (libzmq's EHOSTUNREACH)."""
 
     errno = Errno.EHOSTUNREACH
+
+
+class InvalidMessage(AiomsgError, ValueError):
+    """This socket type or transport can never send the message (libzmq's EINVAL):
+    a multipart message on a single-frame type, a missing or bad ``routing_id``
+    or ``group``, a group or datagram over its size limit.
+
+    Raised before anything is sent. Also a ``ValueError``.
+    """
+
+    errno = Errno.EINVAL
 
 
 class ProtocolError(AiomsgError):

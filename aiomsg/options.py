@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "reconnect_ivl": 100,  # ms before reconnecting; -1 = never reconnect
     "reconnect_ivl_max": 0,  # ms cap for exponential backoff; 0 = no backoff
     "maxmsgsize": -1,  # bytes; a larger frame disconnects the peer; -1 = no limit
+    "max_message_size": -1,  # bytes of a whole message, all frames; as maxmsgsize otherwise
+    "max_subscriptions": 100_000,  # PUB/XPUB: topics one peer may subscribe; -1 = no limit
+    "max_subscription_bytes": 16 << 20,  # PUB/XPUB: their total size per peer; -1 = no limit
     "handshake_ivl": 30000,  # ms a peer has to finish its handshake; 0 = no limit
     "router_mandatory": False,  # ROUTER: raise HostUnreachable instead of dropping
     "immediate": False,  # queue messages only for peers that are connected (ZMQ_IMMEDIATE)

@@ -56,7 +56,6 @@ class Pipe:
         inbound_filter: see :data:`InboundFilter`; None queues every message.
         wants_subscriptions: whether the peer's subscribe/cancel commands are
             queued as ``\\x01topic``/``\\x00topic`` messages (PUB and XPUB).
-        topics: the peer's subscriptions (PUB/XPUB), kept by ``Distribute``.
     """
 
     __slots__ = (
@@ -64,16 +63,20 @@ class Pipe:
         "endpoint",
         "events",
         "immediate",
+        "in_bytes",
+        "in_msgs",
         "inbound",
         "inbound_filter",
         "link",
+        "linked_before",
+        "out_bytes",
+        "out_msgs",
         "peer_address",
         "peer_properties",
         "rcvhwm",
         "reading_paused",
         "routing_id",
         "sndhwm",
-        "topics",
         "wants_subscriptions",
     )
 
@@ -103,7 +106,10 @@ class Pipe:
         self.reading_paused = False
         self.inbound_filter = inbound_filter
         self.wants_subscriptions = wants_subscriptions
-        self.topics: tuple[bytes, ...] = ()
+        # Counters for Socket.stats(); the transport counts the bytes.
+        self.in_msgs = self.out_msgs = self.in_bytes = self.out_bytes = 0
+        #: Whether a connection carried this pipe before (a reconnect then).
+        self.linked_before = False
 
     def __repr__(self) -> str:
         state = "linked" if self.link is not None else "unlinked"
@@ -126,10 +132,12 @@ class Pipe:
         """Send or queue a whole message; False (nothing queued) when full."""
         link = self.link
         if link is not None and not self.backlog and link.try_send(message):
+            self.out_msgs += 1
             return True
         if self._backlog_full():
             return False
         self.backlog.append(message)
+        self.out_msgs += 1
         return True
 
     def flush_backlog(self) -> None:
@@ -156,6 +164,7 @@ class Pipe:
 
     def deliver(self, message: Message) -> None:
         """Queue a message received from the peer; pause reading at the HWM."""
+        self.in_msgs += 1
         if self.inbound_filter is not None:
             filtered = self.inbound_filter(self, message)
             if filtered is None:
@@ -184,6 +193,7 @@ class Pipe:
         if self.inbound_filter is not None:
             self.deliver(message)
         else:
+            self.in_msgs += 1
             inbound.append(message)  # by reference: inproc neither encodes nor copies
             if not queued:
                 self.events.pipe_readable(self)
@@ -211,6 +221,7 @@ class Pipe:
     def attach_link(self, link: Link, peer_address: str, properties: dict[bytes, bytes]) -> None:
         """A connection finished its handshake and now carries this pipe."""
         self.link = link
+        self.linked_before = True
         self.peer_address = peer_address
         self.peer_properties = properties
         self.reading_paused = False

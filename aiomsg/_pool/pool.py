@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiomsg._monitor import Event, EventHub
 from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
+from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
 from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
 from aiomsg._security.config import mechanism_for
@@ -59,12 +60,14 @@ class Pool(HasOptions):
         "_context",
         "_inbound_filter",
         "_loop",
+        "_retired",
         "bindings",
         "closed",
         "connectors",
         "events",
         "pipes",
         "receiver",
+        "reconnects",
         "recv",
         "recv_waiters",
         "send",
@@ -103,6 +106,9 @@ class Pool(HasOptions):
         self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.watchers: dict[asyncio.Future[None], int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.reconnects = 0
+        # The message and byte counts of pipes that left (in, out, in, out).
+        self._retired = [0, 0, 0, 0]
 
     def use(
         self, sender: Sender | None, receiver: Receiver | None, filter: Filter | None = None
@@ -134,6 +140,7 @@ class Pool(HasOptions):
 
     identity = Option[bytes]()
     maxmsgsize = Option[int]()
+    max_message_size = Option[int]()
     handshake_ivl = Option[int]()
     heartbeat_ivl = Option[int]()
     heartbeat_timeout = Option[int]()
@@ -201,6 +208,11 @@ class Pool(HasOptions):
         if pipe not in self.pipes:
             return
         self.pipes.remove(pipe)
+        retired = self._retired
+        retired[0] += pipe.in_msgs
+        retired[1] += pipe.out_msgs
+        retired[2] += pipe.in_bytes
+        retired[3] += pipe.out_bytes
         link = pipe.link
         if link is not None:
             self._unlink(pipe)
@@ -240,6 +252,8 @@ class Pool(HasOptions):
         ours = self._own(pipe) if pipe is not None else self.new_pipe(endpoint)
         if pipe is None:
             self.attach(ours)
+        elif ours.linked_before:
+            self.reconnects += 1
         ours.attach_link(link, peer_address, properties)
         for strategy in self.strategies:
             strategy.linked(ours)
@@ -260,6 +274,12 @@ class Pool(HasOptions):
             # router_mandatory then raises HostUnreachable instead of hanging.
             self.pipe_writable()
         self.events.emit(Event.DISCONNECTED, ours.endpoint, ours.peer_address)
+
+    def check_message(self, message: Message) -> None:
+        """Raise InvalidMessage if a connection could never carry *message*
+        (see ``Connector.check``); nothing is sent before this passes."""
+        for connector in self.connectors.values():
+            connector.check(message)
 
     def connector_failed(self, connector: Connector) -> None:
         # As libzmq ends the session on a protocol error: nothing may stay
@@ -419,6 +439,45 @@ class Pool(HasOptions):
         self.recv_waiters.clear()
         self.watchers.clear()
 
+    # -- counters --------------------------------------------------------------
+
+    def stats(self) -> SocketStats:
+        """The socket's counters now; see :class:`~aiomsg._pool.stats.SocketStats`."""
+        peers = tuple(
+            PeerStats(
+                endpoint=pipe.endpoint,
+                peer_address=pipe.peer_address,
+                connected=pipe.link is not None,
+                in_msgs=pipe.in_msgs,
+                out_msgs=pipe.out_msgs,
+                in_bytes=pipe.in_bytes,
+                out_bytes=pipe.out_bytes,
+                queued_in=len(pipe.inbound),
+                queued_out=len(pipe.backlog),
+            )
+            for pipe in self.pipes
+        )
+        counts = self.events.counts
+        in_msgs, out_msgs, in_bytes, out_bytes = self._retired
+        return SocketStats(
+            in_msgs=in_msgs + sum(peer.in_msgs for peer in peers),
+            out_msgs=out_msgs + sum(peer.out_msgs for peer in peers),
+            in_bytes=in_bytes + sum(peer.in_bytes for peer in peers),
+            out_bytes=out_bytes + sum(peer.out_bytes for peer in peers),
+            dropped=sum(strategy.dropped for strategy in self.strategies),
+            refused_subscriptions=sum(strategy.refused for strategy in self.strategies),
+            accepted=counts[Event.ACCEPTED],
+            reconnects=self.reconnects,
+            connect_retries=counts[Event.CONNECT_RETRIED],
+            handshake_failures=counts[Event.HANDSHAKE_FAILED],
+            protocol_errors=counts[Event.PROTOCOL_ERROR],
+            refused_peers=counts[Event.PEER_REFUSED],
+            heartbeat_timeouts=counts[Event.HEARTBEAT_TIMEOUT],
+            queued_in=sum(peer.queued_in for peer in peers),
+            queued_out=sum(peer.queued_out for peer in peers),
+            peers=peers,
+        )
+
     # -- closing ---------------------------------------------------------------
 
     def has_unsent(self) -> bool:
@@ -434,7 +493,16 @@ class Pool(HasOptions):
             binding.stop_accepting()
 
     def close(self) -> None:
-        """Close every binding, connector and pipe; report CLOSED; end the monitors."""
+        """Close every binding, connector and pipe; report CLOSED; end the monitors.
+
+        Called once lingering is over: a connection that still holds unsent
+        bytes then is aborted, not left open waiting for a peer that may
+        never read them.
+        """
+        for pipe in self.pipes:
+            link = pipe.link
+            if link is not None and link.pending_output:
+                link.abort("closed with messages unsent (linger)")
         for binding in self.bindings.values():
             binding.close()
         self.bindings.clear()

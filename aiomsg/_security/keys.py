@@ -25,14 +25,24 @@ def has_curve() -> bool:
 
 def key_bytes(value: Any, what: str = "key") -> bytes:
     """A CURVE key as 32 raw bytes, from 32 raw bytes or 40 characters of Z85
-    (``str`` or ``bytes``; a trailing NUL, as C code writes, is tolerated).
+    (``bytes``, or ``str`` for Z85 only; a trailing NUL, as C code writes, is
+    tolerated).
 
     Raises:
         TypeError: not str or bytes.
         ValueError: neither 32 bytes nor valid 40-character Z85.
     """
     if isinstance(value, str):
-        value = value.encode("ascii", "replace")
+        # Text is Z85, which is ASCII: anything else is refused, never
+        # "replaced" into some other, possibly well-known, key.
+        try:
+            value = value.encode("ascii")
+        except UnicodeEncodeError:
+            raise ValueError(f"{what} given as text must be 40 characters of Z85 (ASCII)") from None
+        if len(value.rstrip(b"\x00")) != 40:
+            raise ValueError(
+                f"{what} given as text must be 40 characters of Z85, not {len(value)}"
+            )
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError(f"{what} takes str or bytes, not {type(value).__name__}")
     raw = bytes(value)

@@ -48,7 +48,9 @@ class Pub(Socket):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._distribute = Distribute()
+        self._distribute = Distribute(
+            limits=lambda: (self.max_subscriptions, self.max_subscription_bytes)
+        )
         self._use(self._distribute, None, TrackSubscribers(self._distribute))
 
     @property

@@ -35,6 +35,7 @@ so a non-ZMTP peer is refused as soon as a bad byte is visible.
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,6 +84,10 @@ MAX_HANDSHAKE_FRAME = 1 << 20
 # Socket types that announce their routing id in READY, as libzmq does.
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
 _PING, _PONG, _SUBSCRIBE, _CANCEL = b"PING", b"PONG", b"SUBSCRIBE", b"CANCEL"
+_JOIN, _LEAVE = b"JOIN", b"LEAVE"
+# RFC 48 and libzmq's RADIO: a group is at most 255 bytes, with no NUL
+# (docs/wire/draft.md#radio-side).
+_MAX_GROUP = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,8 @@ class AuthenticationRequested:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer."""
+    """A SUBSCRIBE (``subscribe=True``) or CANCEL command from the peer, or
+    a DISH's JOIN or LEAVE of a group (RFC 37 §Radio-Dish)."""
 
     topic: bytes
     subscribe: bool
@@ -164,6 +170,8 @@ class ZmtpCodec:
         mechanism: the security mechanism; NULL when omitted.
         maxmsgsize: a data frame larger than this many bytes fails the
             connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
+        max_message_size: likewise for a whole message, all its frames
+            together (aiomsg's own bound; libzmq has none).
         accepted: the peer connected to us (NULL then sends READY second).
         admit: asked once the handshake is complete, before our last
             handshake command is queued; see :data:`Admission`.
@@ -173,13 +181,18 @@ class ZmtpCodec:
         "_admit",
         "_buffer",
         "_buffered",
+        "_frame_limit",
         "_needed",
         "_out",
         "_parts",
+        "_parts_size",
+        "_pong_queued",
         "_state",
         "greeting",
+        "max_message_size",
         "maxmsgsize",
         "mechanism",
+        "output_held",
         "peer_ttl",
         "socket_type",
     )
@@ -191,11 +204,15 @@ class ZmtpCodec:
         identity: bytes = b"",
         mechanism: Mechanism | None = None,
         maxmsgsize: int = -1,
+        max_message_size: int = -1,
         accepted: bool = False,
         admit: Admission | None = None,
     ) -> None:
         self.socket_type = socket_type
         self.maxmsgsize = maxmsgsize
+        self.max_message_size = max_message_size
+        limits = [limit for limit in (maxmsgsize, max_message_size) if limit >= 0]
+        self._frame_limit = min(limits) if limits else sys.maxsize
         self._admit = admit
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:
@@ -213,6 +230,11 @@ class ZmtpCodec:
         self._buffered = 0
         self._needed = 1
         self._parts: list[bytes] = []
+        self._parts_size = 0
+        self._pong_queued = False
+        #: Set while the caller cannot write what take_output() would return
+        #: (its transport asked it to pause): PONGs then coalesce.
+        self.output_held = False
         self._out: list[bytes] = [
             build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
         ]
@@ -222,6 +244,7 @@ class ZmtpCodec:
     def take_output(self) -> list[bytes]:
         """Remove and return the byte strings queued for writing, in order."""
         out, self._out = self._out, []
+        self._pong_queued = False
         return out
 
     @property
@@ -264,13 +287,23 @@ class ZmtpCodec:
 
         ZMTP 3.1 peers get SUBSCRIBE/CANCEL commands; 3.0 peers get the data
         frames ``\\x01topic`` / ``\\x00topic`` (libzmq's rule,
-        docs/wire/zmtp.md#subscription-forms).
+        docs/wire/zmtp.md#subscription-forms). A DISH joins and leaves
+        groups with JOIN/LEAVE commands, the group being the rest of the
+        body (docs/wire/draft.md#join-leave).
         """
         assert self.greeting is not None, "subscription before the handshake"
-        if self.greeting.uses_subscribe_commands:
+        if self.socket_type is SocketType.DISH:
+            self._send_command(_JOIN if subscribe else _LEAVE, topic)
+        elif self.greeting.uses_subscribe_commands:
             self._send_command(_SUBSCRIBE if subscribe else _CANCEL, topic)
         else:
             self.send_message([(b"\x01" if subscribe else b"\x00") + topic])
+
+    @property
+    def pings_allowed(self) -> bool:
+        """Whether heartbeat PINGs may go to this peer: never to a DISH, which
+        libzmq disconnects for good on any command (docs/wire/draft.md#dish-heartbeats)."""
+        return self.socket_type is not SocketType.RADIO
 
     def send_ping(self, ttl: int = 0) -> None:
         """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
@@ -454,7 +487,11 @@ class ZmtpCodec:
             return self._receive_encrypted(data, events)
         offset, end = 0, len(data)
         parts = self._parts
+        parts_size = self._parts_size  # bytes in parts, tracked only with a limit
         maxmsgsize = self.maxmsgsize
+        total_limit = self.max_message_size
+        # One comparison per frame covers both limits; -1 (none) never trips.
+        frame_limit = self._frame_limit
         while end - offset >= 2:
             flags = data[offset]
             if flags & 2:
@@ -467,26 +504,38 @@ class ZmtpCodec:
                 start = offset + 2
             stop = start + size
             if flags & COMMAND:
-                if size > MAX_HANDSHAKE_FRAME:
+                # Commands are bounded like data frames (as libzmq does), and
+                # always, even without maxmsgsize: a SUBSCRIBE is held.
+                if size > MAX_HANDSHAKE_FRAME or 0 <= maxmsgsize < size:
                     raise ProtocolError(f"command frame of {size} bytes is too large")
                 if stop > end:
                     self._needed = stop - offset
-                    self._parts = parts
+                    self._parts, self._parts_size = parts, parts_size
                     return data[offset:]
                 self._receive_command(data[start:stop], events)
             else:
-                if 0 <= maxmsgsize < size:
-                    raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
+                if size > frame_limit:
+                    if 0 <= maxmsgsize < size:
+                        raise ProtocolError(
+                            f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}"
+                        )
+                    raise ProtocolError(_too_large(size, total_limit))
                 if stop > end:
                     self._needed = stop - offset
-                    self._parts = parts
+                    self._parts, self._parts_size = parts, parts_size
                     return data[offset:]
                 parts.append(data[start:stop])
+                if total_limit >= 0 and (flags & 1 or parts_size):
+                    # A multipart message under max_message_size: its total.
+                    parts_size += size
+                    if parts_size > total_limit:
+                        raise ProtocolError(_too_large(parts_size, total_limit))
                 if not flags & 1:
                     events.append(parts)
                     parts = []
+                    parts_size = 0
             offset = stop
-        self._parts = parts
+        self._parts, self._parts_size = parts, parts_size
         self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
         return data[offset:]
 
@@ -516,10 +565,17 @@ class ZmtpCodec:
                     raise ProtocolError(
                         f"frame of {len(payload)} bytes exceeds maxmsgsize {self.maxmsgsize}"
                     )
+                if 0 <= self.max_message_size < self._parts_size + len(payload):
+                    raise ProtocolError(
+                        _too_large(self._parts_size + len(payload), self.max_message_size)
+                    )
                 self._parts.append(payload)
                 if not flags & MORE:
                     events.append(self._parts)
                     self._parts = []
+                    self._parts_size = 0
+                elif self.max_message_size >= 0:
+                    self._parts_size += len(payload)
             offset = stop
 
     def _receive_command(self, body: bytes, events: list[CodecEvent]) -> None:
@@ -530,13 +586,31 @@ class ZmtpCodec:
         except ValueError as error:
             raise ProtocolError(f"malformed command: {error}") from None
         if name == _PING:
-            # PONG echoes at most 16 bytes of the PING's context (after the TTL).
-            self._send_command(_PONG, data[2:18])
+            if self.socket_type is SocketType.RADIO:
+                # A PONG would cost a libzmq DISH its connection for good;
+                # silence costs at most a timeout (docs/wire/draft.md#dish-heartbeats).
+                return
+            # PONG echoes at most 16 bytes of the PING's context (after the
+            # TTL). While our output is held (the peer does not read), one
+            # PONG waiting in it answers every PING that arrives before it
+            # is taken: a peer that floods PINGs cannot make us hold more.
+            if not (self._pong_queued and self.output_held):
+                self._pong_queued = True
+                self._send_command(_PONG, data[2:18])
             if len(data) >= 2:
                 self.peer_ttl = int.from_bytes(data[:2], "big") * 100
         elif name in (_SUBSCRIBE, _CANCEL):
             events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
+        elif name in (_JOIN, _LEAVE) and self.socket_type is SocketType.RADIO:
+            # Only a RADIO has groups; other types ignore them, as libzmq does.
+            if len(data) > _MAX_GROUP or b"\x00" in data:
+                raise ProtocolError(f"{name.decode()} of a malformed group ({len(data)} bytes)")
+            events.append(Subscription(data, subscribe=name == _JOIN))
         # PONG and unknown commands are ignored, as libzmq does.
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"message of {size} bytes or more exceeds max_message_size {limit}"
 
 
 def _parse_header(data: bytes, offset: int, end: int) -> tuple[int, int, int] | None:

@@ -106,6 +106,22 @@ class _Curve(Mechanism):
             raise ProtocolError(fault) from None
         return plain
 
+    def _share(self, public: bytes, secret: bytes, what: str) -> bytes:
+        """The box key of a transient pair (``crypto_box_beforenm``).
+
+        Raises:
+            ProtocolError: the peer's transient key *public* is unusable:
+                libsodium refuses low-order points, whose shared secret
+                anyone could compute.
+        """
+        try:
+            key: bytes = self._nacl.crypto_box_beforenm(public, secret)
+        except self._crypto_errors:
+            raise ProtocolError(
+                f"malformed CURVE {what}: its transient key is a low-order point"
+            ) from None
+        return key
+
     def _open_shared(self, box: bytes, nonce: bytes, fault: str) -> bytes:
         try:
             plain: bytes = self._unseal(box, nonce, self._key)
@@ -195,7 +211,7 @@ class CurveClient(_Curve):
         )
         server_transient, cookie = plain[:32], plain[32:]
         nacl = self._nacl
-        self._key = nacl.crypto_box_beforenm(server_transient, self._transient_secret)
+        self._key = self._share(server_transient, self._transient_secret, "WELCOME")
         vouch_nonce = os.urandom(16)
         vouch = nacl.crypto_box(
             self._transient_public + self._server,
@@ -302,7 +318,7 @@ class CurveServer(_Curve):
         )
         self._client_transient = client_transient
         self._transient_secret = transient_secret
-        self._key = nacl.crypto_box_beforenm(client_transient, transient_secret)
+        self._key = self._share(client_transient, transient_secret, "HELLO")
         self._state = "initiate"
         return encode_command(b"WELCOME", welcome_nonce + box)
 

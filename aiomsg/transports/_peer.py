@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket as _socket
+import struct
 from typing import cast
 
 from aiomsg._zmtp.codec import (
@@ -29,8 +30,10 @@ from aiomsg._zmtp.mechanism import ZapRequest
 from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
 
-__all__ = ["PeerProtocol"]
+__all__ = ["PeerProtocol", "format_peer"]
 
+# struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
+_LINGER_ZERO = struct.pack("ii", 1, 0)
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
 
@@ -57,6 +60,7 @@ class PeerProtocol(asyncio.Protocol):
         "_pending",
         "_pipe",
         "_transport",
+        "_write_paused",
         "_wrote_at_once",
         "closed",
         "give_up",
@@ -77,12 +81,16 @@ class PeerProtocol(asyncio.Protocol):
             maxmsgsize=engine.maxmsgsize,
             accepted=pipe is None,
             admit=functools.partial(engine.refusal, pipe),
+            max_message_size=engine.max_message_size,
         )
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
         self._transport: asyncio.Transport | None = None
         self.writable = False
+        # The transport asked us to stop writing: what the codec produces
+        # meanwhile stays in the codec, where PONGs coalesce (bounded).
+        self._write_paused = False
         self._flush_scheduled = False
         self._wrote_at_once = False
         self._pending = 0
@@ -104,7 +112,7 @@ class PeerProtocol(asyncio.Protocol):
         raw = transport.get_extra_info("socket")
         if raw is not None and raw.family in (_socket.AF_INET, _socket.AF_INET6):
             raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
-        self.peer_address = _format_peer(transport.get_extra_info("peername"))
+        self.peer_address = format_peer(transport.get_extra_info("peername"))
         if self._pipe is None:
             self._engine.emit(Event.ACCEPTED, self._endpoint, self.peer_address)
         handshake_ivl = self._engine.handshake_ivl
@@ -123,6 +131,8 @@ class PeerProtocol(asyncio.Protocol):
         codec = self._codec
         ttl = codec.peer_ttl
         self._handle(codec.receive_data(data))
+        if self.pipe is not None:  # counted after: this chunk may have linked it
+            self.pipe.in_bytes += len(data)
         if codec.peer_ttl != ttl:
             heartbeat.peer_ttl(codec.peer_ttl)
 
@@ -180,12 +190,15 @@ class PeerProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.writable = False
+        self._write_paused = self._codec.output_held = True
 
     def resume_writing(self) -> None:
+        self._write_paused = self._codec.output_held = False
         # asyncio resumes even a closing transport: what we would write now is
         # lost, so the messages must stay in the pipe for the next connection.
         if self._transport is None or self._transport.is_closing():
             return
+        self._flush()  # what the codec held back while paused goes first
         self.writable = self.pipe is not None
         if self.pipe is not None:
             self.pipe.flush_backlog()
@@ -228,6 +241,21 @@ class PeerProtocol(asyncio.Protocol):
         if self._transport is not None and not self._transport.is_closing():
             self._transport.resume_reading()
 
+    def abort(self, reason: str) -> None:
+        """Close at once, dropping what is not yet written (a dead peer, linger over)."""
+        self.writable = False
+        if self._handshake_timer is not None:
+            self._handshake_timer.cancel()
+            self._handshake_timer = None
+        transport = self._transport
+        if transport is not None:
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                # Linger 0: the kernel drops its unsent bytes too and resets
+                # the connection, instead of trying to deliver them for minutes.
+                raw.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _LINGER_ZERO)
+            transport.abort()
+
     def close(self, reason: str) -> None:
         self.writable = False
         if self._handshake_timer is not None:
@@ -248,8 +276,16 @@ class PeerProtocol(asyncio.Protocol):
         self._flush_scheduled = self._wrote_at_once = False
         self._pending = 0
         transport = self._transport
-        if transport is not None and not transport.is_closing() and self._codec.has_output:
-            transport.writelines(self._codec.take_output())
+        if self._write_paused or transport is None or transport.is_closing():
+            # While paused, output stays in the codec (which coalesces the
+            # PONGs a peer that does not read can ask for): what we owe a
+            # peer stays bounded. resume_writing() flushes it.
+            return
+        if self._codec.has_output:
+            output = self._codec.take_output()
+            if self.pipe is not None:
+                self.pipe.out_bytes += sum(map(len, output))
+            transport.writelines(output)
 
     def _handshake_done(self, event: HandshakeComplete) -> PipeEnd | None:
         if self._handshake_timer is not None:
@@ -260,7 +296,10 @@ class PeerProtocol(asyncio.Protocol):
         # Handshake replies (none for NULL) must precede any message.
         self._flush()
         engine = self._engine
-        self._heartbeat.start(engine.heartbeat_ivl, engine.heartbeat_timeout, engine.heartbeat_ttl)
+        if self._codec.pings_allowed:
+            self._heartbeat.start(
+                engine.heartbeat_ivl, engine.heartbeat_timeout, engine.heartbeat_ttl
+            )
         properties = dict(event.properties)
         # User-Id comes from the authenticator only, never from the peer.
         properties.pop(b"User-Id", None)
@@ -268,6 +307,9 @@ class PeerProtocol(asyncio.Protocol):
         properties.update(event.auth_metadata)
         if event.user_id:
             properties[b"User-Id"] = event.user_id
+        # Our own pipe is known already: bytes the socket flushes to it while
+        # linking (its backlog) are counted for it.
+        self.pipe = self._pipe
         pipe = engine.peer_ready(self._pipe, self, self._endpoint, self.peer_address, properties)
         if pipe is None:
             self.writable = False
@@ -290,7 +332,9 @@ class PeerProtocol(asyncio.Protocol):
         self._engine.emit(
             Event.HEARTBEAT_TIMEOUT, self._endpoint, self.peer_address, reason
         )
-        self.close(reason)
+        # The peer is taken for dead: waiting to flush what it never reads
+        # would keep the connection (and our buffers) for ever.
+        self.abort(reason)
 
     def _handshake_timed_out(self) -> None:
         self._handshake_timer = None
@@ -298,7 +342,8 @@ class PeerProtocol(asyncio.Protocol):
             self._fail(f"no handshake within {self._engine.handshake_ivl} ms")
 
 
-def _format_peer(peername: object) -> str:
+def format_peer(peername: object) -> str:
+    """``host:port`` (``[v6]:port``) of a socket address; other addresses as text."""
     if isinstance(peername, tuple) and len(peername) >= 2:
         host, port = peername[0], peername[1]
         return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"

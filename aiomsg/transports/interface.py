@@ -41,6 +41,7 @@ from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
 
 __all__ = [
+    "ALL_GROUPS",
     "Binding",
     "Connector",
     "Endpoint",
@@ -57,6 +58,11 @@ __all__ = [
 
 #: A message: its frames, in order.
 Message = list[bytes]
+
+#: A peer property a transport sets in :meth:`Engine.peer_ready` when the
+#: peer filters RADIO groups itself and wants every message: a udp DISH,
+#: which never sends JOIN (docs/wire/draft.md#udp-datagram).
+ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
 
@@ -86,13 +92,24 @@ class Link(Protocol):
     def close(self, reason: str) -> None:
         """Close the connection after writing what it already holds."""
 
+    def abort(self, reason: str) -> None:
+        """Close the connection at once, dropping what is not yet written
+        (the peer is dead, or the socket's linger ran out)."""
+
     @property
     def pending_output(self) -> int:
         """Bytes accepted but not yet handed to the operating system."""
 
 
 class PipeEnd(Protocol):
-    """The socket's end of one peer, as a transport uses it."""
+    """The socket's end of one peer, as a transport uses it.
+
+    A transport that carries bytes adds what it reads and writes for this
+    peer to :attr:`in_bytes` and :attr:`out_bytes` (``Socket.stats()``).
+    """
+
+    in_bytes: int
+    out_bytes: int
 
     @property
     def endpoint(self) -> str:
@@ -146,6 +163,10 @@ class Engine(Protocol):
     @property
     def maxmsgsize(self) -> int:
         """The ``maxmsgsize`` option (bytes per frame; -1: no limit)."""
+
+    @property
+    def max_message_size(self) -> int:
+        """The ``max_message_size`` option (bytes per whole message; -1: no limit)."""
 
     @property
     def handshake_ivl(self) -> int:
@@ -244,6 +265,13 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Stop connecting and drop the current link, if any."""
+
+    def check(self, message: Message) -> None:
+        """Raise :class:`~aiomsg.InvalidMessage` if this connection could never
+        carry *message* (a datagram transport's size limits), so the socket
+        refuses it before sending it anywhere. Connections that carry any
+        message keep this default, which does nothing."""
+        return None
 
 
 class Transport(abc.ABC):

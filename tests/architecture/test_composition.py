@@ -13,6 +13,10 @@ import pytest
 import aiomsg
 from aiomsg._pool.strategies import Strategy
 from aiomsg._socket import Socket
+from aiomsg._sockets import SOCKET_CLASSES
+
+#: Every socket type aiomsg implements (all of libzmq's but DGRAM).
+IMPLEMENTED = [kind for kind in aiomsg.SocketType if kind is not aiomsg.SocketType.DGRAM]
 
 #: The methods that make up the send and receive families (docs/internals.md).
 FAMILIES = {
@@ -21,7 +25,7 @@ FAMILIES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("socket_type", list(aiomsg.SocketType), ids=lambda t: t.name)
+@pytest.mark.parametrize("socket_type", IMPLEMENTED, ids=lambda t: t.name)
 async def test_bound_send_and_recv_are_strategy_methods(
     ctx: aiomsg.Context, socket_type: aiomsg.SocketType
 ) -> None:
@@ -43,7 +47,7 @@ async def test_bound_send_and_recv_are_strategy_methods(
         assert bound.__func__ is getattr(type(strategy), verb)
 
 
-@pytest.mark.parametrize("socket_type", list(aiomsg.SocketType), ids=lambda t: t.name)
+@pytest.mark.parametrize("socket_type", IMPLEMENTED, ids=lambda t: t.name)
 async def test_socket_types_override_no_send_or_recv_step(
     ctx: aiomsg.Context, socket_type: aiomsg.SocketType
 ) -> None:
@@ -51,3 +55,12 @@ async def test_socket_types_override_no_send_or_recv_step(
     for klass in cls.__mro__[: cls.__mro__.index(Socket)]:
         overridden = FAMILIES & set(vars(klass))
         assert not overridden, f"{klass.__name__} overrides {sorted(overridden)}"
+
+
+def test_every_socket_type_but_dgram_is_implemented() -> None:
+    assert sorted(SOCKET_CLASSES) == IMPLEMENTED
+
+
+async def test_dgram_is_refused_clearly(ctx: aiomsg.Context) -> None:
+    with pytest.raises(aiomsg.NotSupported, match="DGRAM"):
+        ctx.socket(aiomsg.DGRAM)

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("socket", ("aiomsg._socket", "aiomsg.serialization")),
     ("socket types", ("aiomsg._sockets", "aiomsg._context")),
     ("applications", ("aiomsg._service", "aiomsg._proxy", "aiomsg._poller", "aiomsg._runner",
-                      "aiomsg._cli", "aiomsg.__main__", "aiomsg")),
+                      "aiomsg._cli", "aiomsg.testing", "aiomsg.__main__", "aiomsg")),
 ]  # fmt: skip
 
 
@@ -167,6 +167,7 @@ def test_private_modules_are_marked() -> None:
         "aiomsg.errors",
         "aiomsg.options",
         "aiomsg.serialization",
+        "aiomsg.testing",
         "aiomsg.transports",
         "aiomsg.transports.interface",
     }
@@ -176,11 +177,13 @@ def test_private_modules_are_marked() -> None:
 
 
 PUBLIC_NAMES = [
+    "CHANNEL", "CLIENT", "DGRAM", "DISH", "GATHER", "PEER", "RADIO", "SCATTER", "SERVER",
+    "InvalidMessage",
     "CURVE_ALLOW_ANY", "DEALER", "DONTWAIT", "NOBLOCK", "PAIR", "PUB", "PULL", "PUSH", "REP",
     "REQ", "ROUTER", "SNDMORE", "SUB", "XPUB", "XSUB", "AddressInUse", "Again", "AiomsgError",
     "AuthRequest", "Authenticator", "Closed", "Context", "DecodeError", "EndpointError", "Event",
     "HostUnreachable", "InvalidOption", "InvalidState", "Monitor", "MonitorEvent",
-    "NotSupported", "RemoteError", "RequestClient", "RequestServer", "Socket", "SocketType",
+    "NotSupported", "PeerStats", "RemoteError", "RequestClient", "RequestServer", "Socket", "SocketStats", "SocketType",
     "ZapReply", "__version__", "create_certificates", "curve_keypair", "curve_public",
     "has_curve", "load_certificate", "load_certificates", "proxy", "register_transport", "run",
     "z85_decode", "z85_encode",

@@ -37,6 +37,7 @@ TIMEOUT = 20  # seconds any one subprocess may take
 
 SOCKET_COMMANDS = [
     "pub", "sub", "push", "pull", "req", "rep", "dealer", "router", "pair", "xpub", "xsub",
+    "server", "client", "radio", "dish", "scatter", "gather", "peer", "channel",
 ]  # fmt: skip
 
 
@@ -109,10 +110,10 @@ def read_line(stream: object, timeout: float = 10.0) -> bytes:
     return line
 
 
-def bound(process: subprocess.Popen[bytes]) -> str:
+def bound(process: subprocess.Popen[bytes], scheme: str = "tcp") -> str:
     """The endpoint a process that bound ``WILDCARD`` reports on stderr."""
     line = read_line(process.stderr)
-    assert line.startswith(b"listening on tcp://127.0.0.1:"), line
+    assert line.startswith(f"listening on {scheme}://127.0.0.1:".encode()), line
     return line.split()[-1].decode()
 
 
@@ -293,6 +294,66 @@ def test_proxy_streamer(spawn: Spawn) -> None:
     code, _, err = finish(proxy)
     assert code == EXIT_INTERRUPTED
     assert b"Traceback" not in err
+
+
+# -- the draft socket types ----------------------------------------------------
+
+
+def test_client_to_server_prints_the_routing_id(spawn: Spawn) -> None:
+    server = spawn("server", WILDCARD, "-n", "1", "-t", "15")
+    client = spawn("client", bound(server), "-t", "15", stdin=b"hello\n")
+    code, out, err = finish(server)
+    assert code == 0, err
+    routing_id, body = out.rstrip(b"\n").split(b"\t")
+    assert int(routing_id) > 0 and body == b"hello"
+    client.kill()
+
+
+def test_server_drops_a_line_for_an_unknown_client(spawn: Spawn) -> None:
+    server = run("server", WILDCARD, "--wait-peer", "0", "-t", "1", input=b"12345\thi\n")
+    assert server.returncode == EXIT_TIMEOUT  # nothing to receive either
+    assert b"no peer with routing id '12345'; line dropped" in server.stderr
+
+
+def test_scatter_gather(spawn: Spawn) -> None:
+    gather = spawn("gather", WILDCARD, "-n", "2", "-t", "15")
+    scatter = run("scatter", bound(gather), input=b"job 1\njob 2\n")
+    assert scatter.returncode == 0, scatter.stderr
+    assert finish(gather) == (0, b"job 1\njob 2\n", b"")
+
+
+def test_single_frame_types_refuse_multipart_lines(spawn: Spawn) -> None:
+    gather = spawn("gather", WILDCARD, "-n", "1", "-t", "15")
+    scatter = run("scatter", bound(gather), input=b"two\tframes\none frame\n")
+    assert scatter.returncode == 0 and b"line dropped" in scatter.stderr
+    assert finish(gather) == (0, b"one frame\n", b"")
+
+
+def test_radio_dish_over_udp(spawn: Spawn) -> None:
+    dish = spawn("dish", "udp://127.0.0.1:*", "--group", "weather", "-n", "1", "-t", "15")
+    endpoint = bound(dish, "udp")
+    # udp is connectionless: repeat until the dish, already bound, has one.
+    lines = b"sport\t1-0\n" + b"weather\tsunny\n" * 50
+    radio = run("radio", endpoint, input=lines)
+    assert radio.returncode == 0, radio.stderr
+    assert finish(dish) == (0, b"weather\tsunny\n", b"")
+
+
+def test_peer_connect_reports_the_routing_id(spawn: Spawn) -> None:
+    first = spawn("peer", WILDCARD, "-n", "1", "-t", "15")
+    endpoint = bound(first)
+    second = spawn("peer", "--connect", endpoint, "-t", "15", stdin=b"")
+    line = read_line(second.stderr)
+    assert line.startswith(f"peer {endpoint} is routing id ".encode()), line
+    second.kill()
+    first.kill()
+
+
+def test_channel_both_ways(spawn: Spawn) -> None:
+    first = spawn("channel", WILDCARD, "-n", "1", "-t", "15", stdin=b"ping\n")
+    second = run("channel", "--connect", bound(first), "-n", "1", "-t", "15", input=b"pong\n")
+    assert (second.returncode, second.stdout) == (0, b"ping\n"), second.stderr
+    assert finish(first) == (0, b"pong\n", b"")
 
 
 # -- keygen ----------------------------------------------------------------------

@@ -168,3 +168,21 @@ def test_ventilator_waits_for_enter_while_workers_connect(examples: Examples) ->
     examples.finish(sink)
     shares = [worker.kill().count(".") for worker in workers]
     assert sum(shares) == 40 and min(shares) >= 10, shares
+
+
+def test_client_server_answers_each_client(examples: Examples) -> None:
+    output = examples.finish(examples.start("client_server.py", "--clients", 3))
+    assert sorted(lines_after("client ", output)) == [
+        f"{n}: {n} * 7 = {n * 7}" for n in range(1, 4)
+    ]
+
+
+def test_weather_over_radio_dish(examples: Examples) -> None:
+    # Unicast on loopback: multicast is tested only inside a private network
+    # namespace (tests/interop/test_interop_udp.py).
+    (port,) = free_ports(1)
+    endpoint = f"udp://127.0.0.1:{port}"
+    dish = examples.start("weather_dish.py", "--endpoint", endpoint, "--count", 3, "oslo")
+    examples.start("weather_radio.py", "--endpoint", endpoint)
+    readings = re.findall(r"^(\w+): (-?\d+) C$", examples.finish(dish), re.MULTILINE)
+    assert len(readings) == 3 and {city for city, _ in readings} == {"oslo"}

@@ -34,6 +34,7 @@ import zmq.asyncio
 import aiomsg
 
 from ._helpers import TIMEOUT
+from ._node import NodePeer, node_missing
 
 # The longest ipc path we allow ourselves (sun_path is 108 bytes on Linux, 104 on macOS).
 _MAX_IPC_PATH = 90
@@ -177,3 +178,16 @@ async def net(transport: str, ipc_dir: Path) -> AsyncIterator[Net]:
             await n.close()
         finally:
             zctx.destroy(linger=0)
+
+
+@pytest.fixture
+async def zjs() -> AsyncIterator[NodePeer]:
+    """A Node process running zeromq.js (libzmq 4.3.5 with drafts); skips without it."""
+    missing = node_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    peer = await NodePeer.start()
+    try:
+        yield peer
+    finally:
+        await peer.close()

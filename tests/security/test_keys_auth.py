@@ -16,6 +16,7 @@ import pytest
 
 import aiomsg
 from aiomsg._security.auth import default_reply
+from aiomsg._security.keys import key_bytes
 
 from ._env import recv, send, wait_event
 from .conftest import Keys
@@ -339,3 +340,20 @@ def test_secret_file_made_private_even_when_it_existed(tmp_path: Path) -> None:
     _, secret_file = aiomsg.create_certificates(tmp_path, "srv")
     assert Path(secret_file) == stale
     assert stale.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\xff" * 32, "é" * 40, "\u2603" + "0" * 39, "abc"],
+    ids=["latin1-32", "accented-40", "snowman-40", "short"],
+)
+def test_key_text_that_is_not_z85_is_refused(text: str) -> None:
+    """Text that is not 40 ASCII characters of Z85 never becomes some other key
+    (an ``encode(errors="replace")`` once turned these into known keys)."""
+    with pytest.raises(ValueError, match="40 characters of Z85"):
+        key_bytes(text)
+    with pytest.raises(aiomsg.InvalidOption):
+        aiomsg.Context().socket(aiomsg.REQ, curve_secretkey=text)
+    if aiomsg.has_curve():
+        with pytest.raises(ValueError):
+            aiomsg.curve_public(text)

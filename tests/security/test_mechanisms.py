@@ -414,3 +414,29 @@ def test_curve_server_derives_and_checks_public_key(keys: Keys) -> None:
     with pytest.raises(ValueError, match="does not match"):
         CurveServer(key_bytes(keys.server.secret), key_bytes(keys.client.public))
     assert CurveServer(key_bytes(keys.server.secret), key_bytes(keys.server.public))
+
+
+def test_curve_client_refuses_a_low_order_transient_key_in_welcome(keys: Keys) -> None:
+    """A WELCOME that authenticates but carries a low-order transient key is a
+    malformed WELCOME (libsodium refuses the shared secret), not a crash."""
+    nacl = pytest.importorskip("nacl.bindings")
+    client = CurveClient(
+        key_bytes(keys.server.public), key_bytes(keys.client.public), key_bytes(keys.client.secret)
+    )
+    c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
+    c.feed(_greeting(b"CURVE"))
+    hello = frames(c.take()[64:])[0][1]
+    client_transient = hello[1 + 5 + 74 : 1 + 5 + 106]
+    nonce = bytes(range(16))
+    box = nacl.crypto_box(
+        bytes(32) + bytes(96),  # a low-order point as the server's transient key
+        b"WELCOME-" + nonce,
+        client_transient,
+        key_bytes(keys.server.secret),
+    )
+    welcome = b"\x07WELCOME" + nonce + box
+    c.feed(b"\x04" + bytes((len(welcome),)) + welcome)
+    assert c.failure is not None
+    assert "malformed CURVE WELCOME" in c.failure.reason
+    assert "low-order" in c.failure.reason
+    assert not c.done

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -253,3 +254,30 @@ async def test_many_bad_connections_do_not_accumulate(ctx: aiomsg.Context) -> No
             writer.close()
     await _check_survived(pull, good)
     assert pull.peer_count == 1
+
+
+async def test_udp_dish_drops_bad_datagrams_and_keeps_serving(ctx: aiomsg.Context) -> None:
+    """Empty, truncated (the length byte runs past the end) and oversized
+    datagrams from a raw UDP socket: reported, dropped, counted."""
+    dish = ctx.socket(aiomsg.DISH)
+    await dish.join("g")
+    monitor = dish.monitor()
+    endpoint = await dish.bind("udp://127.0.0.1:*")
+    port = int(endpoint.rpartition(":")[2])
+    bad = [b"", b"\x05abc", b"\xff" + b"x" * 10, b"\x01g" + b"x" * 8191]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        for datagram in [*bad, b"\x01gok", b"\x80" + b"h" * 128 + b"long group"]:
+            raw.sendto(datagram, ("127.0.0.1", port))
+        async with asyncio.timeout(5):
+            reasons = [(await monitor.wait_for(aiomsg.Event.PROTOCOL_ERROR)).reason for _ in bad]
+            assert await dish.recv_with_group() == (b"ok", b"g")
+    assert ["empty" in reasons[0], "shorter" in reasons[1], "shorter" in reasons[2],
+            "over 8192" in reasons[3]] == [True] * 4  # fmt: skip
+    assert dish.dropped == len(bad)
+    # A 128-byte group (length byte 0x80) is read unsigned, as libzmq after 4.3.5.
+    await dish.join(b"h" * 128)
+    raw2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with raw2:
+        raw2.sendto(b"\x80" + b"h" * 128 + b"long group", ("127.0.0.1", port))
+        got = await asyncio.wait_for(dish.recv_with_group(), 5)
+    assert got == (b"long group", b"h" * 128)

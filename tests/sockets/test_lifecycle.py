@@ -642,3 +642,36 @@ def test_socket_used_under_a_second_event_loop_says_so() -> None:
         context.destroy(linger=0)
 
     asyncio.run(second_run())
+
+
+@pytest.mark.parametrize("failure", ["again", "cancelled"])
+async def test_failed_final_send_abandons_the_whole_sndmore_message(
+    ctx: aiomsg.Context, failure: str
+) -> None:
+    """As the FAQ says: when the send that completes a SNDMORE message fails,
+    the earlier frames go too, so starting again from the first frame sends
+    exactly the message intended, never [head, head, body]."""
+    push = ctx.socket(aiomsg.PUSH)
+    if failure == "again":
+        await push.send(b"head", flags=aiomsg.SNDMORE)
+        with pytest.raises(aiomsg.Again):
+            await push.send(b"body", flags=aiomsg.NOBLOCK)  # no peer yet
+    else:
+        # The frames belong to the task that sends them: build and cancel in one.
+        async def build() -> None:
+            await push.send(b"head", flags=aiomsg.SNDMORE)
+            await push.send(b"body")
+
+        final = asyncio.ensure_future(build())
+        await asyncio.sleep(0)  # let it park: there is no peer yet
+        assert not final.done()
+        final.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await final
+    pull = ctx.socket(aiomsg.PULL)
+    await pull.bind("inproc://abandoned-sndmore")
+    await push.connect("inproc://abandoned-sndmore")
+    async with asyncio.timeout(5):
+        await push.send(b"head", flags=aiomsg.SNDMORE)
+        await push.send(b"body")
+        assert await pull.recv_multipart() == [b"head", b"body"]

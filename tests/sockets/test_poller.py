@@ -234,3 +234,21 @@ async def test_polling_a_socket_that_stays_ready_lets_other_tasks_run(
     finally:
         other.cancel()
     assert turns >= 50
+
+
+async def test_poll_a_server_and_a_client(ctx: aiomsg.Context) -> None:
+    server, client = await _linked(ctx, (aiomsg.SERVER, aiomsg.CLIENT))
+    poller = aiomsg.Poller()
+    poller.register(server, POLLIN)
+    poller.register(client, POLLIN | POLLOUT)
+    assert await poller.poll(0) == [(client, POLLOUT)]
+    await client.send(b"question")
+    poller.modify(client, POLLIN)
+    async with asyncio.timeout(5):
+        assert await poller.poll() == [(server, POLLIN)]
+    data, routing_id = await server.recv_from()
+    assert server.events & POLLOUT  # the client has room
+    await server.send(b"answer", routing_id=routing_id)
+    async with asyncio.timeout(5):
+        assert await client.poll() == POLLIN
+    assert data == b"question" and await client.recv() == b"answer"

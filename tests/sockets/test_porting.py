@@ -60,6 +60,7 @@ def test_errno_values_are_pyzmqs(name: str) -> None:
         (aiomsg.EndpointError("e", "x"), errno.EINVAL),
         (aiomsg.AddressInUse("e"), errno.EADDRINUSE),
         (aiomsg.HostUnreachable("x"), errno.EHOSTUNREACH),
+        (aiomsg.InvalidMessage("x"), errno.EINVAL),
     ],
 )
 def test_errors_carry_the_errno_pyzmq_users_test_for(error: aiomsg.AiomsgError, code: int) -> None:
@@ -292,3 +293,16 @@ async def test_synchronous_with_names_async_with(ctx: aiomsg.Context) -> None:
         pass
     with pytest.raises(TypeError, match="async with"), ctx.socket(aiomsg.PUSH):  # type: ignore[attr-defined]
         pass
+
+
+IMPLEMENTED = [kind for kind in aiomsg.SocketType if kind is not aiomsg.SocketType.DGRAM]
+
+
+@pytest.mark.parametrize("kind", IMPLEMENTED, ids=[kind.name for kind in IMPLEMENTED])
+async def test_no_socket_type_takes_a_misspelled_option(
+    ctx: aiomsg.Context, kind: aiomsg.SocketType
+) -> None:
+    sock = ctx.socket(kind)
+    with pytest.raises(AttributeError):
+        sock.sndhmw = 10  # type: ignore[attr-defined]
+    assert not hasattr(sock, "__dict__")

@@ -62,6 +62,9 @@ class FakeLink:
     def close(self, reason: str) -> None:
         self.closed = reason
 
+    def abort(self, reason: str) -> None:
+        self.closed = reason
+
 
 def make_pipe(
     socket: FakePool,

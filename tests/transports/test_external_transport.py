@@ -55,6 +55,9 @@ class MemLink:
     def close(self, reason: str) -> None:
         self.connector.close()
 
+    def abort(self, reason: str) -> None:
+        self.connector.close()
+
     @property
     def pending_output(self) -> int:
         return 0

@@ -11,6 +11,7 @@ from ._wire import (
     LIBZMQ_GREETING,
     NULL_ERROR_400,
     READY_FROM_ROUTER,
+    command,
     frame,
     handshaken,
     message,
@@ -21,6 +22,7 @@ GARBAGE = {
     "empty-command": b"\x04\x00",
     "command-name-past-end": b"\x04\x03\x09ab",
     "frame-over-maxmsgsize": frame(b"q" * 101),
+    "command-over-maxmsgsize": command(b"SUBSCRIBE", b"t" * 100),
     "long-frame-over-maxmsgsize": b"\x02" + (1 << 62).to_bytes(8, "big"),
 }
 
@@ -74,3 +76,21 @@ def test_nothing_after_a_greeting_failure() -> None:
     (event,) = conn.receive_data(b"GET / HTTP/1.1\r\n")
     assert isinstance(event, PeerFailed)
     assert conn.receive_data(LIBZMQ_GREETING + READY_FROM_ROUTER) == []
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-chunk", "byte-by-byte"])
+def test_max_message_size_bounds_a_whole_multipart_message(split: bool) -> None:
+    """Each frame is under maxmsgsize, but together they pass max_message_size:
+    the peer fails before the message is ever held whole."""
+    conn = handshaken(maxmsgsize=100, max_message_size=250)
+    ok = message(b"a" * 100, b"b" * 100, b"c" * 50)  # exactly 250 bytes: fine
+    endless = b"".join(frame(b"x" * 100, more=True) for _ in range(3))
+    data = ok + endless
+    events = (
+        [event for byte in range(len(data)) for event in conn.receive_data(data[byte : byte + 1])]
+        if split
+        else conn.receive_data(data)
+    )
+    assert events[0] == [b"a" * 100, b"b" * 100, b"c" * 50]
+    assert len(events) == 2 and isinstance(events[1], PeerFailed)
+    assert "max_message_size 250" in events[1].reason

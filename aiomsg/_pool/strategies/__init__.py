@@ -10,9 +10,11 @@ from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
 from aiomsg._pool.strategies.distribute import Distribute
 from aiomsg._pool.strategies.exclusive import Exclusive
 from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg._pool.strategies.groups import GroupDistribute, GroupQueue, JoinedGroups, TrackGroups
 from aiomsg._pool.strategies.load_balance import LoadBalance
 from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
-from aiomsg._pool.strategies.route import PrefixRoutingId, RouteById
+from aiomsg._pool.strategies.route import PrefixRoutingId, RouteById, RouteToPeer
+from aiomsg._pool.strategies.single_frame import SingleFrames
 from aiomsg._pool.strategies.subscriptions import (
     ForwardSubscriptions,
     SubscribeUpstream,
@@ -26,15 +28,21 @@ __all__ = [
     "FairQueue",
     "Filter",
     "ForwardSubscriptions",
+    "GroupDistribute",
+    "GroupQueue",
+    "JoinedGroups",
     "LoadBalance",
     "PrefixRoutingId",
     "Receiver",
     "ReplyLockstep",
     "RequestLockstep",
     "RouteById",
+    "RouteToPeer",
     "Sender",
+    "SingleFrames",
     "Strategy",
     "SubscribeUpstream",
     "Subscriptions",
+    "TrackGroups",
     "TrackSubscribers",
 ]

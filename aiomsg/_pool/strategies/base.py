@@ -14,9 +14,15 @@ class Strategy:
     ``linked``/``unlinked``: its connection completed a handshake, or was lost.
     ``refusal``: a reason to turn a peer away, or None, once its handshake
     properties are known (*pipe* is None for a peer being accepted).
+    ``dropped``: messages the strategy dropped by its own rules, and
+    ``refused``: peers' requests it refused at a bound (subscriptions past
+    the limits); a strategy that counts declares them as slots.
     """
 
     __slots__ = ()
+
+    dropped: int = 0
+    refused: int = 0
 
     def attach(self, pipe: Pipe) -> None:
         pass

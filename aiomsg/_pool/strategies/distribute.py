@@ -2,14 +2,79 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Collection
+
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Sender
 
-__all__ = ["Distribute"]
+__all__ = ["Distribute", "TopicIndex"]
+
+logger = logging.getLogger("aiomsg")
+
+
+class TopicIndex:
+    """Which pipes subscribed to which topics, indexed by topic length.
+
+    A message matches a subscription when the topic prefixes its first
+    frame. Matching looks up ``first[:n]`` once for each distinct topic
+    length ``n`` no longer than the frame: its cost grows with the number of
+    distinct lengths, never with the number of subscriptions or subscribers
+    (libzmq's ``mtrie_t`` answers the same question with a trie).
+    """
+
+    __slots__ = ("_by_length", "_lengths")
+
+    def __init__(self) -> None:
+        self._by_length: dict[int, dict[bytes, set[Pipe]]] = {}
+        self._lengths: list[int] = []  # the keys of _by_length, ascending
+
+    def add(self, topic: bytes, pipe: Pipe) -> None:
+        topics = self._by_length.get(len(topic))
+        if topics is None:
+            topics = self._by_length[len(topic)] = {}
+            self._lengths = sorted(self._by_length)
+        topics.setdefault(topic, set()).add(pipe)
+
+    def remove(self, topic: bytes, pipe: Pipe) -> None:
+        topics = self._by_length[len(topic)]
+        pipes = topics[topic]
+        pipes.discard(pipe)
+        if not pipes:
+            del topics[topic]
+            if not topics:
+                del self._by_length[len(topic)]
+                self._lengths = sorted(self._by_length)
+
+    def match(self, first: bytes) -> Collection[Pipe]:
+        """The pipes subscribed to a prefix of *first* (each once)."""
+        found: Collection[Pipe] = ()
+        size = len(first)
+        by_length = self._by_length
+        for length in self._lengths:
+            if length > size:
+                break
+            pipes = by_length[length].get(first[:length])
+            if pipes:
+                # One matching length (the usual case) costs no new set.
+                found = pipes if not found else {*found, *pipes}
+        return found
+
+
+class _Subscriber:
+    """One peer's subscriptions: the topics, their total size, and whether
+    the peer was told off for passing a limit (logged once)."""
+
+    __slots__ = ("size", "topics", "warned")
+
+    def __init__(self) -> None:
+        self.topics: set[bytes] = set()
+        self.size = 0
+        self.warned = False
 
 
 class Distribute(Sender):
-    """Every message goes to each pipe whose subscriptions prefix-match frame 0.
+    """Every message goes to each pipe subscribed to a prefix of frame 0.
 
     Never waits: a pipe at its high-water mark misses the message, and the
     drop is counted in :attr:`dropped`. With ``match_all`` (XSUB upstream),
@@ -17,66 +82,91 @@ class Distribute(Sender):
 
     Each peer's subscriptions are a set, as libzmq keeps them
     (docs/wire/zmtp.md#subscription-set): a second SUBSCRIBE of a topic adds
-    nothing and one CANCEL removes it. They are mirrored into ``pipe.topics``
-    as a tuple, so matching is one ``bytes.startswith`` call per pipe.
+    nothing and one CANCEL removes it. What one peer can make us hold is
+    bounded by *limits*, a callable returning ``(max topics, max bytes)``
+    per peer (-1: no limit); subscriptions past either bound are dropped,
+    counted in :attr:`refused`, and logged once per peer.
     """
 
-    __slots__ = ("_changed", "_topics", "dropped", "match_all", "pipes")
+    __slots__ = ("_index", "_limits", "_peers", "dropped", "match_all", "pipes", "refused")
 
-    def __init__(self, *, match_all: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        match_all: bool = False,
+        limits: Callable[[], tuple[int, int]] = lambda: (-1, -1),
+    ) -> None:
         self.pipes: list[Pipe] = []
         self.match_all = match_all
         self.dropped = 0
-        self._topics: dict[Pipe, set[bytes]] = {}
-        # Pipes whose topic tuple is stale: rebuilt once, at the next send, so
-        # a flood of SUBSCRIBEs costs O(n), not O(n^2).
-        self._changed: set[Pipe] = set()
+        self.refused = 0
+        self._limits = limits
+        self._index = TopicIndex()
+        self._peers: dict[Pipe, _Subscriber] = {}
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
-        self._topics[pipe] = set()
+        self._peers[pipe] = _Subscriber()
 
     def detach(self, pipe: Pipe) -> None:
         self.pipes.remove(pipe)
-        del self._topics[pipe]
-        self._changed.discard(pipe)
+        self._forget(pipe)
+        del self._peers[pipe]
 
     def unlinked(self, pipe: Pipe) -> None:
         # A peer that comes back subscribes again.
-        self._topics[pipe] = set()
-        self._changed.add(pipe)
+        self._forget(pipe)
+
+    def _forget(self, pipe: Pipe) -> None:
+        peer = self._peers[pipe]
+        for topic in peer.topics:
+            self._index.remove(topic, pipe)
+        peer.topics.clear()
+        peer.size = 0
 
     def topics_of(self, pipe: Pipe) -> frozenset[bytes]:
-        return frozenset(self._topics.get(pipe, ()))
+        peer = self._peers.get(pipe)
+        return frozenset(peer.topics) if peer is not None else frozenset()
 
     def subscription(self, pipe: Pipe, topic: bytes, subscribe: bool) -> bool:
         """Record a peer's subscribe or cancel; True if it changed its set."""
-        topics = self._topics[pipe]
-        if subscribe == (topic in topics):
+        peer = self._peers[pipe]
+        if subscribe == (topic in peer.topics):
             return False
-        if subscribe:
-            topics.add(topic)
-        else:
-            topics.discard(topic)
-        self._changed.add(pipe)
+        if not subscribe:
+            peer.topics.discard(topic)
+            peer.size -= len(topic)
+            self._index.remove(topic, pipe)
+            return True
+        max_topics, max_bytes = self._limits()
+        if 0 <= max_topics <= len(peer.topics) or 0 <= max_bytes < peer.size + len(topic):
+            self.refused += 1
+            if not peer.warned:
+                peer.warned = True
+                logger.warning(
+                    "%s %s: subscription limit reached (%d topics or %d bytes); "
+                    "further subscriptions from this peer are dropped",
+                    pipe.endpoint,
+                    pipe.peer_address,
+                    max_topics,
+                    max_bytes,
+                )
+            return False
+        peer.topics.add(topic)
+        peer.size += len(topic)
+        self._index.add(topic, pipe)
         return True
 
     def has_out(self) -> bool:
         return True  # never waits: a full pipe misses the message
 
     def send(self, message: Message) -> bool:
-        if self._changed:
-            for pipe in self._changed:
-                pipe.topics = tuple(self._topics[pipe])
-            self._changed.clear()
-        first = message[0]
-        match_all = self.match_all
+        targets = self.pipes if self.match_all else self._index.match(message[0])
         shared = False
-        for pipe in self.pipes:
-            if match_all or first.startswith(pipe.topics):
-                # Each receiver gets a list of its own (inproc hands lists
-                # over by reference, and an application may change its copy).
-                if not pipe.send(message.copy() if shared else message):
-                    self.dropped += 1
-                shared = True
+        for pipe in targets:
+            # Each receiver gets a list of its own (inproc hands lists over
+            # by reference, and an application may change its copy).
+            if not pipe.send(message.copy() if shared else message):
+                self.dropped += 1
+            shared = True
         return True

@@ -1,4 +1,4 @@
-"""Exclusive: one peer at a time, both directions (PAIR, RFC 31)."""
+"""Exclusive: one peer at a time, both directions (PAIR, RFC 31; CHANNEL, RFC 52)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Exclusive(Sender, Receiver):
 
     def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         if self.pipe is not None and self.pipe is not pipe and self.pipe.link is not None:
-            return "PAIR socket already has a peer"
+            return "socket already has its one peer"
         return None
 
     def attach(self, pipe: Pipe) -> None:

@@ -84,12 +84,13 @@ class ReplyLockstep(Sender, Receiver):
     request without it is dropped, as libzmq does.
     """
 
-    __slots__ = ("_envelope", "_pipe", "queue")
+    __slots__ = ("_envelope", "_pipe", "dropped", "queue")
 
     def __init__(self) -> None:
         self.queue = FairQueue()
         self._pipe: Pipe | None = None
         self._envelope: Message = []
+        self.dropped = 0
 
     def readable(self, pipe: Pipe) -> None:
         self.queue.readable(pipe)
@@ -125,7 +126,8 @@ class ReplyLockstep(Sender, Receiver):
             raise InvalidState("REP socket must recv() a request before it can send()")
         self._pipe = None
         # The requester may have gone, or be at its HWM: the reply is dropped.
-        pipe.send(self._envelope + message)
+        if not pipe.send(self._envelope + message):
+            self.dropped += 1
         return True
 
     def has_out(self) -> bool:
