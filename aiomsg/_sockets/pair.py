@@ -13,7 +13,8 @@ __all__ = ["Channel", "Pair"]
 
 
 class Pair(Socket):
-    """Talks to exactly one PAIR peer; a second one is refused while it lasts."""
+    """Talks to exactly one PAIR peer; a second one is refused, with an ERROR
+    saying why, while it lasts."""
 
     __slots__ = ()
 
@@ -26,8 +27,8 @@ class Pair(Socket):
 
 
 class Channel(Socket):
-    """A single-frame PAIR (RFC 52). A second peer is closed after its
-    handshake while the first lasts (libzmq keeps it open and ignores it,
+    """A single-frame PAIR (RFC 52). A second peer is refused, with an ERROR
+    saying why, while the first lasts (libzmq keeps it open and ignores it,
     docs/wire/draft.md#channel); multipart messages received are dropped
     and counted in :attr:`dropped`."""
 
