@@ -174,7 +174,7 @@ async def test_xpub_verbose(net, libs, binder, option):
 @roles("XPUB", "XSUB")
 async def test_xpub_manual(net, libs, binder):
     xpub, xsub = await net.pair(("XPUB", "XSUB"), libs, binder, opts=({"xpub_manual": 1}, {}))
-    async with asyncio.timeout(TIMEOUT):
+    async with asyncio.timeout(TIMEOUT), poking(xpub, xsub):
         await xsub.send_multipart([b"\x01news"])
         assert await xpub.recv_multipart() == [b"\x01news"]
         xpub.subscribe(b"sports")  # what the application chose for that peer
@@ -256,7 +256,7 @@ async def test_subscription_frames_after_the_first(net, libs, binder):
     """By default libzmq reads every frame starting 01 of an upstream message as
     a subscription (xpub.cpp, xsub.cpp); aiomsg does the same, both ways."""
     xpub, xsub = await net.pair(("XPUB", "XSUB"), libs, binder)
-    async with asyncio.timeout(TIMEOUT):
+    async with asyncio.timeout(TIMEOUT), poking(xpub, xsub):
         await xsub.send_multipart([b"data", b"\x01topic"])
         got = []
         while len(got) < 2:
@@ -270,7 +270,7 @@ async def test_subscription_frames_after_the_first(net, libs, binder):
 async def test_only_first_subscribe(net, libs, binder):
     opts = {"only_first_subscribe": 1}
     xpub, xsub = await net.pair(("XPUB", "XSUB"), libs, binder, opts=(opts, opts))
-    async with asyncio.timeout(TIMEOUT):
+    async with asyncio.timeout(TIMEOUT), poking(xpub, xsub):
         await xsub.send_multipart([b"data", b"\x01topic"])
         assert await xpub.recv_multipart() == [b"data", b"\x01topic"]
 
