@@ -257,6 +257,10 @@ async def test_subscription_frames_after_the_first(net, libs, binder):
     a subscription (xpub.cpp, xsub.cpp); aiomsg does the same, both ways."""
     xpub, xsub = await net.pair(("XPUB", "XSUB"), libs, binder)
     async with asyncio.timeout(TIMEOUT), poking(xpub, xsub):
+        # A bound libzmq XSUB sends data only once it has attached the peer;
+        # a subscription it replays then is the sign that it has.
+        await xsub.send_multipart([b"\x01ready"])
+        assert await xpub.recv_multipart() == [b"\x01ready"]
         await xsub.send_multipart([b"data", b"\x01topic"])
         got = []
         while len(got) < 2:
@@ -271,6 +275,8 @@ async def test_only_first_subscribe(net, libs, binder):
     opts = {"only_first_subscribe": 1}
     xpub, xsub = await net.pair(("XPUB", "XSUB"), libs, binder, opts=(opts, opts))
     async with asyncio.timeout(TIMEOUT), poking(xpub, xsub):
+        await xsub.send_multipart([b"\x01ready"])
+        assert await xpub.recv_multipart() == [b"\x01ready"]
         await xsub.send_multipart([b"data", b"\x01topic"])
         assert await xpub.recv_multipart() == [b"data", b"\x01topic"]
 
