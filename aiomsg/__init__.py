@@ -29,7 +29,14 @@ from aiomsg._security.keys import curve_keypair, curve_public, has_curve
 from aiomsg._service import RequestClient, RequestServer
 from aiomsg._socket import Socket
 from aiomsg._zmtp.z85 import z85_decode, z85_encode
-from aiomsg.constants import DONTWAIT, NOBLOCK, SNDMORE, SocketType
+from aiomsg.constants import (
+    DONTWAIT,
+    NOBLOCK,
+    NOTIFY_CONNECT,
+    NOTIFY_DISCONNECT,
+    SNDMORE,
+    SocketType,
+)
 from aiomsg.errors import (
     AddressInUse,
     Again,
@@ -79,6 +86,8 @@ __all__ = [
     "DONTWAIT",
     "GATHER",
     "NOBLOCK",
+    "NOTIFY_CONNECT",
+    "NOTIFY_DISCONNECT",
     "PAIR",
     "PEER",
     "PUB",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DONTWAIT", "NOBLOCK", "SNDMORE", "SocketType", "compatible_peers"]
+__all__ = [
+    "DONTWAIT",
+    "NOBLOCK",
+    "NOTIFY_CONNECT",
+    "NOTIFY_DISCONNECT",
+    "SNDMORE",
+    "SocketType",
+    "compatible_peers",
+]
 
 
 class SocketType(enum.IntEnum):
@@ -97,3 +105,9 @@ NOBLOCK = 1
 DONTWAIT = NOBLOCK
 #: ``send(data, flags=SNDMORE)``: more frames of this message follow (as in pyzmq).
 SNDMORE = 2
+
+#: ``router_notify`` flags (libzmq's ``ZMQ_NOTIFY_CONNECT`` and
+#: ``ZMQ_NOTIFY_DISCONNECT``): a ROUTER receives ``[routing_id, b""]`` when a
+#: peer completes its handshake, and when it goes.
+NOTIFY_CONNECT = 1
+NOTIFY_DISCONNECT = 2

@@ -180,6 +180,7 @@ def test_private_modules_are_marked() -> None:
 PUBLIC_NAMES = [
     "CHANNEL", "CLIENT", "DGRAM", "DISH", "GATHER", "PEER", "RADIO", "SCATTER", "SERVER",
     "InvalidMessage",
+    "NOTIFY_CONNECT", "NOTIFY_DISCONNECT",
     "CURVE_ALLOW_ANY", "DEALER", "DONTWAIT", "NOBLOCK", "PAIR", "PUB", "PULL", "PUSH", "REP",
     "REQ", "ROUTER", "SNDMORE", "SUB", "XPUB", "XSUB", "AddressInUse", "Again", "AiomsgError",
     "AuthRequest", "Authenticator", "Closed", "Context", "DecodeError", "EndpointError", "Event",
