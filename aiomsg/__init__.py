@@ -43,6 +43,8 @@ from aiomsg._zmtp.z85 import z85_decode, z85_encode
 from aiomsg.constants import (
     DONTWAIT,
     NOBLOCK,
+    NOTIFY_CONNECT,
+    NOTIFY_DISCONNECT,
     SNDMORE,
     Errno,
     PollEvent,
@@ -118,6 +120,20 @@ HANDSHAKE_IVL = SocketOption.HANDSHAKE_IVL
 HEARTBEAT_IVL = SocketOption.HEARTBEAT_IVL
 HEARTBEAT_TTL = SocketOption.HEARTBEAT_TTL
 HEARTBEAT_TIMEOUT = SocketOption.HEARTBEAT_TIMEOUT
+PROBE_ROUTER = SocketOption.PROBE_ROUTER
+REQ_CORRELATE = SocketOption.REQ_CORRELATE
+REQ_RELAXED = SocketOption.REQ_RELAXED
+CONFLATE = SocketOption.CONFLATE
+ROUTER_HANDOVER = SocketOption.ROUTER_HANDOVER
+CONNECT_ROUTING_ID = SocketOption.CONNECT_ROUTING_ID
+XPUB_NODROP = SocketOption.XPUB_NODROP
+XPUB_MANUAL = SocketOption.XPUB_MANUAL
+XPUB_WELCOME_MSG = SocketOption.XPUB_WELCOME_MSG
+INVERT_MATCHING = SocketOption.INVERT_MATCHING
+XPUB_VERBOSER = SocketOption.XPUB_VERBOSER
+XPUB_VERBOSE = SocketOption.XPUB_VERBOSE
+ROUTER_NOTIFY = SocketOption.ROUTER_NOTIFY
+ONLY_FIRST_SUBSCRIBE = SocketOption.ONLY_FIRST_SUBSCRIBE
 
 # Poll events, security mechanisms, error numbers.
 POLLIN = PollEvent.POLLIN
@@ -148,6 +164,8 @@ if not TYPE_CHECKING:  # mypy keeps checking names
 __all__ = [
     "CHANNEL",
     "CLIENT",
+    "CONFLATE",
+    "CONNECT_ROUTING_ID",
     "CURVE",
     "CURVE_ALLOW_ANY",
     "CURVE_PUBLICKEY",
@@ -176,12 +194,16 @@ __all__ = [
     "HWM",
     "IDENTITY",
     "IMMEDIATE",
+    "INVERT_MATCHING",
     "LAST_ENDPOINT",
     "LINGER",
     "MAXMSGSIZE",
     "MECHANISM",
     "NOBLOCK",
+    "NOTIFY_CONNECT",
+    "NOTIFY_DISCONNECT",
     "NULL",
+    "ONLY_FIRST_SUBSCRIBE",
     "PAIR",
     "PEER",
     "PLAIN",
@@ -191,6 +213,7 @@ __all__ = [
     "POLLERR",
     "POLLIN",
     "POLLOUT",
+    "PROBE_ROUTER",
     "PUB",
     "PULL",
     "PUSH",
@@ -201,8 +224,12 @@ __all__ = [
     "RECONNECT_IVL_MAX",
     "REP",
     "REQ",
+    "REQ_CORRELATE",
+    "REQ_RELAXED",
     "ROUTER",
+    "ROUTER_HANDOVER",
     "ROUTER_MANDATORY",
+    "ROUTER_NOTIFY",
     "ROUTING_ID",
     "SCATTER",
     "SERVER",
@@ -213,6 +240,11 @@ __all__ = [
     "TYPE",
     "UNSUBSCRIBE",
     "XPUB",
+    "XPUB_MANUAL",
+    "XPUB_NODROP",
+    "XPUB_VERBOSE",
+    "XPUB_VERBOSER",
+    "XPUB_WELCOME_MSG",
     "XSUB",
     "ZAP_DOMAIN",
     "AddressInUse",

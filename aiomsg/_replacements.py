@@ -46,12 +46,6 @@ _MODULE: dict[str, str] = {
     "has": 'use aiomsg.has_curve() for zmq.has("curve"); aiomsg has no other optional parts',
     "zmq_version": "aiomsg speaks ZMTP 3.1 itself; its version is aiomsg.__version__",
     "pyzmq_version": "aiomsg's version is aiomsg.__version__",
-    "CONFLATE": "not implemented: keep only the latest message yourself",
-    "XPUB_VERBOSE": "not implemented yet (docs/interop.md lists what is missing)",
-    "REQ_CORRELATE": "not implemented yet; a DEALER with your own request ids, or "
-    "aiomsg.RequestClient, does the same",
-    "REQ_RELAXED": "not implemented yet; a DEALER, or aiomsg.RequestClient, never gets stuck",
-    "ROUTER_HANDOVER": "not implemented: a ROUTER refuses a second peer with an identity in use",
     "TCP_KEEPALIVE": "use heartbeat_ivl and heartbeat_timeout to detect dead peers",
 }
 
@@ -60,11 +54,6 @@ _OPTION_NUMBERS: dict[int, str] = {
     27: "RCVTIMEO",
     28: "SNDTIMEO",
     42: "IPV6",
-    54: "CONFLATE",
-    40: "XPUB_VERBOSE",
-    52: "REQ_CORRELATE",
-    53: "REQ_RELAXED",
-    56: "ROUTER_HANDOVER",
     34: "TCP_KEEPALIVE",
 }
 

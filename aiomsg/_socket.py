@@ -175,6 +175,25 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     curve_publickey = Option[bytes]()
     curve_serverkey = Option[bytes]()
     zap_domain = Option[bytes]()
+    # issue 12 part A
+    req_relaxed = Option[bool]()
+    req_correlate = Option[bool]()
+    probe_router = Option[bool]()
+    router_handover = Option[bool]()
+    router_notify = Option[int]()
+    connect_routing_id = Option[bytes]()
+    xpub_verbose = Option[bool]()
+    xpub_verboser = Option[bool]()
+    xpub_manual = Option[bool]()
+    xpub_welcome_msg = Option[bytes]()
+    xpub_nodrop = Option[bool]()
+    invert_matching = Option[bool]()
+    only_first_subscribe = Option[bool]()
+    conflate = Option[bool]()
+
+    #: The options a socket type's composition depends on (see :meth:`_compose`):
+    #: they may change only before the first bind or connect.
+    composed_from: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, context: ContextState, **options: Any) -> None:
         HasOptions.__init__(self, **options)
@@ -210,6 +229,25 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         self._pool.use(sender, receiver, filter)
         self._send_message = self._pool.send
         self._recv_message = self._pool.recv
+
+    def _compose(self) -> None:
+        """Pick the strategies the options in :attr:`composed_from` ask for.
+
+        A socket type with such options calls this from ``__init__``, and it
+        runs again whenever one of them is set: the hot path then carries no
+        per-message check of the option.
+        """
+
+    def _set_option(self, name: str, value: Any) -> None:
+        if name not in self.composed_from:
+            self._options[name] = value
+            return
+        pool = self._pool
+        if pool.pipes or pool.bindings:
+            # Strategies hold their pipes' state: they are chosen before any peer.
+            raise InvalidState(f"set {name} before bind() and connect()")
+        self._options[name] = value
+        self._compose()
 
     # -- options -------------------------------------------------------------
 
@@ -500,7 +538,9 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             raise NotSupported(f"{self.socket_type.name} sockets have no connect_peer")
         return int.from_bytes(self._connect(endpoint).routing_id, "big")
 
-    def _connect(self, endpoint: str) -> Pipe:
+    def _connect(self, endpoint: str, routing_id: bytes = b"") -> Pipe:
+        """Connect a new pipe to *endpoint*; a ROUTER names it *routing_id*
+        (its ``connect_routing_id``) before any strategy sees it."""
         self._check_open()
         pool = self._pool
         pool.running_loop()
@@ -509,6 +549,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             raise EndpointError(endpoint, "already connected to this endpoint")
         transport = get_transport(parsed)
         pipe = pool.new_pipe(endpoint)
+        pipe.routing_id = routing_id
         pool.attach(pipe)
         try:
             pool.connectors[endpoint] = transport.connect(pool, parsed, pipe)

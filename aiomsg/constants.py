@@ -10,6 +10,8 @@ import errno
 __all__ = [
     "DONTWAIT",
     "NOBLOCK",
+    "NOTIFY_CONNECT",
+    "NOTIFY_DISCONNECT",
     "SNDMORE",
     "Errno",
     "PollEvent",
@@ -140,6 +142,7 @@ class SocketOption(enum.IntEnum):
     LAST_ENDPOINT = 32
     ROUTER_MANDATORY = 33
     IMMEDIATE = 39
+    XPUB_VERBOSE = 40
     MECHANISM = 43
     PLAIN_SERVER = 44
     PLAIN_USERNAME = 45
@@ -148,11 +151,24 @@ class SocketOption(enum.IntEnum):
     CURVE_PUBLICKEY = 48
     CURVE_SECRETKEY = 49
     CURVE_SERVERKEY = 50
+    PROBE_ROUTER = 51
+    REQ_CORRELATE = 52
+    REQ_RELAXED = 53
+    CONFLATE = 54
     ZAP_DOMAIN = 55
+    ROUTER_HANDOVER = 56
+    CONNECT_ROUTING_ID = 61
     HANDSHAKE_IVL = 66
+    XPUB_NODROP = 69
+    XPUB_MANUAL = 71
+    XPUB_WELCOME_MSG = 72
+    INVERT_MATCHING = 74
     HEARTBEAT_IVL = 75
     HEARTBEAT_TTL = 76
     HEARTBEAT_TIMEOUT = 77
+    XPUB_VERBOSER = 78
+    ROUTER_NOTIFY = 97
+    ONLY_FIRST_SUBSCRIBE = 108
 
 
 class PollEvent(enum.IntFlag):
@@ -193,3 +209,8 @@ class Errno(enum.IntEnum):
     EHOSTUNREACH = errno.EHOSTUNREACH
     EFSM = _HAUSNUMERO + 51
     ETERM = _HAUSNUMERO + 53
+#: ``router_notify`` flags (libzmq's ``ZMQ_NOTIFY_CONNECT`` and
+#: ``ZMQ_NOTIFY_DISCONNECT``): a ROUTER receives ``[routing_id, b""]`` when a
+#: peer completes its handshake, and when it goes.
+NOTIFY_CONNECT = 1
+NOTIFY_DISCONNECT = 2

@@ -39,7 +39,27 @@ DEFAULTS: dict[str, Any] = {
     "curve_publickey": b"",  # its public half (derived from the secret when unset)
     "curve_serverkey": b"",  # be a CURVE client of the server with this public key
     "zap_domain": b"",  # the authentication domain; on NULL, also turns authentication on
+    # issue 12 part A
+    "req_relaxed": False,  # REQ: a new request may be sent before the previous reply
+    "req_correlate": False,  # REQ: requests carry an id; replies must echo it
+    "probe_router": False,  # DEALER, REQ, ROUTER: send an empty message to each new peer
+    "router_handover": False,  # ROUTER: a newcomer takes over an identity in use
+    "router_notify": 0,  # ROUTER: [id, b""] on connect (1) and/or disconnect (2)
+    "connect_routing_id": b"",  # ROUTER: the routing id of the next connect's peer
+    "xpub_verbose": False,  # XPUB: pass every subscribe up, repeats included
+    "xpub_verboser": False,  # XPUB: ... and every unsubscribe
+    "xpub_manual": False,  # XPUB: the application sets subscriptions with subscribe()
+    "xpub_welcome_msg": b"",  # PUB, XPUB: sent to each new subscriber; b"" = none
+    "xpub_nodrop": False,  # PUB, XPUB: wait (or Again) at a subscriber's HWM, never drop
+    "invert_matching": False,  # PUB, XPUB, SUB: deliver what does NOT match a subscription
+    "only_first_subscribe": False,  # XPUB, XSUB: a message's first frame decides if it subscribes
+    "conflate": False,  # DEALER, PULL, PUSH, PUB, SUB: keep only the newest message per peer
 }
+
+#: Options whose values libzmq limits to a range narrower than "-1 and up".
+_RANGES: dict[str, range] = {"router_notify": range(4)}  # ZMQ_NOTIFY_CONNECT | _DISCONNECT
+#: Bytes options with no length or first-byte rule (any message body).
+_ANY_BYTES = frozenset({"xpub_welcome_msg"})
 
 _CURVE_KEYS = frozenset({"curve_secretkey", "curve_publickey", "curve_serverkey"})
 _TEXT = frozenset({"plain_username", "plain_password", "zap_domain"})
@@ -91,6 +111,8 @@ def check_option(name: str, value: Any) -> Any:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise InvalidOption(f"option {name!r} takes bytes, not {type(value).__name__}")
         value = bytes(value)
+        if name in _ANY_BYTES:
+            return value
         if len(value) > 255:
             raise InvalidOption(f"option {name!r} is at most 255 bytes")
         if value.startswith(b"\x00"):
@@ -98,6 +120,9 @@ def check_option(name: str, value: Any) -> Any:
         return value
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidOption(f"option {name!r} takes an int, not {type(value).__name__}")
+    allowed = _RANGES.get(name)
+    if allowed is not None and value not in allowed:
+        raise InvalidOption(f"option {name!r} must be {allowed.start} to {allowed.stop - 1}")
     if value < -1:
         raise InvalidOption(f"option {name!r} must be -1 or more")
     return value
@@ -120,6 +145,11 @@ class HasOptions:
         self._options = dict(DEFAULTS)
         for name, value in options.items():
             self._options[name] = check_option(name, value)
+
+    def _set_option(self, name: str, value: Any) -> None:
+        """Store an option already checked; owners that react to a change
+        (a socket type recomposing its strategies) extend this."""
+        self._options[name] = value
 
 
 class Option(Generic[T]):
@@ -146,4 +176,4 @@ class Option(Generic[T]):
         return value
 
     def __set__(self, instance: HasOptions, value: T) -> None:
-        instance._options[self.name] = check_option(self.name, value)
+        instance._set_option(self.name, check_option(self.name, value))

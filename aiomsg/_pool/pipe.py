@@ -90,11 +90,17 @@ class Pipe:
         immediate: bool = False,
         inbound_filter: InboundFilter | None = None,
         wants_subscriptions: bool = False,
+        conflate: bool = False,
     ) -> None:
         self.events = events
         self.endpoint = endpoint
-        self.inbound: collections.deque[Message] = collections.deque()
-        self.backlog: collections.deque[Message] = collections.deque()
+        # Conflating (ZMQ_CONFLATE): each queue keeps only its newest message,
+        # whole, and the high-water marks no longer apply, as in libzmq.
+        keep = 1 if conflate else None
+        if conflate:
+            sndhwm = rcvhwm = 0
+        self.inbound: collections.deque[Message] = collections.deque(maxlen=keep)
+        self.backlog: collections.deque[Message] = collections.deque(maxlen=keep)
         self.link: Link | None = None
         self.routing_id = b""
         self.peer_address = ""
@@ -202,8 +208,10 @@ class Pipe:
     def queue(self, message: Message) -> None:
         """Queue *message* for the socket as is (no inbound filter)."""
         inbound = self.inbound
+        # "Was empty", not "holds one": a conflating queue always holds one.
+        was_empty = not inbound
         inbound.append(message)
-        if len(inbound) == 1:
+        if was_empty:
             self.events.pipe_readable(self)
         if 0 < self.rcvhwm <= len(inbound) and not self.reading_paused and self.link is not None:
             self.reading_paused = True

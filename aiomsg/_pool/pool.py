@@ -32,6 +32,12 @@ __all__ = ["ContextState", "Pool"]
 
 T = TypeVar("T")
 
+#: The types whose pipes ZMQ_CONFLATE applies to (libzmq's
+#: get_effective_conflate_option, src/options.hpp); others ignore it.
+_CONFLATING = frozenset(
+    {SocketType.DEALER, SocketType.PULL, SocketType.PUSH, SocketType.PUB, SocketType.SUB}
+)
+
 
 class ContextState(Protocol):
     """What a pool uses of its socket's context."""
@@ -188,6 +194,7 @@ class Pool(HasOptions):
             immediate=options["immediate"],
             inbound_filter=self._inbound_filter,
             wants_subscriptions=self.wants_subscriptions,
+            conflate=options["conflate"] and self.socket_type in _CONFLATING,
         )
 
     @property

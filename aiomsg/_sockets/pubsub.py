@@ -14,6 +14,8 @@ from aiomsg._pool.strategies import (
     Distribute,
     FairQueue,
     ForwardSubscriptions,
+    InvertedMatch,
+    NoDropDistribute,
     SubscribeUpstream,
     Subscriptions,
     TrackSubscribers,
@@ -37,21 +39,29 @@ def _as_topic(topic: bytes | str) -> bytes:
 class Pub(Socket):
     """Sends each message to every subscriber whose topic prefixes its first frame.
 
-    Never waits; a subscriber at its ``sndhwm`` misses messages (counted).
-    Cannot receive.
+    Never waits; a subscriber at its ``sndhwm`` misses messages (counted),
+    unless ``xpub_nodrop`` is set: then a send waits for room at every
+    subscriber it goes to. With ``invert_matching`` each message goes to the
+    subscribers none of whose topics prefix it. Cannot receive.
     """
 
     __slots__ = ("_distribute",)
 
     socket_type = SocketType.PUB
     wants_subscriptions = True
+    composed_from = frozenset({"invert_matching", "xpub_nodrop"})
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._distribute = Distribute(
-            limits=lambda: (self.max_subscriptions, self.max_subscription_bytes)
+        self._compose()
+
+    def _compose(self) -> None:
+        kind = NoDropDistribute if self.xpub_nodrop else Distribute
+        self._distribute = kind(
+            invert=self.invert_matching,
+            limits=lambda: (self.max_subscriptions, self.max_subscription_bytes),
         )
-        self._use(self._distribute, None, TrackSubscribers(self._distribute))
+        self._use(self._distribute, None, TrackSubscribers(self._distribute, self._options))
 
     @property
     def dropped(self) -> int:
@@ -65,16 +75,42 @@ class XPub(Pub):
 
     As in libzmq by default, a subscription is passed up only when the topic
     is new across all peers, and a cancel only when the last peer drops it
-    (disconnects included).
+    (disconnects included); ``xpub_verbose``, ``xpub_verboser`` and
+    ``xpub_manual`` change that (docs/patterns/publish-subscribe.md).
     """
 
-    __slots__ = ()
+    __slots__ = ("_forward", "_receiver")
 
     socket_type = SocketType.XPUB
 
-    def __init__(self, *args: Any, **options: Any) -> None:
-        super().__init__(*args, **options)
-        self._use(self._distribute, FairQueue(), ForwardSubscriptions(self._distribute))
+    def _compose(self) -> None:
+        super()._compose()
+        self._forward = ForwardSubscriptions(self._distribute, self._options)
+        self._receiver = FairQueue()
+        self._use(self._distribute, self._receiver, self._forward)
+
+    def subscribe(self, topic: bytes | str) -> None:
+        """With ``xpub_manual``: subscribe the peer whose message was received
+        last to *topic* (libzmq's ``ZMQ_SUBSCRIBE`` on an XPUB). Does nothing
+        if that peer has gone.
+
+        Raises:
+            InvalidState: ``xpub_manual`` is not set.
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        self._forward.manual(self._receiver.last, _as_topic(topic), subscribe=True)
+
+    def unsubscribe(self, topic: bytes | str) -> None:
+        """With ``xpub_manual``: undo :meth:`subscribe` of *topic* for the peer
+        whose message was received last.
+
+        Raises:
+            InvalidState: ``xpub_manual`` is not set.
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        self._forward.manual(self._receiver.last, _as_topic(topic), subscribe=False)
 
 
 class _Subscriber(Socket):
@@ -107,17 +143,25 @@ class _Subscriber(Socket):
 class Sub(_Subscriber):
     """Receives the messages of PUB peers that match its subscriptions.
 
-    Subscribes to nothing at first: call :meth:`subscribe`. Cannot send.
+    Subscribes to nothing at first: call :meth:`subscribe`. With
+    ``invert_matching`` it receives the messages that match none of its
+    subscriptions (its publishers must set it too). Cannot send.
     """
 
     __slots__ = ()
 
     socket_type = SocketType.SUB
+    composed_from = frozenset({"invert_matching"})
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
         self._subscriptions = Subscriptions()
-        self._use(None, FairQueue(), self._subscriptions)
+        self._compose()
+
+    def _compose(self) -> None:
+        subscriptions = self._subscriptions
+        match = InvertedMatch(subscriptions) if self.invert_matching else subscriptions
+        self._use(None, FairQueue(), match)
 
 
 class XSub(_Subscriber):
@@ -133,4 +177,4 @@ class XSub(_Subscriber):
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
         self._subscriptions = Subscriptions()
-        self._use(SubscribeUpstream(self._subscriptions), FairQueue())
+        self._use(SubscribeUpstream(self._subscriptions, self._options), FairQueue())

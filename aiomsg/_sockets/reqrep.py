@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies import (
     FairQueue,
     LoadBalance,
@@ -30,7 +31,7 @@ class Req(Socket):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        lockstep = RequestLockstep()
+        lockstep = RequestLockstep(self._options)
         self._use(lockstep, lockstep)
 
 
@@ -56,7 +57,7 @@ class Dealer(Socket):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._use(LoadBalance(), FairQueue())
+        self._use(LoadBalance(probe=lambda: self.probe_router), FairQueue())
 
 
 class Router(Socket):
@@ -64,13 +65,35 @@ class Router(Socket):
     message to the peer named by its first frame.
 
     Unroutable messages are dropped, or raise :class:`HostUnreachable` when
-    ``router_mandatory`` is set.
+    ``router_mandatory`` is set. ``router_handover``, ``probe_router``,
+    ``router_notify`` and ``connect_routing_id`` act as in libzmq
+    (docs/patterns/dealer-router.md).
     """
 
-    __slots__ = ()
+    __slots__ = ("_route",)
 
     socket_type = SocketType.ROUTER
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self._use(RouteById(mandatory=lambda: self.router_mandatory), PrefixRoutingId())
+        self._route = RouteById(
+            mandatory=lambda: self.router_mandatory,
+            handover=lambda: self.router_handover,
+            probe=lambda: self.probe_router,
+        )
+        self._use(self._route, PrefixRoutingId(notify=lambda: self.router_notify))
+
+    def _connect(self, endpoint: str, routing_id: bytes = b"") -> Pipe:
+        """Connect; with ``connect_routing_id`` set, the peer gets that routing
+        id at once, and the option is cleared: it names one connection, as
+        in libzmq.
+
+        Raises:
+            InvalidState: a peer already has that routing id.
+        """
+        name = routing_id or self.connect_routing_id
+        if name:
+            self._route.claim(name)
+        pipe = super()._connect(endpoint, name)
+        self._options["connect_routing_id"] = b""
+        return pipe

@@ -179,6 +179,7 @@ def test_private_modules_are_marked() -> None:
 PUBLIC_NAMES = [
     "CHANNEL", "CLIENT", "DGRAM", "DISH", "GATHER", "PEER", "RADIO", "SCATTER", "SERVER",
     "InvalidMessage",
+    "NOTIFY_CONNECT", "NOTIFY_DISCONNECT",
     "CURVE_ALLOW_ANY", "DEALER", "DONTWAIT", "NOBLOCK", "PAIR", "PUB", "PULL", "PUSH", "REP",
     "REQ", "ROUTER", "SNDMORE", "SUB", "XPUB", "XSUB", "AddressInUse", "Again", "AiomsgError",
     "AuthRequest", "Authenticator", "Closed", "Context", "DecodeError", "EndpointError", "Event",
@@ -197,6 +198,8 @@ PUBLIC_NAMES = [
     "HEARTBEAT_TIMEOUT", "POLLIN", "POLLOUT", "POLLERR", "NULL", "PLAIN", "CURVE", "EAGAIN",
     "EINVAL", "ENOTSUP", "EPROTONOSUPPORT", "EADDRINUSE", "ENOTSOCK", "EHOSTUNREACH", "EFSM",
     "ETERM",
+    "PROBE_ROUTER", "REQ_CORRELATE", "REQ_RELAXED", "CONFLATE", "ROUTER_HANDOVER", "CONNECT_ROUTING_ID",
+    "XPUB_NODROP", "XPUB_MANUAL", "XPUB_WELCOME_MSG", "INVERT_MATCHING", "XPUB_VERBOSER", "XPUB_VERBOSE", "ROUTER_NOTIFY", "ONLY_FIRST_SUBSCRIBE",
 ]  # fmt: skip
 
 TRANSPORT_NAMES = [

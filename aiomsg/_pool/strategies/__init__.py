@@ -7,7 +7,7 @@ docs/internals.md for the table.
 """
 
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
-from aiomsg._pool.strategies.distribute import Distribute
+from aiomsg._pool.strategies.distribute import Distribute, NoDropDistribute
 from aiomsg._pool.strategies.exclusive import Exclusive
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.groups import GroupDistribute, GroupQueue, JoinedGroups, TrackGroups
@@ -17,6 +17,7 @@ from aiomsg._pool.strategies.route import PrefixRoutingId, RouteById, RouteToPee
 from aiomsg._pool.strategies.single_frame import SingleFrames
 from aiomsg._pool.strategies.subscriptions import (
     ForwardSubscriptions,
+    InvertedMatch,
     SubscribeUpstream,
     Subscriptions,
     TrackSubscribers,
@@ -30,8 +31,10 @@ __all__ = [
     "ForwardSubscriptions",
     "GroupDistribute",
     "GroupQueue",
+    "InvertedMatch",
     "JoinedGroups",
     "LoadBalance",
+    "NoDropDistribute",
     "PrefixRoutingId",
     "Receiver",
     "ReplyLockstep",

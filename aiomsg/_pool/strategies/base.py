@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from aiomsg._pool.pipe import Message, Pipe
 
-__all__ = ["Filter", "Receiver", "Sender", "Strategy"]
+__all__ = ["Filter", "Receiver", "Sender", "Strategy", "never", "send_probe"]
+
+
+def never() -> bool:
+    """The default of a strategy's optional behaviour: off."""
+    return False
+
+
+def send_probe(pipe: Pipe) -> None:
+    """``probe_router``: an empty message to a peer that has just linked, so
+    that a ROUTER there learns our routing id (docs/wire/zmtp.md#req-options).
+    A pipe with no room drops it, as libzmq's ``pipe_t::write`` may."""
+    pipe.send([b""])
 
 
 class Strategy:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Sender
 
-__all__ = ["Distribute", "TopicIndex"]
+__all__ = ["Distribute", "NoDropDistribute", "TopicIndex"]
 
 logger = logging.getLogger("aiomsg")
 
@@ -78,7 +78,10 @@ class Distribute(Sender):
 
     Never waits: a pipe at its high-water mark misses the message, and the
     drop is counted in :attr:`dropped`. With ``match_all`` (XSUB upstream),
-    every pipe gets every message.
+    every pipe gets every message; with ``invert`` (``invert_matching``),
+    each message goes to the pipes with no subscription prefixing frame 0.
+    Which of the three it is, is fixed when the strategy is made: ``send``
+    asks one bound method for its targets, with no per-message test.
 
     Each peer's subscriptions are a set, as libzmq keeps them
     (docs/wire/zmtp.md#subscription-set): a second SUBSCRIBE of a topic adds
@@ -88,21 +91,32 @@ class Distribute(Sender):
     counted in :attr:`refused`, and logged once per peer.
     """
 
-    __slots__ = ("_index", "_limits", "_peers", "dropped", "match_all", "pipes", "refused")
+    __slots__ = ("_index", "_limits", "_peers", "dropped", "pipes", "refused", "targets")
 
     def __init__(
         self,
         *,
         match_all: bool = False,
+        invert: bool = False,
         limits: Callable[[], tuple[int, int]] = lambda: (-1, -1),
     ) -> None:
         self.pipes: list[Pipe] = []
-        self.match_all = match_all
         self.dropped = 0
         self.refused = 0
         self._limits = limits
         self._index = TopicIndex()
         self._peers: dict[Pipe, _Subscriber] = {}
+        #: The pipes a message whose first frame is the argument goes to.
+        self.targets: Callable[[bytes], Collection[Pipe]] = (
+            self._everyone if match_all else self._unmatched if invert else self._index.match
+        )
+
+    def _everyone(self, first: bytes) -> Collection[Pipe]:
+        return self.pipes
+
+    def _unmatched(self, first: bytes) -> Collection[Pipe]:
+        matched = self._index.match(first)
+        return [pipe for pipe in self.pipes if pipe not in matched]
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
@@ -129,8 +143,14 @@ class Distribute(Sender):
         return frozenset(peer.topics) if peer is not None else frozenset()
 
     def subscription(self, pipe: Pipe, topic: bytes, subscribe: bool) -> bool:
-        """Record a peer's subscribe or cancel; True if it changed its set."""
-        peer = self._peers[pipe]
+        """Record a peer's subscribe or cancel; True if it changed its set.
+
+        A pipe that has left changes nothing (an XPUB in manual mode may
+        name one).
+        """
+        peer = self._peers.get(pipe)
+        if peer is None:
+            return False
         if subscribe == (topic in peer.topics):
             return False
         if not subscribe:
@@ -161,7 +181,7 @@ class Distribute(Sender):
         return True  # never waits: a full pipe misses the message
 
     def send(self, message: Message) -> bool:
-        targets = self.pipes if self.match_all else self._index.match(message[0])
+        targets = self.targets(message[0])
         shared = False
         for pipe in targets:
             # Each receiver gets a list of its own (inproc hands lists over
@@ -170,3 +190,21 @@ class Distribute(Sender):
                 self.dropped += 1
             shared = True
         return True
+
+
+class NoDropDistribute(Distribute):
+    """Distribute that never drops (``xpub_nodrop``): while any target is at
+    its high-water mark the message waits for all of them (or the send raises
+    :class:`~aiomsg.Again` with NOBLOCK), as libzmq's ``dist_t::check_hwm``."""
+
+    __slots__ = ()
+
+    def has_out(self) -> bool:
+        # Which peers a message goes to depends on it: ready when none is full.
+        return not any(pipe.full for pipe in self.pipes)
+
+    def send(self, message: Message) -> bool:
+        for pipe in self.targets(message[0]):
+            if pipe.full:
+                return False
+        return Distribute.send(self, message)

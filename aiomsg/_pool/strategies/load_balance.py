@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiomsg._pool.pipe import Message, Pipe
-from aiomsg._pool.strategies.base import Sender
+from aiomsg._pool.strategies.base import Sender, never, send_probe
 
 __all__ = ["LoadBalance"]
 
@@ -11,14 +13,21 @@ __all__ = ["LoadBalance"]
 class LoadBalance(Sender):
     """Each message goes to the next pipe in turn that has room.
 
-    A send waits only when every pipe is full, or there is none.
+    A send waits only when every pipe is full, or there is none. When
+    ``probe()`` is true, each new peer first gets an empty message
+    (``probe_router``, for DEALER and REQ).
     """
 
-    __slots__ = ("_next", "pipes")
+    __slots__ = ("_next", "pipes", "probe")
 
-    def __init__(self) -> None:
+    def __init__(self, *, probe: Callable[[], bool] = never) -> None:
         self.pipes: list[Pipe] = []
         self._next = 0
+        self.probe = probe
+
+    def linked(self, pipe: Pipe) -> None:
+        if self.probe():
+            send_probe(pipe)
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import Any
+
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Receiver, Sender
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.load_balance import LoadBalance
 from aiomsg.errors import InvalidState
+from aiomsg.options import DEFAULTS
 
 __all__ = ["ReplyLockstep", "RequestLockstep"]
 
@@ -16,21 +21,36 @@ class RequestLockstep(Sender, Receiver):
 
     Requests are load-balanced and carry the empty delimiter frame; replies
     from any other peer, or without the delimiter, are dropped as libzmq
-    does.
+    does. Sending a request first drops whatever is already queued: a
+    duplicate or late reply must not answer it (libzmq's ``req_t::xsend``).
+
+    *options* is the socket's option mapping, read when a request is sent:
+    ``req_relaxed`` allows a new request before the previous reply (that
+    reply is then dropped), ``req_correlate`` puts a 4-byte request id before
+    the delimiter and takes only the reply that echoes it
+    (docs/wire/zmtp.md#req-options), and ``probe_router`` is passed to the
+    load balancer.
     """
 
-    __slots__ = ("_awaiting", "balance", "queue")
+    __slots__ = ("_awaiting", "_expected", "_next_id", "_options", "balance", "queue")
 
-    def __init__(self) -> None:
-        self.balance = LoadBalance()
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self._options = options if options is not None else DEFAULTS
+        self.balance = LoadBalance(probe=lambda: bool(self._options["probe_router"]))
         self.queue = FairQueue()
         self._awaiting: Pipe | None = None
+        self._expected = b""  # the request id the reply must echo; b"" = none
+        # Any 4-byte counter will do; libzmq's starts at random too.
+        self._next_id = int.from_bytes(os.urandom(4), "little")
 
     def attach(self, pipe: Pipe) -> None:
         self.balance.attach(pipe)
 
     def detach(self, pipe: Pipe) -> None:
         self.balance.detach(pipe)
+
+    def linked(self, pipe: Pipe) -> None:
+        self.balance.linked(pipe)
 
     def readable(self, pipe: Pipe) -> None:
         self.queue.readable(pipe)
@@ -40,19 +60,43 @@ class RequestLockstep(Sender, Receiver):
         return self.queue.last
 
     def send(self, message: Message) -> bool:
-        if self._awaiting is not None:
+        options = self._options
+        if self._awaiting is not None and not options["req_relaxed"]:
             raise InvalidState("REQ socket is waiting for a reply: recv() it before sending again")
         pipe = self.balance.pick()
-        if pipe is None or not pipe.send([b"", *message]):
+        if pipe is None:
             return False
-        self._awaiting = pipe
+        expected = b""
+        envelope = [b""]
+        if options["req_correlate"]:
+            # libzmq copies a host-order uint32; the peer only echoes it.
+            expected = self._next_id.to_bytes(4, "little")
+            envelope = [expected, b""]
+        if not pipe.send(envelope + message):
+            return False
+        if options["req_correlate"]:
+            self._next_id = (self._next_id + 1) & 0xFFFFFFFF
+        while self.queue.recv() is not None:
+            pass  # stale replies (bounded: only what is queued now)
+        self._awaiting, self._expected = pipe, expected
         return True
 
     def has_out(self) -> bool:
-        return self._awaiting is None and self.balance.has_out()
+        waiting = self._awaiting is not None and not self._options["req_relaxed"]
+        return not waiting and self.balance.has_out()
+
+    def _envelope_size(self) -> int:
+        """The frames before the reply's body: [request id] + the empty delimiter."""
+        return 2 if self._expected else 1
 
     def _is_reply(self, pipe: Pipe | None, message: Message) -> bool:
-        return pipe is self._awaiting and len(message) > 1 and message[0] == b""
+        skip, expected = self._envelope_size(), self._expected
+        return (
+            pipe is self._awaiting
+            and len(message) > skip
+            and message[skip - 1] == b""
+            and (not expected or message[0] == expected)
+        )
 
     def recv(self) -> Message | None:
         if self._awaiting is None:
@@ -63,7 +107,7 @@ class RequestLockstep(Sender, Receiver):
                 return None
             if self._is_reply(pipe, message):
                 self._awaiting = None
-                return message[1:]
+                return message[self._envelope_size() :]
 
     def has_in(self) -> bool:
         if self._awaiting is None:

@@ -8,20 +8,33 @@ whose topics prefix its first frame. A subscription travels as a
 SUBSCRIBE/CANCEL command or as a ``\\x01topic``/``\\x00topic`` message
 (docs/wire/zmtp.md#subscription-forms); both reach these strategies as the
 message form.
+
+The XPUB options (``xpub_verbose``, ``xpub_verboser``, ``xpub_manual``,
+``xpub_welcome_msg``, ``only_first_subscribe``) are read from the socket's
+option mapping when a subscription or a peer arrives, as libzmq reads them
+(``xpub.cpp``): that path is not the hot one, and the options may change at
+any time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Filter, Sender
 from aiomsg._pool.strategies.distribute import Distribute
+from aiomsg.errors import InvalidState
+from aiomsg.options import DEFAULTS
 
 __all__ = [
     "ForwardSubscriptions",
+    "InvertedMatch",
     "SubscribeUpstream",
     "Subscriptions",
     "TrackSubscribers",
     "parse_subscription",
+    "split_subscriptions",
 ]
 
 _SUBSCRIBE, _CANCEL = 1, 0
@@ -33,6 +46,31 @@ def parse_subscription(message: Message) -> tuple[bytes, bool] | None:
     if first and first[0] in (_SUBSCRIBE, _CANCEL):
         return first[1:], first[0] == _SUBSCRIBE
     return None
+
+
+def split_subscriptions(
+    message: Message, only_first: bool
+) -> tuple[list[tuple[bytes, bool]], Message]:
+    """The subscribes/cancels in a message sent upstream, and its other frames.
+
+    libzmq reads every frame that starts ``01``/``00`` as one (``xpub.cpp``,
+    ``xsub.cpp``); with *only_first* (``only_first_subscribe``) a message
+    whose first frame is not one is all data, whatever its other frames hold.
+    """
+    first = parse_subscription(message)
+    if len(message) == 1:
+        return ([first], []) if first is not None else ([], message)
+    if first is None and only_first:
+        return [], message
+    changes: list[tuple[bytes, bool]] = []
+    data: Message = []
+    for frame in message:
+        change = parse_subscription([frame])
+        if change is None:
+            data.append(frame)
+        else:
+            changes.append(change)
+    return changes, data
 
 
 class Subscriptions(Filter):
@@ -83,14 +121,38 @@ class Subscriptions(Filter):
         return message if message[0].startswith(self.topics) else None
 
 
-class SubscribeUpstream(Sender):
-    """XSUB's send: ``\\x01topic``/``\\x00topic`` messages change its
-    :class:`Subscriptions`; any other message goes to every publisher."""
+class InvertedMatch(Filter):
+    """SUB with ``invert_matching``: the :class:`Subscriptions` as they are,
+    but a message is kept when **no** topic prefixes its first frame."""
 
-    __slots__ = ("_everyone", "subscriptions")
+    __slots__ = ("subscriptions",)
 
     def __init__(self, subscriptions: Subscriptions) -> None:
         self.subscriptions = subscriptions
+
+    def attach(self, pipe: Pipe) -> None:
+        self.subscriptions.attach(pipe)
+
+    def detach(self, pipe: Pipe) -> None:
+        self.subscriptions.detach(pipe)
+
+    def linked(self, pipe: Pipe) -> None:
+        self.subscriptions.linked(pipe)
+
+    def filter(self, pipe: Pipe, message: Message) -> Message | None:
+        return None if message[0].startswith(self.subscriptions.topics) else message
+
+
+class SubscribeUpstream(Sender):
+    """XSUB's send: ``\\x01topic``/``\\x00topic`` frames change its
+    :class:`Subscriptions`; the other frames go to every publisher (see
+    :func:`split_subscriptions` for ``only_first_subscribe``)."""
+
+    __slots__ = ("_everyone", "_options", "subscriptions")
+
+    def __init__(self, subscriptions: Subscriptions, options: Mapping[str, Any] = DEFAULTS) -> None:
+        self.subscriptions = subscriptions
+        self._options = options
         self._everyone = Distribute(match_all=True)
 
     def attach(self, pipe: Pipe) -> None:
@@ -111,26 +173,38 @@ class SubscribeUpstream(Sender):
         return True  # subscribing and distributing never wait
 
     def send(self, message: Message) -> bool:
-        subscription = parse_subscription(message)
-        if subscription is None:
-            return self._everyone.send(message)
-        self.subscriptions.change(*subscription)
-        return True
+        changes, data = split_subscriptions(message, self._options["only_first_subscribe"])
+        for topic, subscribe in changes:
+            self.subscriptions.change(topic, subscribe)
+        return self._everyone.send(data) if data else True
 
 
 class TrackSubscribers(Filter):
     """PUB: each peer's subscribe/cancel is recorded in the :class:`Distribute`
-    that sends; anything else a subscriber sends is dropped."""
+    that sends; anything else a subscriber sends is dropped.
 
-    __slots__ = ("distribute",)
+    With ``xpub_welcome_msg`` set, each new subscriber gets it first, as an
+    ordinary message that no subscription filters here (a SUB still filters
+    it; docs/wire/zmtp.md#xpub-options).
+    """
 
-    def __init__(self, distribute: Distribute) -> None:
+    __slots__ = ("_options", "distribute")
+
+    def __init__(self, distribute: Distribute, options: Mapping[str, Any] = DEFAULTS) -> None:
         self.distribute = distribute
+        self._options = options
+
+    def linked(self, pipe: Pipe) -> None:
+        welcome = self._options["xpub_welcome_msg"]
+        if welcome:
+            pipe.send([welcome])
+
+    def split(self, message: Message) -> tuple[list[tuple[bytes, bool]], Message]:
+        return split_subscriptions(message, self._options["only_first_subscribe"])
 
     def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        subscription = parse_subscription(message)
-        if subscription is not None:
-            self.distribute.subscription(pipe, *subscription)
+        for topic, subscribe in self.split(message)[0]:
+            self.distribute.subscription(pipe, topic, subscribe)
         return None
 
 
@@ -138,29 +212,69 @@ class ForwardSubscriptions(TrackSubscribers):
     """XPUB: records subscriptions as PUB does, and also passes them up as
     messages, with any other message its subscribers send.
 
-    As in libzmq by default, a subscription is passed up only when the topic
-    is new across all peers, and a cancel only when the last peer drops it
-    (disconnects included).
+    By default, as in libzmq, a subscription is passed up only when the
+    topic is new across all peers, and a cancel only when the last peer
+    drops it (disconnects included). ``xpub_verbose`` passes up every
+    subscribe, ``xpub_verboser`` every cancel too. With ``xpub_manual`` the
+    peers' requests are passed up and not applied: the application applies
+    them with :meth:`manual` (the XPUB's ``subscribe``), and a peer that goes
+    has a cancel passed up for each topic it asked for.
     """
 
-    __slots__ = ("_holders",)
+    __slots__ = ("_holders", "_requested")
 
-    def __init__(self, distribute: Distribute) -> None:
-        super().__init__(distribute)
+    def __init__(self, distribute: Distribute, options: Mapping[str, Any] = DEFAULTS) -> None:
+        super().__init__(distribute, options)
         self._holders: dict[bytes, int] = {}
+        self._requested: dict[Pipe, set[bytes]] = {}  # xpub_manual: what each peer asked
 
     def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        subscription = parse_subscription(message)
-        if subscription is None:
+        changes, data = self.split(message)
+        if not changes:
             return message
-        topic, subscribe = subscription
-        if not self.distribute.subscription(pipe, topic, subscribe):
-            return None
-        return [message[0]] if self._count(topic, +1 if subscribe else -1) else None
+        options = self._options
+        verboser = options["xpub_verboser"]
+        verbose = verboser or options["xpub_verbose"]
+        manual = options["xpub_manual"]
+        for topic, subscribe in changes:
+            if manual:
+                requested = self._requested.setdefault(pipe, set())
+                if subscribe:
+                    requested.add(topic)
+                else:
+                    requested.discard(topic)
+                passed_up = True
+            else:
+                changed = self.distribute.subscription(pipe, topic, subscribe)
+                edge = changed and self._count(topic, +1 if subscribe else -1)
+                passed_up = edge or (verbose if subscribe else verboser)
+            if passed_up:
+                pipe.queue([(b"\x01" if subscribe else b"\x00") + topic])
+        return data or None
+
+    def manual(self, pipe: Pipe | None, topic: bytes, subscribe: bool) -> None:
+        """Apply a subscription of *pipe*, the peer whose message the
+        application received last (libzmq's ZMQ_SUBSCRIBE on a manual XPUB).
+        A peer that has gone, or none, changes nothing, as in libzmq.
+
+        Raises:
+            InvalidState: ``xpub_manual`` is not set.
+        """
+        if not self._options["xpub_manual"]:
+            raise InvalidState("an XPUB subscribes for its peers only with xpub_manual set")
+        if pipe is not None and pipe.link is not None:
+            self.distribute.subscription(pipe, topic, subscribe)
 
     def unlinked(self, pipe: Pipe) -> None:
+        requested = self._requested.pop(pipe, None)
+        if requested is not None or self._options["xpub_manual"]:
+            # The table was the application's: report what the peer asked for.
+            for topic in requested or ():
+                pipe.queue([b"\x00" + topic])
+            return
+        verboser = self._options["xpub_verboser"]
         for topic in self.distribute.topics_of(pipe):
-            if self._count(topic, -1):
+            if self._count(topic, -1) or verboser:
                 pipe.queue([b"\x00" + topic])
 
     def _count(self, topic: bytes, change: int) -> bool:
