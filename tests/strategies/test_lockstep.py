@@ -7,6 +7,7 @@ import pytest
 from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
 from aiomsg.errors import InvalidState
+from aiomsg.options import DEFAULTS
 
 from ._fakes import FakePool, fill, link_of, make_pipe
 
@@ -220,3 +221,13 @@ def test_rep_readiness_follows_the_lockstep() -> None:
     assert rep.has_out() and not rep.has_in()
     assert rep.send([b"reply"])
     assert not rep.has_out()
+
+
+def test_relaxed_req_is_writable_while_awaiting() -> None:
+    req = RequestLockstep({**DEFAULTS, "req_relaxed": True})
+    socket = FakePool(req)
+    pipe = make_pipe(socket, "p")
+    req.attach(pipe)
+    assert req.send([b"q1"])
+    assert req.has_out()  # a new request may go before the reply
+    assert not req.has_in()
