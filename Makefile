@@ -7,10 +7,15 @@ PIP    := $(BIN)/pip --disable-pip-version-check
 LINT_PATHS := $(wildcard aiomsg tests examples bench)
 # Re-install whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-test
+# The demo needs only aiomsg itself (and its three dependencies).
+DEMO_STAMP := $(VENV)/.installed-demo
+# Where dist-check builds and installs.
+DIST   := dist
+CHECK  := build/dist-check
 # MkDocs builds the site under site/ (gitignored); silence mkdocs-material's banner.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: venv test lint typecheck pytest demo bench docs clean peers
+.PHONY: venv test lint typecheck pytest demo dist dist-check bench docs clean peers
 
 venv: $(STAMP)
 
@@ -20,6 +25,10 @@ $(VENV)/bin/python:
 $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test]'
+	touch $@
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e .
 	touch $@
 
 lint: venv
@@ -38,8 +47,34 @@ test: venv
 	$(MKDOCS) build --strict -q
 	$(BIN)/python -m pytest -q
 
-demo: venv
+# Only the package: no test, lint or docs toolchain.
+demo: $(DEMO_STAMP)
 	$(BIN)/python examples/run_demo.py
+
+# The wheel and the sdist, as a release builds them (the wheel from the sdist).
+dist: venv
+	rm -rf $(DIST)
+	$(PIP) install -q build
+	$(BIN)/python -m build -q --outdir $(DIST) .
+
+# Each artifact installs and imports in a clean venv, and the unpacked sdist
+# runs its own tests (all collected; the layers and hello-world examples run),
+# which proves it carries what they need. CI runs this after `make test`.
+dist-check: dist
+	rm -rf $(CHECK)
+	$(PYTHON) -m venv $(CHECK)/wheel
+	$(CHECK)/wheel/bin/pip install -q --disable-pip-version-check $(DIST)/*.whl
+	$(CHECK)/wheel/bin/python -c "import aiomsg; print('wheel imports aiomsg', aiomsg.__version__)"
+	$(CHECK)/wheel/bin/aiomsg --version
+	$(PYTHON) -m venv $(CHECK)/sdist
+	$(CHECK)/sdist/bin/pip install -q --disable-pip-version-check $(DIST)/*.tar.gz
+	$(CHECK)/sdist/bin/python -c "import aiomsg; print('sdist imports aiomsg', aiomsg.__version__)"
+	mkdir -p $(CHECK)/unpacked
+	tar -xzf $(DIST)/*.tar.gz -C $(CHECK)/unpacked
+	cd $(CHECK)/unpacked/aiomsg-* && PYTHONPATH=. $(abspath $(BIN))/python -m pytest -q \
+		-p no:cacheprovider --collect-only tests > /dev/null
+	cd $(CHECK)/unpacked/aiomsg-* && PYTHONPATH=. $(abspath $(BIN))/python -m pytest -q \
+		-p no:cacheprovider -m "not slow" -k "hello or layers" tests/architecture tests/examples
 
 bench: venv
 	$(PIP) install -q -e '.[bench]'

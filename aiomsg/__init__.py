@@ -16,12 +16,23 @@ Quick start::
             print(await client.recv())
 
     aiomsg.run(main())
+
+Code ported from pyzmq finds pyzmq's names here: socket types, flags, the
+option numbers of ``setsockopt``/``getsockopt`` (``SNDHWM``, ``SUBSCRIBE``...),
+``POLLIN``/``POLLOUT`` and :class:`Poller`, the errno values of the
+exceptions (``EAGAIN``...). A pyzmq name aiomsg lacks on purpose raises an
+``AttributeError`` that names what to use instead.
 """
+
+import sys
+from typing import TYPE_CHECKING, Any
 
 from aiomsg._context import Context
 from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._poller import Poller
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._proxy import proxy
+from aiomsg._replacements import missing_attribute
 from aiomsg._runner import run
 from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
 from aiomsg._security.certs import create_certificates, load_certificate, load_certificates
@@ -35,6 +46,10 @@ from aiomsg.constants import (
     NOTIFY_CONNECT,
     NOTIFY_DISCONNECT,
     SNDMORE,
+    Errno,
+    PollEvent,
+    SecurityMechanism,
+    SocketOption,
     SocketType,
 )
 from aiomsg.errors import (
@@ -74,35 +89,164 @@ DGRAM = SocketType.DGRAM
 PEER = SocketType.PEER
 CHANNEL = SocketType.CHANNEL
 
+# setsockopt/getsockopt option numbers (pyzmq's zmq.SNDHWM...).
+HWM = SocketOption.HWM
+IDENTITY = SocketOption.IDENTITY
+ROUTING_ID = SocketOption.ROUTING_ID
+SUBSCRIBE = SocketOption.SUBSCRIBE
+UNSUBSCRIBE = SocketOption.UNSUBSCRIBE
+RCVMORE = SocketOption.RCVMORE
+EVENTS = SocketOption.EVENTS
+TYPE = SocketOption.TYPE
+LINGER = SocketOption.LINGER
+RECONNECT_IVL = SocketOption.RECONNECT_IVL
+RECONNECT_IVL_MAX = SocketOption.RECONNECT_IVL_MAX
+MAXMSGSIZE = SocketOption.MAXMSGSIZE
+SNDHWM = SocketOption.SNDHWM
+RCVHWM = SocketOption.RCVHWM
+LAST_ENDPOINT = SocketOption.LAST_ENDPOINT
+ROUTER_MANDATORY = SocketOption.ROUTER_MANDATORY
+IMMEDIATE = SocketOption.IMMEDIATE
+MECHANISM = SocketOption.MECHANISM
+PLAIN_SERVER = SocketOption.PLAIN_SERVER
+PLAIN_USERNAME = SocketOption.PLAIN_USERNAME
+PLAIN_PASSWORD = SocketOption.PLAIN_PASSWORD
+CURVE_SERVER = SocketOption.CURVE_SERVER
+CURVE_PUBLICKEY = SocketOption.CURVE_PUBLICKEY
+CURVE_SECRETKEY = SocketOption.CURVE_SECRETKEY
+CURVE_SERVERKEY = SocketOption.CURVE_SERVERKEY
+ZAP_DOMAIN = SocketOption.ZAP_DOMAIN
+HANDSHAKE_IVL = SocketOption.HANDSHAKE_IVL
+HEARTBEAT_IVL = SocketOption.HEARTBEAT_IVL
+HEARTBEAT_TTL = SocketOption.HEARTBEAT_TTL
+HEARTBEAT_TIMEOUT = SocketOption.HEARTBEAT_TIMEOUT
+PROBE_ROUTER = SocketOption.PROBE_ROUTER
+REQ_CORRELATE = SocketOption.REQ_CORRELATE
+REQ_RELAXED = SocketOption.REQ_RELAXED
+CONFLATE = SocketOption.CONFLATE
+ROUTER_HANDOVER = SocketOption.ROUTER_HANDOVER
+CONNECT_ROUTING_ID = SocketOption.CONNECT_ROUTING_ID
+XPUB_NODROP = SocketOption.XPUB_NODROP
+XPUB_MANUAL = SocketOption.XPUB_MANUAL
+XPUB_WELCOME_MSG = SocketOption.XPUB_WELCOME_MSG
+INVERT_MATCHING = SocketOption.INVERT_MATCHING
+XPUB_VERBOSER = SocketOption.XPUB_VERBOSER
+XPUB_VERBOSE = SocketOption.XPUB_VERBOSE
+ROUTER_NOTIFY = SocketOption.ROUTER_NOTIFY
+ONLY_FIRST_SUBSCRIBE = SocketOption.ONLY_FIRST_SUBSCRIBE
+
+# Poll events, security mechanisms, error numbers.
+POLLIN = PollEvent.POLLIN
+POLLOUT = PollEvent.POLLOUT
+POLLERR = PollEvent.POLLERR
+NULL = SecurityMechanism.NULL
+PLAIN = SecurityMechanism.PLAIN
+CURVE = SecurityMechanism.CURVE
+EAGAIN = Errno.EAGAIN
+EINVAL = Errno.EINVAL
+ENOTSUP = Errno.ENOTSUP
+EPROTONOSUPPORT = Errno.EPROTONOSUPPORT
+EADDRINUSE = Errno.EADDRINUSE
+ENOTSOCK = Errno.ENOTSOCK
+EHOSTUNREACH = Errno.EHOSTUNREACH
+EFSM = Errno.EFSM
+ETERM = Errno.ETERM
+
 __version__ = "0.1.0"
+
+if not TYPE_CHECKING:  # mypy keeps checking names
+
+    def __getattr__(name: str) -> Any:
+        # Only for names not found: pyzmq's that aiomsg lacks name their replacement.
+        raise missing_attribute("aiomsg", sys.modules[__name__], name)
+
 
 __all__ = [
     "CHANNEL",
     "CLIENT",
+    "CONFLATE",
+    "CONNECT_ROUTING_ID",
+    "CURVE",
     "CURVE_ALLOW_ANY",
+    "CURVE_PUBLICKEY",
+    "CURVE_SECRETKEY",
+    "CURVE_SERVER",
+    "CURVE_SERVERKEY",
     "DEALER",
     "DGRAM",
     "DISH",
     "DONTWAIT",
+    "EADDRINUSE",
+    "EAGAIN",
+    "EFSM",
+    "EHOSTUNREACH",
+    "EINVAL",
+    "ENOTSOCK",
+    "ENOTSUP",
+    "EPROTONOSUPPORT",
+    "ETERM",
+    "EVENTS",
     "GATHER",
+    "HANDSHAKE_IVL",
+    "HEARTBEAT_IVL",
+    "HEARTBEAT_TIMEOUT",
+    "HEARTBEAT_TTL",
+    "HWM",
+    "IDENTITY",
+    "IMMEDIATE",
+    "INVERT_MATCHING",
+    "LAST_ENDPOINT",
+    "LINGER",
+    "MAXMSGSIZE",
+    "MECHANISM",
     "NOBLOCK",
     "NOTIFY_CONNECT",
     "NOTIFY_DISCONNECT",
+    "NULL",
+    "ONLY_FIRST_SUBSCRIBE",
     "PAIR",
     "PEER",
+    "PLAIN",
+    "PLAIN_PASSWORD",
+    "PLAIN_SERVER",
+    "PLAIN_USERNAME",
+    "POLLERR",
+    "POLLIN",
+    "POLLOUT",
+    "PROBE_ROUTER",
     "PUB",
     "PULL",
     "PUSH",
     "RADIO",
+    "RCVHWM",
+    "RCVMORE",
+    "RECONNECT_IVL",
+    "RECONNECT_IVL_MAX",
     "REP",
     "REQ",
+    "REQ_CORRELATE",
+    "REQ_RELAXED",
     "ROUTER",
+    "ROUTER_HANDOVER",
+    "ROUTER_MANDATORY",
+    "ROUTER_NOTIFY",
+    "ROUTING_ID",
     "SCATTER",
     "SERVER",
+    "SNDHWM",
     "SNDMORE",
     "SUB",
+    "SUBSCRIBE",
+    "TYPE",
+    "UNSUBSCRIBE",
     "XPUB",
+    "XPUB_MANUAL",
+    "XPUB_NODROP",
+    "XPUB_VERBOSE",
+    "XPUB_VERBOSER",
+    "XPUB_WELCOME_MSG",
     "XSUB",
+    "ZAP_DOMAIN",
     "AddressInUse",
     "Again",
     "AiomsgError",
@@ -112,6 +256,7 @@ __all__ = [
     "Context",
     "DecodeError",
     "EndpointError",
+    "Errno",
     "Event",
     "HostUnreachable",
     "InvalidMessage",
@@ -121,10 +266,14 @@ __all__ = [
     "MonitorEvent",
     "NotSupported",
     "PeerStats",
+    "PollEvent",
+    "Poller",
     "RemoteError",
     "RequestClient",
     "RequestServer",
+    "SecurityMechanism",
     "Socket",
+    "SocketOption",
     "SocketStats",
     "SocketType",
     "ZapReply",

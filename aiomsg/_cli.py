@@ -15,7 +15,6 @@ closed. See ``docs/cli.md``.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
 import os
@@ -174,7 +173,10 @@ class StdinLines:
 
     def __init__(self, fd: int = 0, max_chunks: int = 16) -> None:
         self._loop = asyncio.get_running_loop()
-        self._chunks: asyncio.Queue[bytes] = asyncio.Queue(max_chunks)
+        self._chunks: asyncio.Queue[bytes] = asyncio.Queue()
+        # The read-ahead bound: the reader takes a slot per chunk, readline()
+        # gives it back when it takes the chunk.
+        self._slots = threading.Semaphore(max_chunks)
         self._buffer = bytearray()
         self._eof = False
         #: The number of the line last returned (1-based), for error messages.
@@ -184,21 +186,28 @@ class StdinLines:
 
     def _read(self, fd: int) -> None:
         while True:
+            self._slots.acquire()
+            chunk = self._read_chunk(fd)
             try:
-                chunk = os.read(fd, self._CHUNK)
+                # A plain callback, no coroutine: when the loop is gone (Ctrl-C
+                # in the middle of a pipe), nothing is left unawaited.
+                self._loop.call_soon_threadsafe(self._chunks.put_nowait, chunk)
+            except RuntimeError:
+                return  # the loop is closed
+            if not chunk:
+                return
+
+    @staticmethod
+    def _read_chunk(fd: int) -> bytes:
+        """The next chunk of *fd*; b"" at end of input or on an error."""
+        while True:
+            try:
+                return os.read(fd, StdinLines._CHUNK)
             except (BlockingIOError, InterruptedError):
                 # A parent may have left stdin non-blocking: wait for data, not EOF.
                 select.select([fd], [], [])
-                continue
             except OSError:
-                chunk = b""
-            try:
-                put = asyncio.run_coroutine_threadsafe(self._chunks.put(chunk), self._loop)
-                put.result()
-            except (RuntimeError, concurrent.futures.CancelledError):
-                return  # the loop is gone
-            if not chunk:
-                return
+                return b""
 
     async def readline(self) -> bytes:
         """The next line with its ``\\n`` (the last one may lack it); b"" at EOF."""
@@ -216,6 +225,7 @@ class StdinLines:
                     self.line_number += 1
                 return line
             chunk = await self._chunks.get()
+            self._slots.release()
             if chunk:
                 self._buffer += chunk
             else:

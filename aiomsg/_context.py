@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from aiomsg._closing import ClosesOnExit
+from aiomsg._replacements import missing_attribute
 from aiomsg._socket import Socket
 from aiomsg._sockets import SOCKET_CLASSES
-from aiomsg.constants import SocketType
+from aiomsg.constants import Errno, SocketType
 from aiomsg.errors import Closed, NotSupported
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ class Context(ClosesOnExit):
 
     Unlike libzmq's, it has no I/O threads: everything runs on the event
     loop of the code that uses the sockets. Use it as ``async with
-    aiomsg.Context() as ctx:`` to close every socket on exit.
+    aiomsg.Context() as ctx:`` to close every socket on exit: a normal exit
+    waits until every queued message is sent (each socket's ``linger``); an
+    exit by cancellation or Ctrl-C closes everything at once.
     """
 
     def __init__(self) -> None:
@@ -40,11 +43,27 @@ class Context(ClosesOnExit):
         """Whether :meth:`destroy` or :meth:`term` has been called."""
         return self._closed
 
+    @classmethod
+    def instance(cls) -> NoReturn:
+        """pyzmq's global context has no aiomsg equivalent.
+
+        Raises:
+            NotSupported: always; create one :class:`Context` and pass it around.
+        """
+        raise NotSupported(
+            "aiomsg has no global Context.instance(): create one aiomsg.Context() in your "
+            "main coroutine and pass it around"
+        )
+
     @property
     def sockets(self) -> tuple[Socket, ...]:
         """The sockets of this context that are not closed yet."""
-        self._sockets = [socket for socket in self._sockets if not socket.closed]
-        return tuple(self._sockets)
+        return tuple(socket for socket in self._live() if not socket.closed)
+
+    def _live(self) -> list[Socket]:
+        """The sockets not closed yet, or closed and still lingering."""
+        self._sockets = [sock for sock in self._sockets if not sock.closed or sock.lingering]
+        return self._sockets
 
     def socket(self, socket_type: SocketType | int, **options: Any) -> Socket:
         """Create a socket of *socket_type* (``aiomsg.REQ``...) with *options*.
@@ -55,14 +74,13 @@ class Context(ClosesOnExit):
             NotSupported: a socket type aiomsg does not implement (DGRAM).
         """
         if self._closed:
-            raise Closed("context is closed")
+            raise Closed("context is closed", errno=Errno.ETERM)
         kind = SocketType(socket_type)
         cls = SOCKET_CLASSES.get(kind)
         if cls is None:
             raise NotSupported(f"{kind.name} sockets are not implemented")
         socket = cls(self, **options)
-        self._sockets = [known for known in self._sockets if not known.closed]
-        self._sockets.append(socket)
+        self._live().append(socket)
         return socket
 
     def transport_state(self, kind: type[T]) -> T:
@@ -75,20 +93,32 @@ class Context(ClosesOnExit):
         return state
 
     def destroy(self, linger: int | None = None) -> None:
-        """Close every socket (with *linger*, see :meth:`Socket.close`); returns at once."""
+        """Close every socket (with *linger*, see :meth:`Socket.close`); returns at once.
+
+        ``linger=0`` also stops the sockets closed earlier that still linger.
+        """
         self._closed = True
-        for socket in self.sockets:
+        for socket in self._live():
             socket.close(linger)
 
     async def term(self) -> None:
-        """Close every socket and wait until each has finished lingering.
+        """Close every socket and wait until each has finished lingering,
+        those closed earlier included (``sock.close()`` then ``ctx.term()``).
 
         Cancelling stops the wait; the sockets' connections are then closed.
         """
-        sockets = self.sockets
+        sockets = list(self._live())
         self._closed = True
         await asyncio.gather(*(socket.aclose() for socket in sockets))
 
     async def aclose(self) -> None:
         """:meth:`term` (leaving ``async with`` calls it)."""
         await self.term()
+
+    async def _aclose_now(self) -> None:
+        self.destroy(linger=0)
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            raise missing_attribute("Context", self, name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiomsg.errors import EndpointError, NotSupported
 
-__all__ = ["Endpoint", "TcpAddress", "parse_endpoint", "parse_tcp_address"]
+__all__ = ["Endpoint", "TcpAddress", "connect_address", "parse_endpoint", "parse_tcp_address"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,20 @@ def parse_endpoint(text: str) -> Endpoint:
     if not address:
         raise EndpointError(text, "the address is empty")
     return Endpoint(text, scheme.lower(), address)
+
+
+def connect_address(endpoint: Endpoint) -> str:
+    """The address to connect to.
+
+    Raises:
+        EndpointError: the address is ``*``, which asks :meth:`bind` for a
+            fresh one: there is nothing to connect to.
+    """
+    if endpoint.address == "*":
+        raise EndpointError(
+            endpoint.text, "'*' asks bind() for a fresh address; connect to the one bind() returned"
+        )
+    return endpoint.address
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,29 +9,44 @@ when that cannot complete, one park step (:meth:`Socket._send_later`);
 every receive likewise (:meth:`Socket._recv_now`, :meth:`Socket._recv_later`).
 ``send()`` and ``recv()`` carry inlined copies of their take-now step,
 marked as such; tests/sockets/test_hot_paths.py drives both copies.
+
+A message built or read frame by frame (``SNDMORE``, ``recv()`` with
+``rcvmore``) belongs to the task that started it: its frames are kept per
+task, so tasks sharing a socket never mix their frames.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from aiomsg._closing import ClosesOnExit
 from aiomsg._endpoint import parse_endpoint
 from aiomsg._monitor import Event, Monitor
 from aiomsg._pool.pipe import Message, Pipe, peer_host
 from aiomsg._pool.pool import ContextState, Pool
+from aiomsg._pool.readiness import wait_ready
 from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
 from aiomsg._pool.strategies.groups import GroupQueue, as_group
-from aiomsg.constants import NOBLOCK, SNDMORE, SocketType
+from aiomsg._replacements import missing_attribute, unsupported_option
+from aiomsg._security.config import mechanism_kind
+from aiomsg.constants import (
+    NOBLOCK,
+    SNDMORE,
+    PollEvent,
+    SecurityMechanism,
+    SocketOption,
+    SocketType,
+)
 from aiomsg.errors import (
     Again,
     AiomsgError,
     Closed,
     EndpointError,
     InvalidMessage,
+    InvalidOption,
     InvalidState,
     NotSupported,
 )
@@ -66,14 +81,71 @@ def _as_bytes(frame: Any) -> bytes:
         raise TypeError(f"a frame must be bytes-like, not {type(frame).__name__}") from None
 
 
+# -- frames kept per task ----------------------------------------------------------
+
+Task = asyncio.Task[Any] | None  # None: called outside any task
+
+
+def _current_task() -> Task:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop: a plain call, such as reading rcvmore
+        return None
+
+
+def _frames_of(table: dict[Task, Message], task: Task) -> Message:
+    """*task*'s list of frames in *table*, made on first use."""
+    frames = table.get(task)
+    if frames is None:
+        # A task that ended in the middle of a message left its frames: drop them.
+        for done in [other for other in table if other is not None and other.done()]:
+            del table[done]
+        frames = table[task] = []
+    return frames
+
+
+# Options read through getsockopt that are not plain option values.
+_READ_ONLY = frozenset(
+    {
+        SocketOption.RCVMORE,
+        SocketOption.EVENTS,
+        SocketOption.TYPE,
+        SocketOption.LAST_ENDPOINT,
+        SocketOption.MECHANISM,
+    }
+)
+_WRITE_ONLY = frozenset({SocketOption.SUBSCRIBE, SocketOption.UNSUBSCRIBE})
+
+
 class Socket(HasOptions, TypedMessages, ClosesOnExit):
     """An asyncio ZeroMQ socket. Create it with :meth:`Context.socket`.
 
     Options are keyword arguments of :meth:`Context.socket` and attributes of
     the socket (``sndhwm``, ``rcvhwm``, ``linger``, ``identity``,
     ``reconnect_ivl``, ``reconnect_ivl_max``, ``maxmsgsize``,
-    ``handshake_ivl``, ``router_mandatory``); see :mod:`aiomsg.options`.
+    ``handshake_ivl``, ``router_mandatory``...; see :mod:`aiomsg.options`),
+    or, as in pyzmq, :meth:`setsockopt` / :meth:`getsockopt` with libzmq's
+    option numbers (``aiomsg.SNDHWM``...). Assigning any other attribute
+    raises ``AttributeError``, so a misspelled option cannot pass unnoticed.
+
+    Several tasks may share a socket: every whole-message call is atomic, and
+    a message built or read frame by frame belongs to the task that began it.
     """
+
+    __slots__ = (
+        "_close_waiters",
+        "_last_endpoint",
+        "_linger_task",
+        "_ops",
+        "_pool",
+        "_recv_message",
+        "_recv_parts",
+        "_recv_waiters",
+        "_send_message",
+        "_send_parts",
+        "_single_frame",
+        "context",
+    )
 
     socket_type: ClassVar[SocketType]
     #: Whether the peer's SUBSCRIBE/CANCEL reach this socket (PUB and XPUB).
@@ -137,11 +209,14 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         self._recv_message = pool.recv
         self._recv_waiters = pool.recv_waiters
         self._single_frame = self.socket_type.single_frame
-        self._send_parts: Message = []
-        self._recv_parts: Message = []
+        # Frames of messages in the making (SNDMORE) and in the reading
+        # (recv() with rcvmore), per task: see the module docstring.
+        self._send_parts: dict[Task, Message] = {}
+        self._recv_parts: dict[Task, Message] = {}
         self._ops = 0
         self._close_waiters: list[asyncio.Future[None]] = []
         self._linger_task: asyncio.Task[None] | None = None
+        self._last_endpoint = ""
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._pool.pipes)} pipes"
@@ -207,8 +282,143 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
 
     @property
     def rcvmore(self) -> bool:
-        """After :meth:`recv`: whether more frames of the same message remain."""
-        return bool(self._recv_parts)
+        """After :meth:`recv`: whether more frames of the same message remain
+        (for the calling task: each task reads its own message)."""
+        return bool(self._recv_parts) and bool(self._recv_parts.get(_current_task()))
+
+    @property
+    def type(self) -> SocketType:
+        """The socket type (pyzmq's name; also :attr:`socket_type`)."""
+        return self.socket_type
+
+    @property
+    def last_endpoint(self) -> bytes:
+        """The endpoint last bound (resolved, as :meth:`bind` returned it) or
+        connected, as libzmq's ``ZMQ_LAST_ENDPOINT``; ``b""`` before either."""
+        return self._last_endpoint.encode()
+
+    @property
+    def mechanism(self) -> SecurityMechanism:
+        """The security mechanism the options select: ``aiomsg.NULL``,
+        ``PLAIN`` or ``CURVE`` (libzmq's ``ZMQ_MECHANISM``)."""
+        return mechanism_kind(self._options)
+
+    @property
+    def lingering(self) -> bool:
+        """Closed, but still sending queued messages (see :meth:`close`)."""
+        return self._linger_task is not None and not self._linger_task.done()
+
+    # -- options by libzmq number, as pyzmq ------------------------------------
+
+    def set(self, option: int, value: Any) -> None:
+        """Set *option*, a libzmq option number (``aiomsg.SNDHWM``,
+        ``aiomsg.SUBSCRIBE``...), to *value*: pyzmq's ``setsockopt``.
+
+        Raises:
+            InvalidOption: an unknown or read-only option, or a bad value.
+            NotSupported: a libzmq option aiomsg does not have (the message
+                names what to use instead).
+            Closed: subscribing on a closed socket.
+        """
+        name = self._option_name(option)
+        if option in _READ_ONLY:
+            raise InvalidOption(f"option {name} is read-only")
+        if option in _WRITE_ONLY:
+            getattr(self, name)(value)  # subscribe() / unsubscribe()
+        else:
+            setattr(self, name, value)
+
+    def get(self, option: int) -> Any:
+        """The value of *option*, a libzmq option number: pyzmq's ``getsockopt``.
+
+        Raises:
+            InvalidOption: an unknown or write-only option (SUBSCRIBE).
+            NotSupported: a libzmq option aiomsg does not have.
+            Closed: ``EVENTS`` of a closed socket.
+        """
+        name = self._option_name(option)
+        if option in _WRITE_ONLY:
+            raise InvalidOption(f"option {name} is write-only")
+        return getattr(self, name)
+
+    def set_string(self, option: int, value: str, encoding: str = "utf-8") -> None:
+        """:meth:`set` *value* encoded (pyzmq's ``setsockopt_string``)."""
+        self.set(option, value.encode(encoding))
+
+    def get_string(self, option: int, encoding: str = "utf-8") -> str:
+        """:meth:`get` decoded (pyzmq's ``getsockopt_string``).
+
+        Raises:
+            TypeError: the option does not hold bytes.
+        """
+        value = self.get(option)
+        if not isinstance(value, bytes):
+            raise TypeError(f"option {self._option_name(option)} is not a string option")
+        return value.decode(encoding)
+
+    setsockopt = set
+    getsockopt = get
+    setsockopt_string = set_string
+    getsockopt_string = get_string
+
+    @staticmethod
+    def _option_name(option: int) -> str:
+        """The attribute that holds libzmq option *option* (``sndhwm``...)."""
+        try:
+            return SocketOption(option).name.lower()
+        except ValueError:
+            error = unsupported_option(option)
+            if error is not None:
+                raise error from None
+            known = ", ".join(SocketOption.__members__)
+            raise InvalidOption(f"unknown socket option {option!r}; aiomsg has {known}") from None
+
+    # -- readiness -------------------------------------------------------------
+
+    @property
+    def events(self) -> PollEvent:
+        """What would not wait now: ``POLLIN`` (a receive), ``POLLOUT`` (a send),
+        both or neither (libzmq's ``ZMQ_EVENTS``).
+
+        Raises:
+            Closed: the socket is closed.
+        """
+        self._check_open()
+        events = PollEvent(self._pool.readiness())
+        if self._recv_parts and self._recv_parts.get(_current_task()):
+            events |= PollEvent.POLLIN  # the rest of this task's message
+        return events
+
+    def watch(self, waiter: asyncio.Future[None], events: int) -> None:
+        """Set *waiter*'s result when the socket may have become ready for
+        *events* (POLLIN, POLLOUT): a wake-up, after which :attr:`events` says
+        what is ready. For pollers (:class:`aiomsg.Poller` is built on it);
+        closing the socket sets the exception :class:`Closed` instead.
+
+        Raises:
+            Closed: the socket is closed.
+            InvalidState: the socket belongs to another event loop.
+        """
+        self._check_open()
+        self._pool.watch(waiter, events)
+
+    def unwatch(self, waiter: asyncio.Future[None]) -> None:
+        """Stop waking *waiter* (see :meth:`watch`)."""
+        self._pool.unwatch(waiter)
+
+    async def poll(self, timeout: float | None = None, flags: int = PollEvent.POLLIN) -> int:
+        """Wait until the socket is ready for *flags* (pyzmq's ``poll``); return
+        the events ready, 0 if *timeout* milliseconds passed first (None: no
+        limit; 0: do not wait).
+
+        Raises:
+            Closed: the socket is (or gets) closed.
+            InvalidState: the socket belongs to another event loop.
+
+        Cancelling is safe: polling takes nothing from the socket.
+        """
+        ready = await wait_ready([(self, flags)], timeout)
+        return ready[0][1] if ready else 0
 
     def subscribe(self, topic: bytes | str) -> None:
         """Receive messages whose first frame starts with *topic* (SUB and XSUB).
@@ -269,6 +479,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         self._check_open()
         pool = self._pool
+        pool.running_loop()
         parsed = parse_endpoint(endpoint)
         try:
             binding = await get_transport(parsed).bind(pool, parsed)
@@ -280,6 +491,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             raise Closed("socket closed while binding")
         pool.bindings[binding.endpoint] = binding
         pool.emit(Event.LISTENING, binding.endpoint)
+        self._last_endpoint = binding.endpoint
         return binding.endpoint
 
     async def unbind(self, endpoint: str) -> None:
@@ -331,6 +543,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         (its ``connect_routing_id``) before any strategy sees it."""
         self._check_open()
         pool = self._pool
+        pool.running_loop()
         parsed = parse_endpoint(endpoint)
         if endpoint in pool.connectors:
             raise EndpointError(endpoint, "already connected to this endpoint")
@@ -343,6 +556,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         except BaseException:
             pool.detach(pipe)  # a malformed address leaves no pipe behind
             raise
+        self._last_endpoint = endpoint
         return pipe
 
     async def disconnect(self, endpoint: str) -> None:
@@ -397,15 +611,18 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             self._check_open()
             if self._single_frame:
                 raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
-            self._send_parts.append(data if type(data) is bytes else _as_bytes(data))
+            frame = data if type(data) is bytes else _as_bytes(data)
+            _frames_of(self._send_parts, _current_task()).append(frame)
             return
         if self._send_parts:
-            # The gathered frames go with this call, whatever happens to it:
-            # if it fails (Again, cancelled, closed) the message is abandoned
-            # whole, so no leftover frame can prefix a later message.
-            parts, self._send_parts = self._send_parts, []
-            await self.send_multipart([*parts, data], flags)
-            return
+            parts = self._send_parts.pop(_current_task(), None)
+            if parts:
+                # This task's gathered frames go with this call, whatever
+                # happens to it: if it fails (Again, cancelled, closed) the
+                # message is abandoned whole, so no leftover frame can prefix
+                # a later message.
+                await self.send_multipart([*parts, data], flags)
+                return
         message = [data if type(data) is bytes else _as_bytes(data)]
         # _send_now, inlined: this is the hot path of the per-message API.
         self._ops += 1
@@ -413,7 +630,13 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             await self._send_later(message, flags)
 
     async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
-        """Send *text* encoded (UTF-8 by default) as one frame."""
+        """Send *text* encoded (UTF-8 by default) as one frame.
+
+        Raises:
+            TypeError: *text* is not a str (send bytes with :meth:`send`).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"send_string() takes str, not {type(text).__name__}: use send()")
         await self.send(text.encode(encoding), flags)
 
     async def send_multipart(self, frames: Iterable[Any], flags: int = 0) -> None:
@@ -533,9 +756,14 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
 
         See :meth:`recv_multipart` for what is raised and for cancellation.
         """
-        parts = self._recv_parts
-        if parts:
-            return parts.pop(0)
+        if self._recv_parts:
+            task = _current_task()
+            parts = self._recv_parts.get(task)
+            if parts:
+                frame = parts.pop(0)
+                if not parts:
+                    del self._recv_parts[task]
+                return frame
         # _recv_now, inlined: this is the hot path of the per-message API.
         self._ops += 1
         message = self._recv_message() if self._ops < _YIELD_EVERY else None
@@ -544,8 +772,8 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         elif self._recv_waiters:
             self._pool.wake_receiver()
         if len(message) > 1:
-            # The other frames wait for the next recv() calls.
-            self._recv_parts = message[1:]
+            # The other frames wait for this task's next recv() calls.
+            _frames_of(self._recv_parts, _current_task())[:] = message[1:]
         return message[0]
 
     async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
@@ -566,8 +794,9 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         call returns it, so a cancelled call loses nothing.
         """
         if self._recv_parts:
-            parts, self._recv_parts = self._recv_parts, []
-            return parts
+            parts = self._recv_parts.pop(_current_task(), None)
+            if parts:
+                return parts  # the rest of the message this task began with recv()
         message = self._recv_now()
         if message is None:
             return await self._recv_later(flags)
@@ -653,8 +882,9 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             Closed, InvalidState, NotSupported: as :meth:`recv_multipart`.
         """
         if self._recv_parts:
-            parts, self._recv_parts = self._recv_parts, []
-            return parts
+            parts = self._recv_parts.pop(_current_task(), None)
+            if parts:
+                return parts
         message = self._recv_message()
         if message is None:
             raise Again("no message is waiting")
@@ -723,11 +953,13 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         closed. Await :meth:`aclose` to wait for that.
         """
         pool = self._pool
+        linger = self.linger if linger is None else linger
         if pool.closed:
+            if linger == 0 and self._linger_task is not None:
+                self._linger_task.cancel()  # stop lingering now
             return
         pool.closed = True
         self._send_message = self._recv_message = self._raise_closed
-        linger = self.linger if linger is None else linger
         # Peers accepted already stay until lingering ends: they may have
         # messages queued for them.
         pool.stop_accepting()
@@ -736,10 +968,17 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
             if not waiter.done():
                 waiter.set_result(None)
         self._close_waiters.clear()
-        if linger == 0 or not pool.has_unsent():
+        if linger == 0 or not pool.has_unsent() or not self._on_own_loop():
             pool.close()
         else:
-            self._linger_task = asyncio.get_running_loop().create_task(self._linger(linger))
+            self._linger_task = pool.running_loop().create_task(self._linger(linger))
+
+    def _on_own_loop(self) -> bool:
+        """Whether the socket's loop is running this call (lingering needs it)."""
+        try:
+            return asyncio.get_running_loop() is self._pool.loop
+        except RuntimeError:
+            return False
 
     async def wait_closed(self) -> None:
         """Return once :meth:`close` has been called (at once if it has).
@@ -759,6 +998,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     async def aclose(self, linger: int | None = None) -> None:
         """Close the socket and wait until lingering messages are sent (or dropped).
 
+        On a socket closed earlier, wait for its lingering to end.
         Cancelling stops the wait; the connections are then closed at once.
         """
         self.close(linger)
@@ -781,3 +1021,12 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
                 await asyncio.sleep(0.005)
         finally:
             pool.close()
+
+    async def _aclose_now(self) -> None:
+        self.close(linger=0)
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names
+
+        def __getattr__(self, name: str) -> Any:
+            # Only for names that are not found: no cost on the hot path.
+            raise missing_attribute("Socket", self, name)

@@ -1,8 +1,11 @@
-"""Socket types with libzmq's numeric values, and which types may pair up."""
+"""libzmq's numbers: socket types, option numbers, flags, poll events, security
+mechanisms and errno values, as pyzmq spells them; and which socket types may
+pair up."""
 
 from __future__ import annotations
 
 import enum
+import errno
 
 __all__ = [
     "DONTWAIT",
@@ -10,6 +13,10 @@ __all__ = [
     "NOTIFY_CONNECT",
     "NOTIFY_DISCONNECT",
     "SNDMORE",
+    "Errno",
+    "PollEvent",
+    "SecurityMechanism",
+    "SocketOption",
     "SocketType",
     "compatible_peers",
 ]
@@ -106,6 +113,102 @@ DONTWAIT = NOBLOCK
 #: ``send(data, flags=SNDMORE)``: more frames of this message follow (as in pyzmq).
 SNDMORE = 2
 
+
+class SocketOption(enum.IntEnum):
+    """The libzmq option numbers (``zmq.h``) of the options aiomsg has, for
+    :meth:`Socket.setsockopt` and :meth:`Socket.getsockopt` (pyzmq's
+    ``zmq.SocketOption``). Each name in lower case is the socket attribute
+    that holds the option.
+
+    ``SUBSCRIBE`` and ``UNSUBSCRIBE`` can only be set; ``RCVMORE``,
+    ``EVENTS``, ``TYPE``, ``LAST_ENDPOINT`` and ``MECHANISM`` only read.
+    ``HWM`` is pyzmq's pseudo-option that sets both high-water marks.
+    """
+
+    HWM = 1
+    IDENTITY = 5
+    ROUTING_ID = 5  # libzmq's newer name for the same option
+    SUBSCRIBE = 6
+    UNSUBSCRIBE = 7
+    RCVMORE = 13
+    EVENTS = 15
+    TYPE = 16
+    LINGER = 17
+    RECONNECT_IVL = 18
+    RECONNECT_IVL_MAX = 21
+    MAXMSGSIZE = 22
+    SNDHWM = 23
+    RCVHWM = 24
+    LAST_ENDPOINT = 32
+    ROUTER_MANDATORY = 33
+    IMMEDIATE = 39
+    XPUB_VERBOSE = 40
+    MECHANISM = 43
+    PLAIN_SERVER = 44
+    PLAIN_USERNAME = 45
+    PLAIN_PASSWORD = 46
+    CURVE_SERVER = 47
+    CURVE_PUBLICKEY = 48
+    CURVE_SECRETKEY = 49
+    CURVE_SERVERKEY = 50
+    PROBE_ROUTER = 51
+    REQ_CORRELATE = 52
+    REQ_RELAXED = 53
+    CONFLATE = 54
+    ZAP_DOMAIN = 55
+    ROUTER_HANDOVER = 56
+    CONNECT_ROUTING_ID = 61
+    HANDSHAKE_IVL = 66
+    XPUB_NODROP = 69
+    XPUB_MANUAL = 71
+    XPUB_WELCOME_MSG = 72
+    INVERT_MATCHING = 74
+    HEARTBEAT_IVL = 75
+    HEARTBEAT_TTL = 76
+    HEARTBEAT_TIMEOUT = 77
+    XPUB_VERBOSER = 78
+    ROUTER_NOTIFY = 97
+    ONLY_FIRST_SUBSCRIBE = 108
+
+
+class PollEvent(enum.IntFlag):
+    """Readiness, as :class:`aiomsg.Poller` and :attr:`Socket.events` report it
+    (``zmq.h``'s ``ZMQ_POLLIN``...). POLLIN: a receive would not wait;
+    POLLOUT: a send would not wait. POLLERR is never reported (libzmq does not
+    either for its sockets); it exists for code that tests for it."""
+
+    POLLIN = 1
+    POLLOUT = 2
+    POLLERR = 4
+
+
+class SecurityMechanism(enum.IntEnum):
+    """The value of the ``mechanism`` option (``zmq.h``'s ``ZMQ_NULL``...)."""
+
+    NULL = 0
+    PLAIN = 1
+    CURVE = 2
+    GSSAPI = 3  # never used by aiomsg, which does not implement GSSAPI
+
+
+# zmq.h: error numbers libzmq adds to the system's start at this base.
+_HAUSNUMERO = 156384712
+
+
+class Errno(enum.IntEnum):
+    """The ``errno`` of each aiomsg exception, as pyzmq's ``zmq.EAGAIN``... has it:
+    the system's values where the system defines them, libzmq's own otherwise
+    (``zmq.h``)."""
+
+    EAGAIN = errno.EAGAIN
+    EINVAL = errno.EINVAL
+    ENOTSUP = errno.ENOTSUP
+    EPROTONOSUPPORT = errno.EPROTONOSUPPORT
+    EADDRINUSE = errno.EADDRINUSE
+    ENOTSOCK = errno.ENOTSOCK
+    EHOSTUNREACH = errno.EHOSTUNREACH
+    EFSM = _HAUSNUMERO + 51
+    ETERM = _HAUSNUMERO + 53
 #: ``router_notify`` flags (libzmq's ``ZMQ_NOTIFY_CONNECT`` and
 #: ``ZMQ_NOTIFY_DISCONNECT``): a ROUTER receives ``[routing_id, b""]`` when a
 #: peer completes its handshake, and when it goes.

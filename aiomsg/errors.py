@@ -6,9 +6,15 @@ incompatible socket type, an oversized frame) is never raised to the
 application: the peer is disconnected, the reason is logged and a monitor
 event is emitted. :class:`ProtocolError` exists for the sans-I/O codec, which
 reports such faults to the connection layer that owns it.
+
+Each exception carries the ``errno`` pyzmq's ``ZMQError`` would have for the
+same failure (``aiomsg.EAGAIN``..., the values of :class:`aiomsg.Errno`), so
+ported code that tests ``error.errno`` keeps working.
 """
 
 from __future__ import annotations
+
+from aiomsg.constants import Errno
 
 __all__ = [
     "AddressInUse",
@@ -29,11 +35,24 @@ __all__ = [
 
 
 class AiomsgError(Exception):
-    """Root of every exception aiomsg raises to application code."""
+    """Root of every exception aiomsg raises to application code.
+
+    ``errno`` is the error number pyzmq would report for the same failure,
+    or None where pyzmq has none (decoding, remote errors).
+    """
+
+    errno: int | None = None
+
+    def __init__(self, *args: object, errno: int | None = None) -> None:
+        super().__init__(*args)
+        if errno is not None:
+            self.errno = errno
 
 
 class Again(AiomsgError):
     """A non-blocking send or receive could not complete now (libzmq's EAGAIN)."""
+
+    errno = Errno.EAGAIN
 
 
 class InvalidState(AiomsgError):
@@ -43,14 +62,21 @@ class InvalidState(AiomsgError):
     reply, or receives before it has sent a request.
     """
 
+    errno = Errno.EFSM
+
 
 class Closed(AiomsgError):
-    """The socket or context has been closed (libzmq's ENOTSOCK / ETERM)."""
+    """The socket or context has been closed (libzmq's ENOTSOCK; ETERM for a
+    closed context)."""
+
+    errno = Errno.ENOTSOCK
 
 
 class NotSupported(AiomsgError, NotImplementedError):
     """The operation does not exist for this socket type, or is not implemented
     by aiomsg (libzmq's ENOTSUP)."""
+
+    errno = Errno.ENOTSUP
 
 
 class InvalidOption(AiomsgError, TypeError, ValueError):
@@ -59,18 +85,25 @@ class InvalidOption(AiomsgError, TypeError, ValueError):
     Also a ``TypeError`` and a ``ValueError``, as Python code expects of both.
     """
 
+    errno = Errno.EINVAL
+
 
 class EndpointError(AiomsgError, ValueError):
-    """An endpoint string is malformed, or names an unknown transport."""
+    """An endpoint string is malformed (EINVAL), or names an unknown transport
+    (EPROTONOSUPPORT)."""
 
-    def __init__(self, endpoint: str, reason: str) -> None:
-        super().__init__(f"{endpoint!r}: {reason}")
+    errno = Errno.EINVAL
+
+    def __init__(self, endpoint: str, reason: str, *, errno: int | None = None) -> None:
+        super().__init__(f"{endpoint!r}: {reason}", errno=errno)
         self.endpoint = endpoint
         self.reason = reason
 
 
 class AddressInUse(EndpointError):
     """Binding failed because another socket already holds the address."""
+
+    errno = Errno.EADDRINUSE
 
     def __init__(self, endpoint: str, reason: str = "address already in use") -> None:
         super().__init__(endpoint, reason)
@@ -80,6 +113,8 @@ class HostUnreachable(AiomsgError):
     """No peer has the routing id: a SERVER or PEER send, or a ROUTER with
     ``router_mandatory`` set (libzmq's EHOSTUNREACH)."""
 
+    errno = Errno.EHOSTUNREACH
+
 
 class InvalidMessage(AiomsgError, ValueError):
     """This socket type or transport can never send the message (libzmq's EINVAL):
@@ -88,6 +123,8 @@ class InvalidMessage(AiomsgError, ValueError):
 
     Raised before anything is sent. Also a ``ValueError``.
     """
+
+    errno = Errno.EINVAL
 
 
 class ProtocolError(AiomsgError):

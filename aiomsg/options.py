@@ -132,6 +132,8 @@ class HasOptions:
     """Owns a set of option values, read and written through :class:`Option`
     attributes declared on the class."""
 
+    __slots__ = ("_options",)
+
     _options: dict[str, Any]
 
     def __init__(self, **options: Any) -> None:

@@ -129,6 +129,20 @@ def decode_msgpack(data: bytes, type: Any = None, frames: list[bytes] | None = N
     return MSGPACK.decode(data, type, frames)
 
 
+def _check_type(fmt: _Format, type_: Any, what: str) -> None:
+    """Raise TypeError before any receive if *type_* is not a type msgspec supports.
+
+    An int is pyzmq's ``recv_json(flags)``: aiomsg's first parameter is the
+    type, so the error says to pass flags by keyword.
+    """
+    if isinstance(type_, int):
+        raise TypeError(
+            f"{what}() takes the type to decode as first argument, not {type_!r}: "
+            f"pass flags by keyword, {what}(flags=aiomsg.NOBLOCK)"
+        )
+    fmt.decoder(type_)
+
+
 def _not_single(frames: list[bytes], what: str) -> DecodeError:
     return DecodeError(
         f"{what} expects a one-frame message, got {len(frames)} frames "
@@ -165,16 +179,18 @@ class TypedMessages:
     async def _recv_single(self, fmt: _Format, type: Any, flags: int, what: str) -> Any:
         """The body of ``recv_json`` / ``recv_msgpack`` (*what*, for the error
         message); raises and cancels as :meth:`recv_json`."""
-        fmt.decoder(type)  # an unsupported type raises TypeError before any receive
+        _check_type(fmt, type, what)
         frames = await self.recv_multipart(flags)
         if len(frames) != 1:
             raise _not_single(frames, what)
         return fmt.decode(frames[0], type, frames)
 
-    async def _recv_enveloped(self, fmt: _Format, type: Any, flags: int) -> tuple[list[bytes], Any]:
+    async def _recv_enveloped(
+        self, fmt: _Format, type: Any, flags: int, what: str
+    ) -> tuple[list[bytes], Any]:
         """The body of the ``recv_*_multipart`` methods; raises and cancels as
         :meth:`recv_json`, but accepts any frame count."""
-        fmt.decoder(type)  # an unsupported type raises TypeError before any receive
+        _check_type(fmt, type, what)
         frames = await self.recv_multipart(flags)
         return frames[:-1], fmt.decode(frames[-1], type, frames)
 
@@ -237,7 +253,7 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json` (any frame count is accepted).
         """
-        return await self._recv_enveloped(JSON, type, flags)
+        return await self._recv_enveloped(JSON, type, flags, "recv_json_multipart")
 
     # -- MessagePack -----------------------------------------------------------
 
@@ -292,4 +308,4 @@ class TypedMessages:
 
         Raises and cancels as :meth:`recv_json`.
         """
-        return await self._recv_enveloped(MSGPACK, type, flags)
+        return await self._recv_enveloped(MSGPACK, type, flags, "recv_msgpack_multipart")

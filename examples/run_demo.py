@@ -50,8 +50,9 @@ class Step:
 
 
 def steps() -> list[Step]:
-    hello, weather, sink, vent, rep_a, rep_b, football, *more = free_ports(14)
-    queue_in, queue_out, fwd_in, fwd_out, stream_in, stream_out, stream_sink = more
+    hello, weather, sink, vent, rep_a, rep_b, football, *more = free_ports(17)
+    queue_in, queue_out, fwd_in, fwd_out, stream_in, stream_out, stream_sink, *more = more
+    poll_vent, poll_weather, poll_sink = more
     return [
         Step(
             "request/reply: hello world",
@@ -113,6 +114,19 @@ def steps() -> list[Step]:
                 f"tasksink.py --port {stream_sink}",
                 f"taskvent.py --connect tcp://127.0.0.1:{stream_in}"
                 f" --sink-port {stream_sink} --max-ms 20",
+            ],
+        ),
+        Step(
+            "poller: one loop reading tasks and weather updates",
+            services=[
+                f"weather_server.py --port {poll_weather}",
+                f"tasksink.py --port {poll_sink} --tasks 0",
+            ],
+            programs=[
+                f"mspoller.py --vent-port {poll_vent} --weather-port {poll_weather}"
+                " --tasks 5 --updates 5",
+                f"taskvent.py --port {poll_vent} --sink-port {poll_sink} --tasks 5 --max-ms 5"
+                " --wait-workers 1",
             ],
         ),
     ]

@@ -22,9 +22,14 @@ import aiomsg
 async def main(port: int, sink_port: int, count: int | None) -> None:
     async with aiomsg.Context() as ctx:
         receiver = ctx.socket(aiomsg.PULL)
+        events = receiver.monitor()
         await receiver.connect(f"tcp://127.0.0.1:{port}")
         sender = ctx.socket(aiomsg.PUSH)
         await sender.connect(f"tcp://127.0.0.1:{sink_port}")
+        # Connecting goes on in the background; say when it is done, so that
+        # whoever starts the batch knows this worker will get its share.
+        await events.wait_for(aiomsg.Event.HANDSHAKE_SUCCEEDED)
+        print("Connected to the ventilator", flush=True)
 
         done = 0
         while count is None or done < count:

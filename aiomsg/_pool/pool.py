@@ -23,8 +23,8 @@ from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
 from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
 from aiomsg._security.config import mechanism_for
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
-from aiomsg.constants import SocketType
-from aiomsg.errors import NotSupported
+from aiomsg.constants import PollEvent, SocketType
+from aiomsg.errors import InvalidState, NotSupported
 from aiomsg.options import HasOptions, Option
 from aiomsg.transports.interface import Binding, Connector, Link, PipeEnd
 
@@ -65,7 +65,7 @@ class Pool(HasOptions):
     __slots__ = (
         "_context",
         "_inbound_filter",
-        "_options",
+        "_loop",
         "_retired",
         "bindings",
         "closed",
@@ -77,11 +77,11 @@ class Pool(HasOptions):
         "recv",
         "recv_waiters",
         "send",
-        "send_waiters",
         "sender",
         "socket_type",
         "strategies",
         "wants_subscriptions",
+        "watchers",
     )
 
     def __init__(
@@ -108,8 +108,10 @@ class Pool(HasOptions):
         self.send: Callable[[Message], bool] = self._cannot_send
         self.recv: Callable[[], Message | None] = self._cannot_recv
         self._inbound_filter: InboundFilter | None = _drop
+        # The readiness waiters (see "readiness" below).
         self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-        self.send_waiters: list[asyncio.Future[None]] = []
+        self.watchers: dict[asyncio.Future[None], int] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.reconnects = 0
         # The message and byte counts of pipes that left (in, out, in, out).
         self._retired = [0, 0, 0, 0]
@@ -205,7 +207,7 @@ class Pool(HasOptions):
         self.pipes.append(pipe)
         for strategy in self.strategies:
             strategy.attach(pipe)
-        if self.send_waiters:
+        if self.watchers:
             self.pipe_writable()
 
     def detach(self, pipe: Pipe) -> None:
@@ -230,6 +232,15 @@ class Pool(HasOptions):
             strategy.unlinked(pipe)
         pipe.detach_link()
 
+    def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
+        ours = self._own(pipe) if pipe is not None else None
+        identity = properties.get(b"Identity", b"")
+        for strategy in self.strategies:
+            reason = strategy.refusal(ours, identity)
+            if reason is not None:
+                return reason
+        return None
+
     def peer_ready(
         self,
         pipe: PipeEnd | None,
@@ -241,13 +252,11 @@ class Pool(HasOptions):
         if self.closed and (pipe is None or pipe not in self.pipes):
             # A lingering socket still reconnects its own pipes to flush them.
             return None
+        reason = self.refusal(pipe, properties)
+        if reason is not None:
+            self.events.emit(Event.PEER_REFUSED, endpoint, peer_address, reason)
+            return None
         ours = self._own(pipe) if pipe is not None else self.new_pipe(endpoint)
-        identity = properties.get(b"Identity", b"")
-        for strategy in self.strategies:
-            reason = strategy.refusal(ours, identity)
-            if reason is not None:
-                self.events.emit(Event.PEER_REFUSED, endpoint, peer_address, reason)
-                return None
         if pipe is None:
             self.attach(ours)
         elif ours.linked_before:
@@ -257,7 +266,7 @@ class Pool(HasOptions):
             strategy.linked(ours)
         ours.flush_backlog()
         self.events.emit(Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address)
-        if self.send_waiters:
+        if self.watchers:
             self.pipe_writable()
         return ours
 
@@ -267,7 +276,7 @@ class Pool(HasOptions):
             self._unlink(ours)
         if not keep:
             self.detach(ours)
-        if self.send_waiters:
+        if self.watchers:
             # A send waiting for this peer must retry: a ROUTER with
             # router_mandatory then raises HostUnreachable instead of hanging.
             self.pipe_writable()
@@ -296,20 +305,30 @@ class Pool(HasOptions):
         assert isinstance(pipe, Pipe), pipe
         return pipe
 
-    # -- readiness (PipeEvents) and the waiters of send and receive ------------
+    # -- readiness: who waits for what, and waking them ---------------------------
+    #
+    # One mechanism serves the park steps of send and receive and the Poller.
+    # A waiter is a future; a change of readiness wakes it, and the woken code
+    # checks again (a wake-up means "may be ready", never "is ready"):
+    #
+    # - receivers (the park step of every receive) queue in order, and each
+    #   arriving message wakes one of them, since only one can take it;
+    # - watchers wait for events (POLLIN, POLLOUT): every change that matches
+    #   wakes all of them. The park step of every send watches POLLOUT; a
+    #   Poller watches several sockets with one future.
 
     def pipe_readable(self, pipe: Pipe) -> None:
         assert self.receiver is not None
         self.receiver.readable(pipe)
         if self.recv_waiters:
             self.wake_receiver()
+        if self.watchers:
+            self._wake_watchers(PollEvent.POLLIN)
 
     def pipe_writable(self) -> None:
         """A pipe gained room or a peer arrived: let every waiting sender retry."""
-        waiters, self.send_waiters = self.send_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        if self.watchers:
+            self._wake_watchers(PollEvent.POLLOUT)
 
     def wake_receiver(self) -> None:
         """Wake one waiting receiver (each message wakes at most one)."""
@@ -320,16 +339,77 @@ class Pool(HasOptions):
                 waiter.set_result(None)
                 return
 
+    def _wake_watchers(self, event: int) -> None:
+        watchers = self.watchers
+        for waiter, events in list(watchers.items()):
+            if events & event:
+                del watchers[waiter]
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def readiness(self) -> int:
+        """What a send or receive could do now without waiting: POLLIN, POLLOUT
+        or both, as the strategies see it (libzmq's ``xhas_in``/``xhas_out``)."""
+        events = 0
+        if self.receiver is not None and self.receiver.has_in():
+            events |= PollEvent.POLLIN
+        if self.sender is not None and self.sender.has_out():
+            events |= PollEvent.POLLOUT
+        return events
+
+    def watch(self, waiter: asyncio.Future[None], events: int) -> None:
+        """Wake *waiter* when the socket may have become ready for *events*.
+
+        A wake-up removes the waiter: to keep watching, watch again after
+        checking :meth:`readiness`. A closing socket fails it with Closed.
+
+        Raises:
+            InvalidState: the socket belongs to another event loop.
+        """
+        self.running_loop()
+        self.watchers[waiter] = events
+
+    def unwatch(self, waiter: asyncio.Future[None]) -> None:
+        """Stop waking *waiter* (it may have been woken already)."""
+        self.watchers.pop(waiter, None)
+
+    def running_loop(self) -> asyncio.AbstractEventLoop:
+        """The running event loop, which must be the socket's own: the loop
+        of its first bind, connect or wait. Its connections and waiters live
+        there, so under another loop (a second ``asyncio.run()``) it would
+        wait for ever.
+
+        Raises:
+            InvalidState: the socket was first used on another event loop.
+        """
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            if self._loop is not None:
+                raise InvalidState(
+                    f"this {self.socket_type.name} socket belongs to another event loop "
+                    "(was it used under an earlier asyncio.run()?): its connections live "
+                    "there. Make the Context and its sockets inside the coroutine the loop "
+                    "runs, and use them on that loop only"
+                )
+            self._loop = loop
+        return loop
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The socket's event loop, once it has one."""
+        return self._loop
+
     async def readable(self) -> None:
         """Wait until a message may be waiting (the caller then tries to take it).
 
         Raises:
             Closed: the socket was closed meanwhile.
+            InvalidState: the socket belongs to another event loop.
 
         Cancelling is safe: a wake-up that arrives with the cancellation is
         passed on to the next receiver.
         """
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[None] = self.running_loop().create_future()
         self.recv_waiters.append(waiter)
         try:
             await waiter
@@ -346,25 +426,25 @@ class Pool(HasOptions):
 
         Raises:
             Closed: the socket was closed meanwhile.
+            InvalidState: the socket belongs to another event loop.
 
         Cancelling is safe: every sender is woken on each change, so none
         depends on a cancelled one.
         """
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.send_waiters.append(waiter)
+        waiter: asyncio.Future[None] = self.running_loop().create_future()
+        self.watch(waiter, PollEvent.POLLOUT)
         try:
             await waiter
         finally:
-            if waiter in self.send_waiters:
-                self.send_waiters.remove(waiter)
+            self.unwatch(waiter)
 
     def fail_waiters(self, error: BaseException) -> None:
-        """Raise *error* in every waiting send and receive (the socket closed)."""
-        for waiter in (*self.recv_waiters, *self.send_waiters):
+        """Raise *error* in every waiting send, receive and poll (the socket closed)."""
+        for waiter in (*self.recv_waiters, *self.watchers):
             if not waiter.done():
                 waiter.set_exception(error)
         self.recv_waiters.clear()
-        self.send_waiters.clear()
+        self.watchers.clear()
 
     # -- counters --------------------------------------------------------------
 

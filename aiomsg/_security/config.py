@@ -16,9 +16,10 @@ from aiomsg._zmtp.mechanism import Mechanism
 from aiomsg._zmtp.null import NullMechanism
 from aiomsg._zmtp.plain import PlainClient, PlainServer
 from aiomsg._zmtp.sodium import nacl_bindings
+from aiomsg.constants import SecurityMechanism
 from aiomsg.errors import AiomsgError, ProtocolError
 
-__all__ = ["Misconfigured", "mechanism_for"]
+__all__ = ["Misconfigured", "mechanism_for", "mechanism_kind"]
 
 
 class Misconfigured(Mechanism):
@@ -38,13 +39,23 @@ class Misconfigured(Mechanism):
         raise ProtocolError(self.reason)
 
 
+def mechanism_kind(options: Mapping[str, Any]) -> SecurityMechanism:
+    """The mechanism *options* ask for (the ``mechanism`` option's value)."""
+    if options["curve_server"] or options["curve_serverkey"]:
+        return SecurityMechanism.CURVE
+    if options["plain_server"] or options["plain_username"] or options["plain_password"]:
+        return SecurityMechanism.PLAIN
+    return SecurityMechanism.NULL
+
+
 def mechanism_for(options: Mapping[str, Any]) -> Mechanism:
     """A new mechanism for one connection of a socket with *options*."""
-    if options["curve_server"] or options["curve_serverkey"]:
+    kind = mechanism_kind(options)
+    if kind is SecurityMechanism.CURVE:
         return _curve(options)
-    if options["plain_server"]:
-        return PlainServer()
-    if options["plain_username"] or options["plain_password"]:
+    if kind is SecurityMechanism.PLAIN:
+        if options["plain_server"]:
+            return PlainServer()
         return PlainClient(options["plain_username"], options["plain_password"])
     return NullMechanism(authenticate=bool(options["zap_domain"]))
 

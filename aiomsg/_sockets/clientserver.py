@@ -15,6 +15,8 @@ class _SingleFrameSocket(Socket):
     """What the single-frame types that receive share: multipart messages
     received are dropped and counted."""
 
+    __slots__ = ("_single_frames",)
+
     _single_frames: SingleFrames
 
     @property
@@ -29,6 +31,8 @@ class Client(_SingleFrameSocket):
     A single-frame DEALER: queues for a peer not connected yet, waits when
     every peer is at its ``sndhwm``.
     """
+
+    __slots__ = ()
 
     socket_type = SocketType.CLIENT
 
@@ -47,6 +51,8 @@ class Server(_SingleFrameSocket):
     ``sndhwm`` waits (a SERVER never drops, RFC 41).
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.SERVER
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -58,5 +64,7 @@ class Server(_SingleFrameSocket):
 class Peer(Server):
     """A SERVER that also connects: :meth:`connect_peer` returns the routing
     id of the peer it connects to (RFC 51). Pairs only with PEER."""
+
+    __slots__ = ()
 
     socket_type = SocketType.PEER

@@ -13,7 +13,10 @@ __all__ = ["Channel", "Pair"]
 
 
 class Pair(Socket):
-    """Talks to exactly one PAIR peer; a second one is refused while it lasts."""
+    """Talks to exactly one PAIR peer; a second one is refused, with an ERROR
+    saying why, while it lasts."""
+
+    __slots__ = ()
 
     socket_type = SocketType.PAIR
 
@@ -24,10 +27,12 @@ class Pair(Socket):
 
 
 class Channel(Socket):
-    """A single-frame PAIR (RFC 52). A second peer is closed after its
-    handshake while the first lasts (libzmq keeps it open and ignores it,
+    """A single-frame PAIR (RFC 52). A second peer is refused, with an ERROR
+    saying why, while the first lasts (libzmq keeps it open and ignores it,
     docs/wire/draft.md#channel); multipart messages received are dropped
     and counted in :attr:`dropped`."""
+
+    __slots__ = ("_single_frames",)
 
     socket_type = SocketType.CHANNEL
 

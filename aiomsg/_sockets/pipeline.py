@@ -15,6 +15,8 @@ __all__ = ["Gather", "Pull", "Push", "Scatter"]
 class Push(Socket):
     """Sends each message to the next PULL peer in turn (LoadBalance)."""
 
+    __slots__ = ()
+
     socket_type = SocketType.PUSH
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -24,6 +26,8 @@ class Push(Socket):
 
 class Pull(Socket):
     """Receives from all PUSH peers fairly (FairQueue)."""
+
+    __slots__ = ()
 
     socket_type = SocketType.PULL
 
@@ -35,6 +39,8 @@ class Pull(Socket):
 class Scatter(Socket):
     """A single-frame PUSH: each message goes to the next GATHER peer in turn."""
 
+    __slots__ = ()
+
     socket_type = SocketType.SCATTER
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -45,6 +51,8 @@ class Scatter(Socket):
 class Gather(Socket):
     """A single-frame PULL: receives from all SCATTER peers fairly; multipart
     messages are dropped and counted in :attr:`dropped`."""
+
+    __slots__ = ("_single_frames",)
 
     socket_type = SocketType.GATHER
 

@@ -27,7 +27,13 @@ __all__ = ["Pub", "Sub", "XPub", "XSub"]
 
 
 def _as_topic(topic: bytes | str) -> bytes:
-    return topic.encode() if isinstance(topic, str) else bytes(topic)
+    if isinstance(topic, str):
+        return topic.encode()
+    try:
+        # Any buffer; never bytes(int), which would subscribe to that many zero bytes.
+        return memoryview(topic).tobytes()
+    except TypeError:
+        raise TypeError(f"a topic is str or bytes, not {type(topic).__name__}") from None
 
 
 class Pub(Socket):
@@ -38,6 +44,8 @@ class Pub(Socket):
     subscriber it goes to. With ``invert_matching`` each message goes to the
     subscribers none of whose topics prefix it. Cannot receive.
     """
+
+    __slots__ = ("_distribute",)
 
     socket_type = SocketType.PUB
     wants_subscriptions = True
@@ -70,6 +78,8 @@ class XPub(Pub):
     (disconnects included); ``xpub_verbose``, ``xpub_verboser`` and
     ``xpub_manual`` change that (docs/patterns/publish-subscribe.md).
     """
+
+    __slots__ = ("_forward", "_receiver")
 
     socket_type = SocketType.XPUB
 
@@ -106,12 +116,15 @@ class XPub(Pub):
 class _Subscriber(Socket):
     """What SUB and XSUB share: :meth:`subscribe` and :meth:`unsubscribe`."""
 
+    __slots__ = ("_subscriptions",)
+
     _subscriptions: Subscriptions
 
     def subscribe(self, topic: bytes | str) -> None:
         """Receive messages whose first frame starts with *topic* (b"" = all).
 
         Raises:
+            TypeError: *topic* is neither str nor bytes-like (an int, say).
             Closed: the socket is closed.
         """
         self._check_open()
@@ -135,6 +148,8 @@ class Sub(_Subscriber):
     subscriptions (its publishers must set it too). Cannot send.
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.SUB
     composed_from = frozenset({"invert_matching"})
 
@@ -154,6 +169,8 @@ class XSub(_Subscriber):
     (as well as with :meth:`subscribe`), and receives everything its
     publishers send it, unfiltered. Other messages it sends go to every peer.
     """
+
+    __slots__ = ()
 
     socket_type = SocketType.XSUB
 

@@ -18,6 +18,8 @@ class Radio(Socket):
     the message (counted in :attr:`dropped`). Cannot receive.
     """
 
+    __slots__ = ("_distribute",)
+
     socket_type = SocketType.RADIO
     wants_subscriptions = True  # a DISH's JOIN and LEAVE
 
@@ -36,6 +38,8 @@ class Dish(Socket):
     """Receives the messages of the groups it joined (:meth:`join`) from its
     RADIO peers; :meth:`recv_with_group` also tells the group. Cannot send.
     """
+
+    __slots__ = ("_groups",)
 
     socket_type = SocketType.DISH
 

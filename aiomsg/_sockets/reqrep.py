@@ -25,6 +25,8 @@ class Req(Socket):
     ``send`` twice, or ``recv`` before ``send``, raises :class:`InvalidState`.
     """
 
+    __slots__ = ()
+
     socket_type = SocketType.REQ
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -36,6 +38,8 @@ class Req(Socket):
 class Rep(Socket):
     """Receives a request, then must send its reply (to the peer that asked)."""
 
+    __slots__ = ()
+
     socket_type = SocketType.REP
 
     def __init__(self, *args: Any, **options: Any) -> None:
@@ -46,6 +50,8 @@ class Rep(Socket):
 
 class Dealer(Socket):
     """Asynchronous request/reply: LoadBalance out, FairQueue in, frames untouched."""
+
+    __slots__ = ()
 
     socket_type = SocketType.DEALER
 
@@ -63,6 +69,8 @@ class Router(Socket):
     ``router_notify`` and ``connect_routing_id`` act as in libzmq
     (docs/patterns/dealer-router.md).
     """
+
+    __slots__ = ("_route",)
 
     socket_type = SocketType.ROUTER
 

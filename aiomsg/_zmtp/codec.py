@@ -19,6 +19,12 @@ The states (:class:`CodecState`) and what moves between them::
                                                                        │
     any state ──peer fault / refusal / incompatible──> FAILED <────────┘
 
+When the mechanism completes, the peer is checked (its socket type, and the
+``admit`` callback: a PAIR that has a peer already...) *before* our last
+handshake command is queued, so a peer turned away gets only an ERROR that
+says why, never our READY. An accepting NULL side sends its READY after the
+peer's for the same reason (RFC 37 has the client speak first).
+
 Our greeting is queued at construction and goes out at once, before the
 peer's arrives (docs/wire/zmtp.md#greeting-order). Bytes are buffered as
 chunks until ``_needed`` are present, so a frame that arrives in many pieces
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiomsg._zmtp.frames import (
@@ -56,14 +63,20 @@ from aiomsg.constants import SocketType, compatible_peers
 from aiomsg.errors import IncompatiblePeer, ProtocolError
 
 __all__ = [
+    "Admission",
     "AuthenticationRequested",
     "CodecEvent",
     "CodecState",
     "HandshakeComplete",
     "PeerFailed",
+    "PeerRejected",
     "Subscription",
     "ZmtpCodec",
 ]
+
+#: Decides whether to take a peer whose handshake properties are given:
+#: None to take it, or the reason to turn it away.
+Admission = Callable[[dict[bytes, bytes]], "str | None"]
 
 # A handshake command larger than this is refused: it bounds what an
 # unauthenticated peer can make us buffer.
@@ -113,13 +126,19 @@ class PeerFailed:
     """The peer broke the protocol or refused us; close the connection.
 
     ``refused`` is true when the peer sent ERROR: it does not want us back.
-    ``fatal`` is true when retrying cannot help: refused, or an incompatible
-    socket type or security mechanism.
+    ``rejected`` is true when we turned the peer away (``admit`` said why).
+    ``fatal`` is true when retrying cannot help: refused, rejected, or an
+    incompatible socket type or security mechanism.
     """
 
     reason: str
     refused: bool = False
     fatal: bool = False
+    rejected: bool = False
+
+
+class PeerRejected(ProtocolError):
+    """We turned the peer away: ``admit`` gave this reason (sent to it in ERROR)."""
 
 
 CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
@@ -153,9 +172,13 @@ class ZmtpCodec:
             connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
         max_message_size: likewise for a whole message, all its frames
             together (aiomsg's own bound; libzmq has none).
+        accepted: the peer connected to us (NULL then sends READY second).
+        admit: asked once the handshake is complete, before our last
+            handshake command is queued; see :data:`Admission`.
     """
 
     __slots__ = (
+        "_admit",
         "_buffer",
         "_buffered",
         "_frame_limit",
@@ -182,17 +205,21 @@ class ZmtpCodec:
         mechanism: Mechanism | None = None,
         maxmsgsize: int = -1,
         max_message_size: int = -1,
+        accepted: bool = False,
+        admit: Admission | None = None,
     ) -> None:
         self.socket_type = socket_type
         self.maxmsgsize = maxmsgsize
         self.max_message_size = max_message_size
         limits = [limit for limit in (maxmsgsize, max_message_size) if limit >= 0]
         self._frame_limit = min(limits) if limits else sys.maxsize
+        self._admit = admit
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:
             properties[b"Identity"] = identity
         self.mechanism = mechanism if mechanism is not None else NullMechanism()
         self.mechanism.metadata = properties
+        self.mechanism.accepted = accepted
         self.greeting: Greeting | None = None
         #: The TTL (ms) of the peer's last PING: close if it is silent that long.
         self.peer_ttl = 0
@@ -324,12 +351,14 @@ class ZmtpCodec:
         mechanism.zap_request = None
         self._state = _HANDSHAKE
         try:
-            self._out += mechanism.zap_reply(reply)
+            out = mechanism.zap_reply(reply)
             if mechanism.error is not None:
+                self._out += out
                 raise ProtocolError(mechanism.error)
             data = b"".join(self._buffer)
             self._buffer = []
-            if mechanism.complete or data:
+            self._take(out, events)
+            if data:
                 self._parse(data, events)
         except ProtocolError as error:
             self._fail(error, events)
@@ -354,8 +383,9 @@ class ZmtpCodec:
         self._state = _FAILED
         self._buffer = []
         refused = isinstance(error, HandshakeRefused)
-        fatal = refused or isinstance(error, IncompatiblePeer)
-        events.append(PeerFailed(str(error), refused=refused, fatal=fatal))
+        rejected = isinstance(error, PeerRejected)
+        fatal = refused or rejected or isinstance(error, IncompatiblePeer)
+        events.append(PeerFailed(str(error), refused=refused, fatal=fatal, rejected=rejected))
 
     def _receive_greeting(self, data: bytes, events: list[CodecEvent]) -> bytes:
         check_greeting_prefix(data)
@@ -375,7 +405,7 @@ class ZmtpCodec:
     def _receive_handshake(self, data: bytes, events: list[CodecEvent]) -> bytes:
         offset, end = 0, len(data)
         mechanism = self.mechanism
-        while not mechanism.complete:
+        while True:
             header = _parse_header(data, offset, end)
             if header is None:
                 self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
@@ -396,16 +426,33 @@ class ZmtpCodec:
                     raise ProtocolError(f"malformed handshake command: {error}") from None
                 # libzmq 4.3.5's PLAIN server misspells ERROR (docs/wire/zmtp.md#plain-error-bug).
                 name, body = b"ERROR", data[start + 5 : stop]
-            self._out += mechanism.process_command(name, body)
+            out = mechanism.process_command(name, body)
             offset = stop
+            if self._take(out, events):
+                break
             if mechanism.zap_request is not None:
                 events.append(AuthenticationRequested(mechanism.zap_request))
                 self._state = _AUTHENTICATING
                 return data[offset:]
-        events.append(self._handshake_complete())
+        return data[offset:]
+
+    def _take(self, out: list[bytes], events: list[CodecEvent]) -> bool:
+        """Queue the mechanism's output *out*; if the handshake is now complete,
+        check the peer first and report it. Returns whether it is complete.
+
+        Raises:
+            IncompatiblePeer, PeerRejected: the peer is turned away; only an
+                ERROR saying why is queued, not *out*.
+        """
+        if not self.mechanism.complete:
+            self._out += out
+            return False
+        event = self._handshake_complete()
+        self._out += out
+        events.append(event)
         self._state = _TRAFFIC
         self._needed = 2
-        return data[offset:]
+        return True
 
     def _handshake_complete(self) -> HandshakeComplete:
         assert self.greeting is not None
@@ -418,6 +465,13 @@ class ZmtpCodec:
             )
             self.send_error("Invalid socket type")
             raise IncompatiblePeer(reason)
+        if self._admit is not None:
+            refusal = self._admit(properties)
+            if refusal is not None:
+                # RFC 23 §ERROR: the reason, then close. A libzmq peer that
+                # connected then stops retrying (docs/wire/zmtp.md#error).
+                self.send_error(refusal)
+                raise PeerRejected(refusal)
         return HandshakeComplete(
             socket_type=peer_type or b"",
             identity=properties.get(b"Identity", b""),

@@ -71,6 +71,8 @@ class Mechanism(abc.ABC):
             :meth:`encode` / :meth:`decode`.
         metadata: our properties (Socket-Type, Identity), set by the codec
             before :meth:`start`.
+        accepted: the peer connected to us (set by the codec before
+            :meth:`start`; NULL then speaks second).
         complete: the handshake succeeded; traffic may flow.
         peer_properties: the metadata the peer sent (READY / INITIATE).
         zap_request: set while the handshake waits for authentication.
@@ -85,6 +87,7 @@ class Mechanism(abc.ABC):
 
     def __init__(self) -> None:
         self.metadata: dict[bytes, bytes] = {}
+        self.accepted = False
         self.peer_properties: dict[bytes, bytes] = {}
         self.complete = False
         self.zap_request: ZapRequest | None = None

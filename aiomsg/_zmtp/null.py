@@ -11,7 +11,14 @@ __all__ = ["NullMechanism"]
 
 
 class NullMechanism(Mechanism):
-    """NULL: READY is sent at once by both sides (as libzmq does), never waiting.
+    """NULL: each side sends READY with its metadata.
+
+    The connecting side sends its READY at once, as libzmq does. The
+    accepting side (:attr:`accepted`) sends its READY once the peer's has
+    arrived, the order RFC 37 gives (the client speaks first): the codec can
+    then turn the peer away with an ERROR before it has seen our READY. A
+    libzmq peer sends READY without waiting for ours in either role, so
+    neither order can deadlock against it (docs/wire/zmtp.md#ready).
 
     Args:
         authenticate: ask the authenticator first (the socket has a
@@ -27,12 +34,13 @@ class NullMechanism(Mechanism):
         self._authenticate = authenticate
         self._authenticated = not authenticate
         self._peer_ready = False
+        self._ready_sent = False
 
     def start(self) -> list[bytes]:
         if not self._authenticated:
             self.zap_request = ZapRequest(b"NULL")
             return []
-        return [encode_command(b"READY", encode_properties(self.metadata))]
+        return self._ready()
 
     def handle_command(self, name: bytes, data: bytes) -> list[bytes]:
         if self._peer_ready:
@@ -40,11 +48,20 @@ class NullMechanism(Mechanism):
         if name == b"READY":
             self.peer_properties = decode_properties(data)
             self._peer_ready = True
-            self.complete = self._authenticated
-            return []
+            return self._ready()
         raise ProtocolError(f"unexpected command {name!r} during the NULL handshake")
 
     def authenticated(self) -> list[bytes]:
         self._authenticated = True
-        self.complete = self._peer_ready
-        return [encode_command(b"READY", encode_properties(self.metadata))]
+        return self._ready()
+
+    def _ready(self) -> list[bytes]:
+        """Our READY, if it may go now (once); marks the handshake complete
+        when both READYs are exchanged."""
+        out = []
+        may_send = self._authenticated and (self._peer_ready or not self.accepted)
+        if may_send and not self._ready_sent:
+            self._ready_sent = True
+            out.append(encode_command(b"READY", encode_properties(self.metadata)))
+        self.complete = self._ready_sent and self._peer_ready
+        return out

@@ -9,6 +9,7 @@ same interface and are the models to follow.
 
 from __future__ import annotations
 
+from aiomsg.constants import Errno
 from aiomsg.errors import EndpointError
 from aiomsg.transports._inproc import InprocTransport
 from aiomsg.transports._ipc import IpcTransport
@@ -64,5 +65,7 @@ def get_transport(endpoint: Endpoint) -> Transport:
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise EndpointError(
-            endpoint.text, f"unknown transport {endpoint.scheme!r} (known: {known})"
+            endpoint.text,
+            f"unknown transport {endpoint.scheme!r} (known: {known})",
+            errno=Errno.EPROTONOSUPPORT,
         ) from None

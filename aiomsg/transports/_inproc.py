@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from aiomsg._endpoint import connect_address
 from aiomsg.constants import compatible_peers
 from aiomsg.errors import AddressInUse
 from aiomsg.transports.interface import (
@@ -222,6 +223,7 @@ class InprocTransport(Transport):
 
     def connect(self, engine: Engine, endpoint: Endpoint, pipe: PipeEnd) -> Connector:
         registry = engine.transport_state(InprocRegistry)
-        connector = InprocConnector(registry, endpoint.address, engine, pipe)
-        registry.wait_for_bind(endpoint.address, connector)
+        name = connect_address(endpoint)
+        connector = InprocConnector(registry, name, engine, pipe)
+        registry.wait_for_bind(name, connector)
         return connector

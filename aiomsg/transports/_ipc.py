@@ -11,7 +11,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 
-from aiomsg._endpoint import Endpoint
+from aiomsg._endpoint import Endpoint, connect_address
 from aiomsg.errors import AddressInUse, EndpointError
 from aiomsg.transports._peer import PeerProtocol
 from aiomsg.transports._stream import StreamBinding, StreamConnector
@@ -93,6 +93,7 @@ class IpcTransport(Transport):
         return await binding.serve(server, text, remove_file)
 
     def connect(self, engine: Engine, endpoint: Endpoint, pipe: PipeEnd) -> Connector:
+        connect_address(endpoint)
         path = _socket_path(endpoint)
         loop = asyncio.get_running_loop()
 

@@ -13,6 +13,7 @@ tick, or earlier past ``_FLUSH_THRESHOLD`` bytes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket as _socket
 import struct
 from typing import cast
@@ -78,6 +79,8 @@ class PeerProtocol(asyncio.Protocol):
             identity=engine.identity,
             mechanism=engine.new_mechanism(),
             maxmsgsize=engine.maxmsgsize,
+            accepted=pipe is None,
+            admit=functools.partial(engine.refusal, pipe),
             max_message_size=engine.max_message_size,
         )
         self._auth_task: asyncio.Task[None] | None = None
@@ -148,7 +151,7 @@ class PeerProtocol(asyncio.Protocol):
                 self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
                 self.give_up = event.fatal
-                self._fail(event.reason)
+                self._fail(event.reason, Event.PEER_REFUSED if event.rejected else None)
                 return
         if self._codec.has_output and not self._flush_scheduled:
             self._flush()
@@ -315,8 +318,9 @@ class PeerProtocol(asyncio.Protocol):
         self.pipe = pipe
         return pipe
 
-    def _fail(self, reason: str) -> None:
-        event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
+    def _fail(self, reason: str, event: Event | None = None) -> None:
+        if event is None:
+            event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
         self._engine.emit(event, self._endpoint, self.peer_address, reason)
         self.close(reason)
 

@@ -204,6 +204,15 @@ class Engine(Protocol):
     def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
         """Report a connection event: logged, and queued for the socket's monitors."""
 
+    def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
+        """Why the socket would turn away a peer with these handshake
+        *properties* on *pipe* (None: an accepted peer), or None to take it.
+
+        Asked before the handshake completes, so that a refused peer hears
+        the reason (an ERROR command) instead of a READY followed by a close;
+        :meth:`peer_ready` still refuses a peer that was not asked about.
+        """
+
     def peer_ready(
         self,
         pipe: PipeEnd | None,

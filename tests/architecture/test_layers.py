@@ -20,16 +20,15 @@ PACKAGE = pathlib.Path(aiomsg.__file__).parent
 #: layer and those below it, never one above (type-only imports included).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("aiomsg.errors", "aiomsg.constants", "aiomsg._closing",
-                    "aiomsg._monitor", "aiomsg._endpoint")),
+                    "aiomsg._monitor", "aiomsg._endpoint", "aiomsg._replacements")),
     ("codec", ("aiomsg._zmtp",)),
     ("security and options", ("aiomsg._security", "aiomsg.options")),
     ("transports", ("aiomsg.transports",)),
     ("pool", ("aiomsg._pool",)),
     ("socket", ("aiomsg._socket", "aiomsg.serialization")),
     ("socket types", ("aiomsg._sockets", "aiomsg._context")),
-    ("applications", ("aiomsg._service", "aiomsg._proxy", "aiomsg._runner", "aiomsg._cli",
-                      "aiomsg.testing",
-                      "aiomsg.__main__", "aiomsg")),
+    ("applications", ("aiomsg._service", "aiomsg._proxy", "aiomsg._poller", "aiomsg._runner",
+                      "aiomsg._cli", "aiomsg.testing", "aiomsg.__main__", "aiomsg")),
 ]  # fmt: skip
 
 
@@ -189,6 +188,18 @@ PUBLIC_NAMES = [
     "ZapReply", "__version__", "create_certificates", "curve_keypair", "curve_public",
     "has_curve", "load_certificate", "load_certificates", "proxy", "register_transport", "run",
     "z85_decode", "z85_encode",
+    # The pyzmq porting surface: option numbers, poll events, mechanisms, errno values.
+    "Errno", "PollEvent", "Poller", "SecurityMechanism", "SocketOption",
+    "HWM", "IDENTITY", "ROUTING_ID", "SUBSCRIBE", "UNSUBSCRIBE", "RCVMORE", "EVENTS", "TYPE",
+    "LINGER", "RECONNECT_IVL", "RECONNECT_IVL_MAX", "MAXMSGSIZE", "SNDHWM", "RCVHWM",
+    "LAST_ENDPOINT", "ROUTER_MANDATORY", "IMMEDIATE", "MECHANISM", "PLAIN_SERVER",
+    "PLAIN_USERNAME", "PLAIN_PASSWORD", "CURVE_SERVER", "CURVE_PUBLICKEY", "CURVE_SECRETKEY",
+    "CURVE_SERVERKEY", "ZAP_DOMAIN", "HANDSHAKE_IVL", "HEARTBEAT_IVL", "HEARTBEAT_TTL",
+    "HEARTBEAT_TIMEOUT", "POLLIN", "POLLOUT", "POLLERR", "NULL", "PLAIN", "CURVE", "EAGAIN",
+    "EINVAL", "ENOTSUP", "EPROTONOSUPPORT", "EADDRINUSE", "ENOTSOCK", "EHOSTUNREACH", "EFSM",
+    "ETERM",
+    "PROBE_ROUTER", "REQ_CORRELATE", "REQ_RELAXED", "CONFLATE", "ROUTER_HANDOVER", "CONNECT_ROUTING_ID",
+    "XPUB_NODROP", "XPUB_MANUAL", "XPUB_WELCOME_MSG", "INVERT_MATCHING", "XPUB_VERBOSER", "XPUB_VERBOSE", "ROUTER_NOTIFY", "ONLY_FIRST_SUBSCRIBE",
 ]  # fmt: skip
 
 TRANSPORT_NAMES = [

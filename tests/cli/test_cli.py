@@ -430,3 +430,38 @@ def test_line_format_rejects_bad_lines() -> None:
     assert LineFormat("text").parse(b"\r\n") == [b""]
     with pytest.raises(ValueError):
         LineFormat("text", "")
+
+
+# -- stdin after the loop ended ----------------------------------------------------
+
+STDIN_AFTER_THE_LOOP = """
+import asyncio, gc, os, threading
+from aiomsg._cli import StdinLines
+
+read_fd, write_fd = os.pipe()
+
+async def main():
+    StdinLines(read_fd)  # its reader thread waits for input
+
+asyncio.run(main())
+# The loop is closed (as after Ctrl-C in the middle of a pipe); input arrives now.
+os.write(write_fd, b"a late line\\n")
+os.close(write_fd)
+for thread in threading.enumerate():
+    if thread.name == "aiomsg-stdin":
+        thread.join(10)
+gc.collect()
+print("done")
+"""
+
+
+def test_input_after_the_loop_ended_is_dropped_quietly() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", STDIN_AFTER_THE_LOOP],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.stdout == b"done\n", result.stderr
+    assert b"never awaited" not in result.stderr, result.stderr.decode()
+    assert result.stderr == b""

@@ -10,103 +10,12 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-# Unbuffered output, so that whatever a program printed is kept even if it is killed.
-ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
-TIMEOUT = 15.0  # seconds allowed to a program that should finish by itself
-
-
-def free_ports(count: int) -> list[int]:
-    """*count* distinct TCP ports that were free a moment ago (the OS chose them)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def lines_after(prefix: str, output: str) -> list[str]:
-    """What follows *prefix* on each line of *output* that starts with it."""
-    return re.findall(rf"^{re.escape(prefix)}(.*)$", output, re.MULTILINE)
-
-
-class Example:
-    """One example program running in a subprocess, its output going to a temporary file."""
-
-    def __init__(self, script: str, *args: object) -> None:
-        self.command = " ".join([script, *map(str, args)])
-        self._output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - Examples.kill_all closes it
-        self.process = subprocess.Popen(
-            [sys.executable, str(EXAMPLES / script), *map(str, args)],
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            env=ENV,
-        )
-
-    def output(self) -> str:
-        self._output.seek(0)
-        return self._output.read()
-
-    def kill(self) -> str:
-        """Stop the program if it is still running; return what it printed."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        return self.output()
-
-    def close(self) -> None:
-        self.kill()
-        self._output.close()
-
-
-class Examples:
-    """Starts the example programs of one test."""
-
-    def __init__(self) -> None:
-        self.started: list[Example] = []
-
-    def start(self, script: str, *args: object) -> Example:
-        example = Example(script, *args)
-        self.started.append(example)
-        return example
-
-    def finish(self, example: Example, timeout: float = TIMEOUT) -> str:
-        """Wait for *example* to exit by itself and return its output; fail if it does not."""
-        try:
-            status = example.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"{example.command} did not finish in {timeout:g} s\n{self.transcript()}")
-        if status != 0:
-            pytest.fail(f"{example.command} exited with status {status}\n{self.transcript()}")
-        return example.output()
-
-    def transcript(self) -> str:
-        return "\n".join(f"--- {ex.command}\n{ex.output()}" for ex in self.started)
-
-    def close(self) -> None:
-        for example in self.started:
-            example.close()
-
-
-@pytest.fixture
-def examples() -> Iterator[Examples]:
-    runner = Examples()
-    try:
-        yield runner
-    finally:
-        runner.close()
+from ._runner import ENV, EXAMPLES, Examples, batch_started_with_enter, free_ports, lines_after
 
 
 def test_hello_world(examples: Examples) -> None:
@@ -245,8 +154,20 @@ def test_run_demo() -> None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.communicate()
     assert demo.returncode == 0, output
-    assert len(re.findall(r"^== .* ==$", output, re.MULTILINE)) == 9
+    assert len(re.findall(r"^== .* ==$", output, re.MULTILINE)) == 10
     assert "All examples ran as expected" in output
+
+
+def test_ventilator_waits_for_enter_while_workers_connect(examples: Examples) -> None:
+    # The classic "press Enter when the workers are ready": the wait must not
+    # stop the event loop, or the workers could not even finish connecting and
+    # the whole batch would go to whoever connected first.
+    vent, sink, workers = batch_started_with_enter(examples, "aiomsg")
+
+    examples.finish(vent)
+    examples.finish(sink)
+    shares = [worker.kill().count(".") for worker in workers]
+    assert sum(shares) == 40 and min(shares) >= 10, shares
 
 
 def test_client_server_answers_each_client(examples: Examples) -> None:

@@ -7,9 +7,7 @@ import asyncio
 import zmq
 import zmq.asyncio
 
-from .test_examples import Examples, examples, free_ports, lines_after
-
-__all__ = ["examples"]  # the fixture, shared with test_examples
+from ._runner import Examples, free_ports, lines_after
 
 
 def test_lazy_pirate_client_retries_until_answered(examples: Examples) -> None:

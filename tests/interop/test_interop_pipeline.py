@@ -6,6 +6,10 @@ import asyncio
 import os
 
 import pytest
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+import aiomsg
 
 from ._helpers import TIMEOUT, roles
 
@@ -96,3 +100,32 @@ async def test_16mib_message(net, libs, binder):
         # The connection is still usable afterwards.
         await sender.send_multipart([b"after"])
         assert await receiver.recv_multipart() == [b"after"]
+
+
+async def test_pair_refuses_a_second_libzmq_peer_with_a_reason(net):
+    # The refusal comes before aiomsg's READY, as an ERROR: the libzmq peer
+    # never sees a handshake, and stops reconnecting (a protocol error for it).
+    binder = net.socket("aiomsg", "PAIR")
+    refusals = binder.monitor()
+    endpoint = await net.bind(binder)
+    first = net.socket("zmq", "PAIR")
+    first.connect(endpoint)
+    second = net.socket("zmq", "PAIR", reconnect_ivl=10)
+    events = second.get_monitor_socket()
+    async with asyncio.timeout(TIMEOUT):
+        await first.send_multipart([b"first"])
+        assert await binder.recv_multipart() == [b"first"]
+        second.connect(endpoint)
+        refused = await refusals.wait_for(aiomsg.Event.PEER_REFUSED)
+        assert refused.reason == "socket already has its one peer"
+        seen = []
+        while zmq.EVENT_DISCONNECTED not in seen:
+            seen.append((await recv_monitor_message(events))["event"])
+    assert zmq.EVENT_HANDSHAKE_SUCCEEDED not in seen
+    with pytest.raises(TimeoutError):  # no reconnection, though reconnect_ivl is 10 ms
+        async with asyncio.timeout(0.3):
+            await recv_monitor_message(events)
+    events.close()
+    async with asyncio.timeout(TIMEOUT):
+        await binder.send_multipart([b"still yours"])
+        assert await first.recv_multipart() == [b"still yours"]

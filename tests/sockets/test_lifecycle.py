@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from helpers import (
@@ -521,6 +526,124 @@ async def test_two_monitors_see_the_same_events(ctx: aiomsg.Context) -> None:
     assert (await wait_event(second, aiomsg.Event.LISTENING)).endpoint == ep
 
 
+# ---------------------------------------------------------------- Ctrl-C, cancellation, loops
+
+
+async def _cancel_once_with_a_message_queued(
+    block: Callable[[], contextlib.AbstractAsyncContextManager[Any]], queue_on: Callable[[Any], Any]
+) -> None:
+    """Enter *block*, queue a message for a peer that never comes on the
+    socket ``queue_on(entered)`` (linger -1), cancel once: the block must end
+    at once, as after one Ctrl-C; a normal exit would wait for ever."""
+    started = asyncio.Event()
+
+    async def main() -> None:
+        async with block() as entered:
+            sock = queue_on(entered)
+            await sock.connect(free_tcp_endpoint())
+            await sock.send(b"for nobody")
+            started.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(main())
+    async with asyncio.timeout(5):
+        await started.wait()
+    task.cancel()
+    # One cancellation is enough: nothing else may cancel it again.
+    await asyncio.wait({task}, timeout=2)
+    assert task.cancelled()
+
+
+async def test_context_left_by_cancellation_closes_at_once() -> None:
+    await _cancel_once_with_a_message_queued(
+        aiomsg.Context, lambda context: context.socket(aiomsg.PUSH)
+    )
+
+
+async def test_socket_left_by_cancellation_closes_at_once(ctx: aiomsg.Context) -> None:
+    await _cancel_once_with_a_message_queued(
+        lambda: ctx.socket(aiomsg.DEALER), lambda dealer: dealer
+    )
+    assert not ctx.sockets
+
+
+async def test_term_waits_for_sockets_closed_earlier(ctx: aiomsg.Context) -> None:
+    # The classic ending, sock.close() then ctx.term(): term() waits for the
+    # socket that is already closed but still lingering.
+    context = aiomsg.Context()
+    pull = ctx.socket(aiomsg.PULL)
+    endpoint = free_tcp_endpoint()
+    push = context.socket(aiomsg.PUSH)
+    await push.connect(endpoint)
+    await push.send(b"flushed on term")
+    push.close()
+    assert push.lingering
+    term = asyncio.create_task(context.term())
+    await asyncio.sleep(0)  # term() is now waiting (a yield, not a timed wait)
+    assert not term.done()
+    await pull.bind(endpoint)
+    async with asyncio.timeout(5):
+        assert await pull.recv() == b"flushed on term"
+        await term
+    assert not push.lingering
+
+
+CTRL_C_PROGRAM = """
+import asyncio
+import aiomsg
+
+async def main():
+    async with aiomsg.Context() as ctx:
+        push = ctx.socket(aiomsg.PUSH)
+        await push.connect({endpoint!r})  # nobody ever binds it
+        await push.send(b"queued for a peer that never comes")
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+
+try:
+    aiomsg.run(main())
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_one_ctrl_c_ends_a_program_with_messages_queued() -> None:
+    program = CTRL_C_PROGRAM.format(endpoint=free_tcp_endpoint())
+    process = subprocess.Popen(
+        [sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert out == b"interrupted\n", err
+    assert process.returncode == 0
+    assert b"Traceback" not in err
+
+
+def test_socket_used_under_a_second_event_loop_says_so() -> None:
+    # A socket's connections live on the loop that made them: under a second
+    # asyncio.run() it would wait for ever. It says so instead.
+    context = aiomsg.Context()
+    pull = context.socket(aiomsg.PULL)
+    asyncio.run(pull.bind("tcp://127.0.0.1:*"))
+
+    async def second_run() -> None:
+        with pytest.raises(aiomsg.InvalidState, match="event loop"):
+            async with asyncio.timeout(5):
+                await pull.recv()
+        with pytest.raises(aiomsg.InvalidState, match="event loop"):
+            await pull.bind("tcp://127.0.0.1:*")
+        context.destroy(linger=0)
+
+    asyncio.run(second_run())
+
+
 @pytest.mark.parametrize("failure", ["again", "cancelled"])
 async def test_failed_final_send_abandons_the_whole_sndmore_message(
     ctx: aiomsg.Context, failure: str
@@ -529,12 +652,17 @@ async def test_failed_final_send_abandons_the_whole_sndmore_message(
     the earlier frames go too, so starting again from the first frame sends
     exactly the message intended, never [head, head, body]."""
     push = ctx.socket(aiomsg.PUSH)
-    await push.send(b"head", flags=aiomsg.SNDMORE)
     if failure == "again":
+        await push.send(b"head", flags=aiomsg.SNDMORE)
         with pytest.raises(aiomsg.Again):
             await push.send(b"body", flags=aiomsg.NOBLOCK)  # no peer yet
     else:
-        final = asyncio.ensure_future(push.send(b"body"))
+        # The frames belong to the task that sends them: build and cancel in one.
+        async def build() -> None:
+            await push.send(b"head", flags=aiomsg.SNDMORE)
+            await push.send(b"body")
+
+        final = asyncio.ensure_future(build())
         await asyncio.sleep(0)  # let it park: there is no peer yet
         assert not final.done()
         final.cancel()

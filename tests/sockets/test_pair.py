@@ -90,3 +90,27 @@ async def test_messages_of_a_peer_that_left_are_still_received(
     async with asyncio.timeout(5):
         await mon.wait_for(aiomsg.Event.DISCONNECTED)
         assert await bound.recv_multipart() == [b"last", b"words"]
+
+
+async def test_refused_second_peer_is_told_why_and_stops(ctx: aiomsg.Context) -> None:
+    binder = ctx.socket(aiomsg.PAIR)
+    ep = await binder.bind("tcp://127.0.0.1:*")
+    first = ctx.socket(aiomsg.PAIR)
+    first_events = first.monitor()
+    await first.connect(ep)
+    await wait_handshakes(first_events)
+
+    second = ctx.socket(aiomsg.PAIR, reconnect_ivl=10)
+    second_events = second.monitor()
+    await second.connect(ep)
+    failed = await wait_event(
+        second_events, aiomsg.Event.HANDSHAKE_FAILED, aiomsg.Event.HANDSHAKE_SUCCEEDED
+    )
+    # Refused before the handshake completes, with the reason, for good.
+    assert failed.event is aiomsg.Event.HANDSHAKE_FAILED
+    assert failed.reason.endswith("socket already has its one peer")
+    with pytest.raises(TimeoutError):
+        await wait_event(second_events, aiomsg.Event.CONNECTED, timeout=0.3)
+    async with asyncio.timeout(5):
+        await first.send(b"still served")
+        assert await binder.recv() == b"still served"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 import pytest
 
@@ -79,3 +80,19 @@ async def test_proxy_between_sockets_that_cannot_pass_messages(ctx: aiomsg.Conte
     pub, push = ctx.socket(aiomsg.PUB), ctx.socket(aiomsg.PUSH)
     with pytest.raises(aiomsg.NotSupported):
         await aiomsg.proxy(pub, push)
+
+
+@pytest.mark.parametrize(
+    ("frontend", "backend", "fix"),
+    [
+        (aiomsg.PUSH, aiomsg.PULL, "proxy(PULL, PUSH)"),
+        (aiomsg.PUB, aiomsg.SUB, "proxy(SUB, PUB)"),
+    ],
+)
+async def test_proxy_with_sides_swapped_names_the_fix(
+    ctx: aiomsg.Context, frontend: aiomsg.SocketType, backend: aiomsg.SocketType, fix: str
+) -> None:
+    # Messages flow from the frontend to the backend: a frontend that cannot
+    # receive would make a proxy that runs for ever doing nothing useful.
+    with pytest.raises(aiomsg.NotSupported, match=re.escape(fix)):
+        await aiomsg.proxy(ctx.socket(frontend), ctx.socket(backend))

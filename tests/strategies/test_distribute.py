@@ -9,6 +9,7 @@ import pytest
 
 from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies import Distribute
+from aiomsg._pool.strategies.distribute import NoDropDistribute
 
 from ._fakes import FakePool, fill, link_of, make_pipe
 
@@ -178,3 +179,17 @@ def test_publish_cost_does_not_grow_with_the_number_of_subscriptions() -> None:
 
     one, many = publish_time(1), publish_time(100_000)
     assert many < one * 5, f"{many / one:.1f}x slower with 100,000 subscriptions"
+
+
+def test_readiness_never_waits_unless_nodrop() -> None:
+    lossy, (a, _) = setup()
+    fill(a)
+    assert lossy.has_out()  # a full subscriber misses the message: never waits
+    nodrop = NoDropDistribute()
+    socket = FakePool()
+    pipes = [make_pipe(socket, f"n{i}") for i in range(2)]
+    for pipe in pipes:
+        nodrop.attach(pipe)
+    assert nodrop.has_out()
+    fill(pipes[0])
+    assert not nodrop.has_out()  # would wait for the full subscriber

@@ -7,6 +7,7 @@ import pytest
 from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
 from aiomsg.errors import InvalidState
+from aiomsg.options import DEFAULTS
 
 from ._fakes import FakePool, fill, link_of, make_pipe
 
@@ -179,3 +180,54 @@ def test_rep_reply_to_a_gone_or_full_requester_is_dropped() -> None:
     assert [b"", b"dropped"] not in list(b.backlog)
     with pytest.raises(InvalidState):
         rep.send([b"again"])  # the turn was used
+
+
+# -- readiness (POLLIN / POLLOUT) ----------------------------------------------
+
+
+def test_req_readiness_follows_the_lockstep() -> None:
+    req, (a, _) = req_setup()
+    assert req.has_out() and not req.has_in()  # must send first
+    assert req.send([b"q"])
+    assert not req.has_out() and not req.has_in()  # waiting for a's reply
+    a.deliver([b"", b"r"])
+    assert req.has_in() and not req.has_out()
+    assert req.recv() == [b"r"]
+    assert req.has_out() and not req.has_in()
+
+
+def test_req_readiness_drops_what_recv_would_drop() -> None:
+    req, (a, b) = req_setup()
+    assert req.send([b"q"])
+    b.deliver([b"", b"stale reply from another peer"])
+    a.deliver([b"no delimiter"])
+    # recv() would drop both: has_in() drops them already, so that the
+    # reply that follows on a (now empty) announces itself.
+    assert not req.has_in()
+    assert not a.inbound and not b.inbound
+    a.deliver([b"", b"the reply"])
+    assert req.has_in()
+    assert req.recv() == [b"the reply"]
+
+
+def test_rep_readiness_follows_the_lockstep() -> None:
+    rep, (a, _) = rep_setup()
+    assert not rep.has_in() and not rep.has_out()
+    a.deliver([b"no envelope"])
+    assert not rep.has_in() and not a.inbound  # dropped, as recv() would
+    a.deliver([b"id", b"", b"request"])
+    assert rep.has_in() and not rep.has_out()
+    assert rep.recv() == [b"request"]
+    assert rep.has_out() and not rep.has_in()
+    assert rep.send([b"reply"])
+    assert not rep.has_out()
+
+
+def test_relaxed_req_is_writable_while_awaiting() -> None:
+    req = RequestLockstep({**DEFAULTS, "req_relaxed": True})
+    socket = FakePool(req)
+    pipe = make_pipe(socket, "p")
+    req.attach(pipe)
+    assert req.send([b"q1"])
+    assert req.has_out()  # a new request may go before the reply
+    assert not req.has_in()

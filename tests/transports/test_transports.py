@@ -406,3 +406,12 @@ async def test_backpressure_is_bounded(
     async with asyncio.timeout(5):
         await push.send(b"again")
         assert await pull.recv() == b"again"
+
+
+@pytest.mark.parametrize("endpoint", ["ipc://*", "inproc://*"])
+async def test_connect_to_a_wildcard_is_refused(ctx: aiomsg.Context, endpoint: str) -> None:
+    # A wildcard asks bind() for a fresh address; there is nothing to connect to.
+    push = ctx.socket(aiomsg.PUSH)
+    with pytest.raises(aiomsg.EndpointError, match="bind"):
+        await push.connect(endpoint)
+    assert push.peer_count == 0

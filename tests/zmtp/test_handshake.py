@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.codec import Admission, HandshakeComplete, PeerFailed, ZmtpCodec
 from aiomsg._zmtp.greeting import Greeting
 from aiomsg.constants import SocketType
 
@@ -285,3 +285,56 @@ def test_send_error(reason: str, wire_reason: bytes) -> None:
     conn.take_output()
     conn.send_error(reason)
     assert conn.take_output() == [command(b"ERROR", bytes((len(wire_reason),)) + wire_reason)]
+
+
+# ---------------------------------------------------------------- accepting side, admission
+
+
+def accepted(socket_type: SocketType, admit: Admission | None = None) -> ZmtpCodec:
+    conn = ZmtpCodec(socket_type, accepted=True, admit=admit)
+    conn.take_output()  # our greeting
+    return conn
+
+
+def test_accepting_side_sends_ready_after_the_peers() -> None:
+    # RFC 37 order (the client speaks first), so that a peer can be turned
+    # away before it sees our READY; libzmq sends its READY without waiting.
+    conn = accepted(S.PAIR)
+    assert conn.receive_data(LIBZMQ_GREETING) == []
+    assert conn.take_output() == []
+    events = conn.receive_data(ready_for(b"PAIR"))
+    assert [type(event) for event in events] == [HandshakeComplete]
+    assert b"".join(conn.take_output()) == ready_for(b"PAIR")
+
+
+def test_refused_peer_gets_only_an_error_with_the_reason() -> None:
+    asked: list[dict[bytes, bytes]] = []
+
+    def admit(properties: dict[bytes, bytes]) -> str | None:
+        asked.append(properties)
+        return "PAIR socket already has a peer"
+
+    conn = accepted(S.PAIR, admit)
+    conn.receive_data(LIBZMQ_GREETING)
+    (failed,) = conn.receive_data(ready_for(b"PAIR"))
+    assert isinstance(failed, PeerFailed) and failed.rejected and failed.fatal
+    assert failed.reason == "PAIR socket already has a peer"
+    assert asked == [{b"Socket-Type": b"PAIR"}]
+    reason = b"PAIR socket already has a peer"
+    assert b"".join(conn.take_output()) == command(b"ERROR", bytes([len(reason)]) + reason)
+
+
+def test_connecting_side_still_sends_ready_at_once() -> None:
+    conn = ZmtpCodec(S.PAIR, admit=lambda properties: None)
+    conn.take_output()
+    assert conn.receive_data(LIBZMQ_GREETING) == []
+    assert b"".join(conn.take_output()) == ready_for(b"PAIR")
+
+
+def test_incompatible_peer_gets_the_error_before_our_ready() -> None:
+    conn = accepted(S.PAIR)
+    conn.receive_data(LIBZMQ_GREETING)
+    (failed,) = conn.receive_data(ready_for(b"DEALER", b""))
+    assert isinstance(failed, PeerFailed) and failed.fatal
+    reason = b"Invalid socket type"
+    assert b"".join(conn.take_output()) == command(b"ERROR", bytes([len(reason)]) + reason)

@@ -24,7 +24,8 @@ class Strategy:
 
     ``attach``/``detach``: the pipe joins or leaves the socket for good.
     ``linked``/``unlinked``: its connection completed a handshake, or was lost.
-    ``refusal``: a reason to turn a freshly handshaken peer away, or None.
+    ``refusal``: a reason to turn a peer away, or None, once its handshake
+    properties are known (*pipe* is None for a peer being accepted).
     ``dropped``: messages the strategy dropped by its own rules, and
     ``refused``: peers' requests it refused at a bound (subscriptions past
     the limits); a strategy that counts declares them as slots.
@@ -47,7 +48,7 @@ class Strategy:
     def unlinked(self, pipe: Pipe) -> None:
         pass
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         return None
 
 
@@ -58,6 +59,11 @@ class Sender(Strategy):
 
     def send(self, message: Message) -> bool:
         """Send (or deliberately drop) *message*; False means wait and retry."""
+        raise NotImplementedError
+
+    def has_out(self) -> bool:
+        """Whether :meth:`send` would take a message now rather than return
+        False (libzmq's ``xhas_out``): the socket's POLLOUT."""
         raise NotImplementedError
 
 
@@ -77,6 +83,12 @@ class Receiver(Strategy):
 
     def recv(self) -> Message | None:
         """The next message, or None when none is waiting."""
+        raise NotImplementedError
+
+    def has_in(self) -> bool:
+        """Whether :meth:`recv` would return a message now (libzmq's
+        ``xhas_in``): the socket's POLLIN. Messages that :meth:`recv` would
+        drop anyway may be dropped here already."""
         raise NotImplementedError
 
 

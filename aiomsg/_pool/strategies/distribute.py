@@ -177,6 +177,9 @@ class Distribute(Sender):
         self._index.add(topic, pipe)
         return True
 
+    def has_out(self) -> bool:
+        return True  # never waits: a full pipe misses the message
+
     def send(self, message: Message) -> bool:
         targets = self.targets(message[0])
         shared = False
@@ -195,6 +198,10 @@ class NoDropDistribute(Distribute):
     :class:`~aiomsg.Again` with NOBLOCK), as libzmq's ``dist_t::check_hwm``."""
 
     __slots__ = ()
+
+    def has_out(self) -> bool:
+        # Which peers a message goes to depends on it: ready when none is full.
+        return not any(pipe.full for pipe in self.pipes)
 
     def send(self, message: Message) -> bool:
         for pipe in self.targets(message[0]):

@@ -26,7 +26,7 @@ class Exclusive(Sender, Receiver):
     def last(self) -> Pipe | None:  # type: ignore[override]
         return self._queue.last
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         if self.pipe is not None and self.pipe is not pipe and self.pipe.link is not None:
             return "socket already has its one peer"
         return None
@@ -45,8 +45,14 @@ class Exclusive(Sender, Receiver):
     def send(self, message: Message) -> bool:
         return self.pipe is not None and self.pipe.send(message)
 
+    def has_out(self) -> bool:
+        return self.pipe is not None and not self.pipe.full
+
     def readable(self, pipe: Pipe) -> None:
         self._queue.readable(pipe)
 
     def recv(self) -> Message | None:
         return self._queue.recv()
+
+    def has_in(self) -> bool:
+        return self._queue.has_in()

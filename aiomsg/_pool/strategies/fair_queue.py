@@ -40,6 +40,16 @@ class FairQueue(Receiver):
             pipe.maybe_resume_reading()
         return message
 
+    def has_in(self) -> bool:
+        return bool(self._ready)
+
+    def peek(self) -> tuple[Pipe, Message] | None:
+        """The pipe and message :meth:`recv` would return next, left in place."""
+        if not self._ready:
+            return None
+        pipe = self._ready[0]
+        return pipe, pipe.inbound[0]
+
     def recv_from(self) -> tuple[Pipe | None, Message | None]:
         """The next message and the pipe it came from."""
         message = self.recv()

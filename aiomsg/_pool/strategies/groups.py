@@ -84,6 +84,9 @@ class GroupDistribute(Sender):
         else:
             groups.discard(group)
 
+    def has_out(self) -> bool:
+        return True  # never waits: a full pipe misses the message
+
     def send(self, message: Message) -> bool:
         if len(message) != 2:
             raise InvalidMessage("a RADIO sends to a group: send(data, group=...)")

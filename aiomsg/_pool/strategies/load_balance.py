@@ -50,6 +50,9 @@ class LoadBalance(Sender):
                 return pipe
         return None
 
+    def has_out(self) -> bool:
+        return any(not pipe.full for pipe in self.pipes)
+
     def send(self, message: Message) -> bool:
         pipes = self.pipes
         if len(pipes) == 1:  # the common case, without the turn-taking

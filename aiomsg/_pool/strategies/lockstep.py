@@ -81,24 +81,44 @@ class RequestLockstep(Sender, Receiver):
         self._awaiting, self._expected = pipe, expected
         return True
 
+    def has_out(self) -> bool:
+        waiting = self._awaiting is not None and not self._options["req_relaxed"]
+        return not waiting and self.balance.has_out()
+
+    def _envelope_size(self) -> int:
+        """The frames before the reply's body: [request id] + the empty delimiter."""
+        return 2 if self._expected else 1
+
+    def _is_reply(self, pipe: Pipe | None, message: Message) -> bool:
+        skip, expected = self._envelope_size(), self._expected
+        return (
+            pipe is self._awaiting
+            and len(message) > skip
+            and message[skip - 1] == b""
+            and (not expected or message[0] == expected)
+        )
+
     def recv(self) -> Message | None:
         if self._awaiting is None:
             raise InvalidState("REQ socket must send a request before it can recv()")
-        expected = self._expected
-        # The envelope: [request id] + the empty delimiter, then a body.
-        skip = 2 if expected else 1
         while True:
             pipe, message = self.queue.recv_from()
             if message is None:
                 return None
-            if (
-                pipe is self._awaiting
-                and len(message) > skip
-                and message[skip - 1] == b""
-                and (not expected or message[0] == expected)
-            ):
+            if self._is_reply(pipe, message):
                 self._awaiting = None
-                return message[skip:]
+                return message[self._envelope_size() :]
+
+    def has_in(self) -> bool:
+        if self._awaiting is None:
+            return False
+        while (head := self.queue.peek()) is not None:
+            if self._is_reply(*head):
+                return True
+            # recv() would drop it: drop it now, so that the next arrival on
+            # this pipe is announced (a pipe announces only its first message).
+            self.queue.recv()
+        return False
 
 
 class ReplyLockstep(Sender, Receiver):
@@ -130,14 +150,19 @@ class ReplyLockstep(Sender, Receiver):
             pipe, message = self.queue.recv_from()
             if pipe is None or message is None:
                 return None
-            try:
-                split = message.index(b"") + 1
-            except ValueError:
-                continue
-            if split == len(message):
-                continue
-            self._pipe, self._envelope = pipe, message[:split]
-            return message[split:]
+            split = _envelope_end(message)
+            if split is not None:
+                self._pipe, self._envelope = pipe, message[:split]
+                return message[split:]
+
+    def has_in(self) -> bool:
+        if self._pipe is not None:
+            return False
+        while (head := self.queue.peek()) is not None:
+            if _envelope_end(head[1]) is not None:
+                return True
+            self.queue.recv()  # recv() would drop it (see RequestLockstep.has_in)
+        return False
 
     def send(self, message: Message) -> bool:
         pipe = self._pipe
@@ -148,3 +173,16 @@ class ReplyLockstep(Sender, Receiver):
         if not pipe.send(self._envelope + message):
             self.dropped += 1
         return True
+
+    def has_out(self) -> bool:
+        return self._pipe is not None
+
+
+def _envelope_end(request: Message) -> int | None:
+    """Where the body of *request* starts (after the empty delimiter), or None
+    for a request without envelope or body, which REP drops."""
+    try:
+        split = request.index(b"") + 1
+    except ValueError:
+        return None
+    return split if split < len(request) else None

@@ -69,7 +69,7 @@ class RouteById(Sender):
         if self.routes.get(pipe.routing_id) is pipe:
             del self.routes[pipe.routing_id]
 
-    def refusal(self, pipe: Pipe, identity: bytes) -> str | None:
+    def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         if pipe in self._named:
             return None  # we named this peer; what it calls itself does not matter
         if identity.startswith(b"\x00"):
@@ -104,6 +104,11 @@ class RouteById(Sender):
     def unlinked(self, pipe: Pipe) -> None:
         if pipe not in self._named and self.routes.get(pipe.routing_id) is pipe:
             del self.routes[pipe.routing_id]
+
+    def has_out(self) -> bool:
+        # Only router_mandatory waits, and only for a full peer: ready when
+        # any peer has room, as libzmq's router_t::xhas_out has it.
+        return not self.mandatory() or any(not pipe.full for pipe in self.routes.values())
 
     def send(self, message: Message) -> bool:
         if len(message) < 2:
@@ -187,6 +192,11 @@ class RouteToPeer(Sender):
     def detach(self, pipe: Pipe) -> None:
         if self.routes.get(pipe.routing_id) is pipe:
             del self.routes[pipe.routing_id]
+
+    def has_out(self) -> bool:
+        # A send waits only for a full peer: ready when any peer has room,
+        # as for a ROUTER with router_mandatory.
+        return any(not pipe.full for pipe in self.routes.values())
 
     def send(self, message: Message) -> bool:
         if len(message) != 2:

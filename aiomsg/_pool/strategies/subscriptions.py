@@ -169,6 +169,9 @@ class SubscribeUpstream(Sender):
     def unlinked(self, pipe: Pipe) -> None:
         self._everyone.unlinked(pipe)
 
+    def has_out(self) -> bool:
+        return True  # subscribing and distributing never wait
+
     def send(self, message: Message) -> bool:
         changes, data = split_subscriptions(message, self._options["only_first_subscribe"])
         for topic, subscribe in changes:
