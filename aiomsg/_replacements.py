@@ -1,7 +1,10 @@
 """pyzmq names aiomsg deliberately lacks, each with what to use instead.
 
 Looking one up on :mod:`aiomsg`, on a socket or on a context raises an
-``AttributeError`` that names the replacement, and setting a libzmq option
+``AttributeError`` that names the replacement (on sockets through a
+descriptor per name, :func:`install`, because a ``__getattr__`` on a class
+turns off CPython's attribute specialisation for all its instances, and the
+hot path reads socket attributes on every message), and setting a libzmq option
 aiomsg does not have raises :class:`~aiomsg.NotSupported` that does, so code
 ported from pyzmq fails with a pointer instead of a bare error. Names not
 listed here fail as Python's own lookups do (with its "did you mean").
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from aiomsg.errors import NotSupported
 
-__all__ = ["missing_attribute", "unsupported_option"]
+__all__ = ["install", "missing_attribute", "unsupported_option"]
 
 _TIMEOUT = "bound the call instead: async with asyncio.timeout(seconds): await sock.recv()"
 _DEVICE = (
@@ -110,6 +113,29 @@ def missing_attribute(owner: str, obj: object, name: str) -> AttributeError:
     if hint is not None:
         message += f" ({hint})"
     return AttributeError(message, name=name, obj=obj)
+
+
+class _Replaced:
+    """A class attribute whose lookup raises the AttributeError naming the replacement."""
+
+    __slots__ = ("hint", "name")
+
+    def __init__(self, name: str, hint: str) -> None:
+        self.name = name
+        self.hint = hint
+
+    def __get__(self, obj: object, owner: type | None = None) -> object:
+        what = f"{(owner or type(obj)).__name__!r} object"
+        message = f"{what} has no attribute {self.name!r} ({self.hint})"
+        raise AttributeError(message, name=self.name, obj=obj)
+
+
+def install(cls: type, owner: str) -> None:
+    """Give *cls* a raising attribute for each name of *owner*'s table that
+    it does not define itself."""
+    for name, hint in _TABLES[owner].items():
+        if not hasattr(cls, name):
+            setattr(cls, name, _Replaced(name, hint))
 
 
 def unsupported_option(number: int) -> NotSupported | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from aiomsg._closing import ClosesOnExit
 from aiomsg._endpoint import parse_endpoint
@@ -30,7 +30,8 @@ from aiomsg._pool.readiness import wait_ready
 from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
 from aiomsg._pool.strategies.groups import GroupQueue, as_group
-from aiomsg._replacements import missing_attribute, unsupported_option
+from aiomsg._replacements import install as install_replacements
+from aiomsg._replacements import unsupported_option
 from aiomsg._security.config import mechanism_kind
 from aiomsg.constants import (
     NOBLOCK,
@@ -1025,8 +1026,8 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     async def _aclose_now(self) -> None:
         self.close(linger=0)
 
-    if not TYPE_CHECKING:  # mypy keeps checking attribute names
 
-        def __getattr__(self, name: str) -> Any:
-            # Only for names that are not found: no cost on the hot path.
-            raise missing_attribute("Socket", self, name)
+# pyzmq's Socket names that aiomsg lacks on purpose raise an AttributeError
+# naming the replacement: one class attribute each, not a __getattr__ (see
+# aiomsg._replacements).
+install_replacements(Socket, "Socket")
