@@ -103,6 +103,23 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     curve_publickey = Option[bytes]()
     curve_serverkey = Option[bytes]()
     zap_domain = Option[bytes]()
+    # issue 12 part B
+    tcp_keepalive = Option[int]()
+    tcp_keepalive_idle = Option[int]()
+    tcp_keepalive_cnt = Option[int]()
+    tcp_keepalive_intvl = Option[int]()
+    tcp_maxrt = Option[int]()
+    connect_timeout = Option[int]()
+    reconnect_stop = Option[int]()
+    tos = Option[int]()
+    sndbuf = Option[int]()
+    rcvbuf = Option[int]()
+    backlog = Option[int]()
+    use_fd = Option[int]()
+    sndtimeo = Option[int]()
+    rcvtimeo = Option[int]()
+    stream_notify = Option[bool]()
+    zap_enforce_domain = Option[bool]()
 
     def __init__(self, context: ContextState, **options: Any) -> None:
         HasOptions.__init__(self, **options)

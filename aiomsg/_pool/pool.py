@@ -16,7 +16,7 @@ import collections
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from aiomsg._monitor import Event, EventHub
+from aiomsg._monitor import Event, EventHub, ZmqEvent
 from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
@@ -145,11 +145,33 @@ class Pool(HasOptions):
     heartbeat_ttl = Option[int]()
     reconnect_ivl = Option[int]()
     reconnect_ivl_max = Option[int]()
+    # issue 12 part B
+    tcp_keepalive = Option[int]()
+    tcp_keepalive_idle = Option[int]()
+    tcp_keepalive_cnt = Option[int]()
+    tcp_keepalive_intvl = Option[int]()
+    tcp_maxrt = Option[int]()
+    connect_timeout = Option[int]()
+    reconnect_stop = Option[int]()
+    tos = Option[int]()
+    sndbuf = Option[int]()
+    rcvbuf = Option[int]()
+    backlog = Option[int]()
+    use_fd = Option[int]()
 
     # -- services transports use (Engine) ----------------------------------------
 
-    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
-        self.events.emit(event, endpoint, peer, reason)
+    def emit(
+        self,
+        event: Event,
+        endpoint: str,
+        peer: str = "",
+        reason: str = "",
+        *,
+        zmq_event: ZmqEvent | None = None,
+        value: int = 0,
+    ) -> None:
+        self.events.emit(event, endpoint, peer, reason, zmq_event=zmq_event, value=value)
 
     def new_mechanism(self) -> Mechanism:
         # The role comes from the options, not from who connected, as in libzmq.
@@ -249,7 +271,9 @@ class Pool(HasOptions):
         for strategy in self.strategies:
             strategy.linked(ours)
         ours.flush_backlog()
-        self.events.emit(Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address)
+        self.events.emit(
+            Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address, routing_id=ours.routing_id
+        )
         if self.send_waiters:
             self.pipe_writable()
         return ours
@@ -264,7 +288,9 @@ class Pool(HasOptions):
             # A send waiting for this peer must retry: a ROUTER with
             # router_mandatory then raises HostUnreachable instead of hanging.
             self.pipe_writable()
-        self.events.emit(Event.DISCONNECTED, ours.endpoint, ours.peer_address)
+        self.events.emit(
+            Event.DISCONNECTED, ours.endpoint, ours.peer_address, routing_id=ours.routing_id
+        )
 
     def check_message(self, message: Message) -> None:
         """Raise InvalidMessage if a connection could never carry *message*
@@ -272,10 +298,12 @@ class Pool(HasOptions):
         for connector in self.connectors.values():
             connector.check(message)
 
-    def connector_failed(self, connector: Connector) -> None:
+    def connector_failed(self, connector: Connector, reason: str = "") -> None:
         # As libzmq ends the session on a protocol error: nothing may stay
         # queued for a peer that will never come.
+        endpoint = connector.pipe.endpoint
         self.drop_connector(connector)
+        self.events.emit(Event.CLOSED, endpoint, reason=reason or "not reconnecting")
 
     def drop_connector(self, connector: Connector) -> None:
         """Forget *connector* and drop its pipe (a disconnect, or it gave up)."""

@@ -114,12 +114,21 @@ class PeerFailed:
 
     ``refused`` is true when the peer sent ERROR: it does not want us back.
     ``fatal`` is true when retrying cannot help: refused, or an incompatible
-    socket type or security mechanism.
+    socket type or security mechanism. ``auth_status`` is the ZAP status
+    code when authentication failed: our authenticator's refusal, or the
+    3-digit code a peer's ERROR carries (libzmq's ``HANDSHAKE_FAILED_AUTH``
+    value, ``stream_engine_base.cpp``); 0 otherwise.
     """
 
     reason: str
     refused: bool = False
     fatal: bool = False
+    auth_status: int = 0
+
+
+def _status(text: str) -> int:
+    """*text* as a ZAP status code (3 digits), or 0."""
+    return int(text) if len(text) == 3 and text.isdigit() else 0
 
 
 CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
@@ -326,7 +335,8 @@ class ZmtpCodec:
         try:
             self._out += mechanism.zap_reply(reply)
             if mechanism.error is not None:
-                raise ProtocolError(mechanism.error)
+                self._fail(ProtocolError(mechanism.error), events, _status(reply.status_code))
+                return events
             data = b"".join(self._buffer)
             self._buffer = []
             if mechanism.complete or data:
@@ -350,12 +360,14 @@ class ZmtpCodec:
                     raise ProtocolError("too much data while authentication is pending")
                 self._needed = MAX_HANDSHAKE_FRAME + 1
 
-    def _fail(self, error: ProtocolError, events: list[CodecEvent]) -> None:
+    def _fail(self, error: ProtocolError, events: list[CodecEvent], auth_status: int = 0) -> None:
         self._state = _FAILED
         self._buffer = []
         refused = isinstance(error, HandshakeRefused)
         fatal = refused or isinstance(error, IncompatiblePeer)
-        events.append(PeerFailed(str(error), refused=refused, fatal=fatal))
+        if isinstance(error, HandshakeRefused):
+            auth_status = _status(error.reason)
+        events.append(PeerFailed(str(error), refused=refused, fatal=fatal, auth_status=auth_status))
 
     def _receive_greeting(self, data: bytes, events: list[CodecEvent]) -> bytes:
         check_greeting_prefix(data)

@@ -15,6 +15,7 @@ from aiomsg._endpoint import Endpoint
 from aiomsg.errors import AddressInUse, EndpointError
 from aiomsg.transports._peer import PeerProtocol
 from aiomsg.transports._stream import StreamBinding, StreamConnector
+from aiomsg.transports._tuning import adopt_listener, tune_listener, tune_socket
 from aiomsg.transports.interface import Binding, Connector, Engine, PipeEnd, Transport
 
 __all__ = ["IpcTransport"]
@@ -50,6 +51,13 @@ class IpcTransport(Transport):
     """
 
     async def bind(self, engine: Engine, endpoint: Endpoint) -> Binding:
+        if engine.use_fd >= 0:
+            adopted = adopt_listener(engine.use_fd, endpoint, _socket.AF_UNIX)
+            binding = StreamBinding(engine)
+            server = await asyncio.get_running_loop().create_unix_server(
+                binding.new_peer, sock=adopted, start_serving=False
+            )
+            return await binding.serve(server, endpoint.text)
         text = endpoint.text
         directory = None
         if endpoint.address == "*":
@@ -68,8 +76,9 @@ class IpcTransport(Transport):
         try:
             # Bound by hand rather than by create_unix_server(path), which
             # uvloop does not support for abstract names.
+            tune_listener(engine, listener)
             listener.bind(path)
-            listener.listen(128)
+            listener.listen(engine.backlog)
             listener.setblocking(False)
         except OSError as error:
             listener.close()
@@ -103,6 +112,7 @@ class IpcTransport(Transport):
             raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             raw.setblocking(False)
             try:
+                tune_socket(engine, raw)
                 await loop.sock_connect(raw, path)
             except BaseException:
                 raw.close()

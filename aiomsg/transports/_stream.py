@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Awaitable, Callable
 
 from aiomsg.transports._peer import PeerProtocol
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd
 
-__all__ = ["Opener", "StreamBinding", "StreamConnector"]
+__all__ = [
+    "RECONNECT_STOP_CONN_REFUSED",
+    "RECONNECT_STOP_HANDSHAKE_FAILED",
+    "Opener",
+    "StreamBinding",
+    "StreamConnector",
+]
+
+# The reconnect_stop flags (zmq.h 4.3.5, draft). The third,
+# RECONNECT_STOP_AFTER_DISCONNECT (4), needs nothing here: disconnect()
+# always stops the connector at once.
+RECONNECT_STOP_CONN_REFUSED = 1
+RECONNECT_STOP_HANDSHAKE_FAILED = 2
 
 #: Opens one connection with the given protocol factory (a bound
 #: ``loop.create_connection`` or ``loop.create_unix_connection``).
@@ -73,7 +86,9 @@ class StreamConnector(Connector):
     Retries after ``reconnect_ivl`` ms, doubling up to ``reconnect_ivl_max``
     while attempts keep failing. It stops for good when the peer refuses us
     with an ERROR command or turns out incompatible (socket type, security
-    mechanism), as libzmq does, or if ``reconnect_ivl`` is -1.
+    mechanism), as libzmq does, or if ``reconnect_ivl`` is -1; and, as the
+    ``reconnect_stop`` flags ask, when the connection is refused or its
+    handshake fails (``tcp_connecter.cpp``, ``session_base.cpp``).
     """
 
     def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd, opener: Opener) -> None:
@@ -82,34 +97,59 @@ class StreamConnector(Connector):
         self._endpoint = endpoint
         self._opener = opener
         self._protocol: PeerProtocol | None = None
+        self._stopped = False
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def close(self) -> None:
-        self._task.cancel()
+        self._stopped = True
         if self._protocol is not None:
+            # Not cancelled while a connection exists: a connect call
+            # cancelled as it completes (uvloop) closes its transport without
+            # telling the protocol, and the loss would go unreported. _run
+            # sees the close and returns.
             self._protocol.close("disconnected")
+        else:
+            self._task.cancel()
+
+    def _new_protocol(self) -> PeerProtocol:
+        # Known from the moment it exists: the connection may complete its
+        # handshake before the connect call returns to _run, and close()
+        # must reach it then too.
+        self._protocol = PeerProtocol(self._engine, self._endpoint, self.pipe)
+        return self._protocol
 
     async def _run(self) -> None:
         engine, endpoint = self._engine, self._endpoint
         delay = engine.reconnect_ivl
         while True:
             try:
-                _, protocol = await self._opener(lambda: PeerProtocol(engine, endpoint, self.pipe))
+                _, protocol = await self._opener(self._new_protocol)
             except OSError as error:
-                engine.emit(Event.CONNECT_RETRIED, endpoint, reason=str(error))
+                refused = error.errno == errno.ECONNREFUSED
+                if refused and engine.reconnect_stop & RECONNECT_STOP_CONN_REFUSED:
+                    engine.connector_failed(self, f"{error}: not reconnecting (reconnect_stop)")
+                    return
+                engine.emit(
+                    Event.CONNECT_RETRIED, endpoint, reason=str(error), value=error.errno or 0
+                )
             else:
-                engine.emit(Event.CONNECTED, endpoint, protocol.peer_address)
-                self._protocol = protocol
                 await protocol.closed
                 self._protocol = None
+                if self._stopped:
+                    return
                 if protocol.give_up:
                     reason = "the peer cannot work with this socket: not reconnecting"
                     engine.emit(Event.PEER_REFUSED, endpoint, protocol.peer_address, reason)
-                    engine.connector_failed(self)
+                    engine.connector_failed(self, reason)
                     return
                 if protocol.handshaken:
                     delay = engine.reconnect_ivl
+                elif engine.reconnect_stop & RECONNECT_STOP_HANDSHAKE_FAILED:
+                    reason = "handshake failed: not reconnecting (reconnect_stop)"
+                    engine.connector_failed(self, reason)
+                    return
             if engine.reconnect_ivl < 0:
+                engine.connector_failed(self, "not reconnecting (reconnect_ivl is -1)")
                 return
             # The reconnect interval itself: this wait is the policy, not a sync.
             await asyncio.sleep(delay / 1000)
