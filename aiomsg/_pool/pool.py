@@ -24,7 +24,7 @@ from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
 from aiomsg._security.config import mechanism_for
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
-from aiomsg.errors import NotSupported
+from aiomsg.errors import Closed, NotSupported
 from aiomsg.options import HasOptions, Option
 from aiomsg.transports.interface import Binding, Connector, Link, PipeEnd
 
@@ -73,6 +73,7 @@ class Pool(HasOptions):
         "send",
         "send_waiters",
         "sender",
+        "state_waiters",
         "socket_type",
         "strategies",
         "wants_subscriptions",
@@ -104,6 +105,8 @@ class Pool(HasOptions):
         self._inbound_filter: InboundFilter | None = _drop
         self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.send_waiters: list[asyncio.Future[None]] = []
+        # Waits for a state (peers linked, subscriptions): woken on each change.
+        self.state_waiters: list[asyncio.Future[None]] = []
         self.reconnects = 0
         # The message and byte counts of pipes that left (in, out, in, out).
         self._retired = [0, 0, 0, 0]
@@ -127,6 +130,8 @@ class Pool(HasOptions):
         # before Distribute forgets them.
         chosen = (filter, sender, receiver)
         self.strategies = tuple(dict.fromkeys(s for s in chosen if s is not None))
+        for strategy in self.strategies:
+            strategy.watch(self.state_changed)
 
     def _cannot_send(self, message: Message) -> bool:
         raise NotSupported(f"{self.socket_type.name} sockets cannot send")
@@ -276,6 +281,8 @@ class Pool(HasOptions):
         )
         if self.send_waiters:
             self.pipe_writable()
+        if self.state_waiters:
+            self.state_changed()
         return ours
 
     def peer_lost(self, pipe: PipeEnd, *, keep: bool) -> None:
@@ -380,12 +387,43 @@ class Pool(HasOptions):
                 self.send_waiters.remove(waiter)
 
     def fail_waiters(self, error: BaseException) -> None:
-        """Raise *error* in every waiting send and receive (the socket closed)."""
-        for waiter in (*self.recv_waiters, *self.send_waiters):
+        """Raise *error* in every waiting send, receive and state wait (the
+        socket closed)."""
+        for waiter in (*self.recv_waiters, *self.send_waiters, *self.state_waiters):
             if not waiter.done():
                 waiter.set_exception(error)
         self.recv_waiters.clear()
         self.send_waiters.clear()
+        self.state_waiters.clear()
+
+    def state_changed(self) -> None:
+        """A peer linked, or a subscription arrived: let every :meth:`wait_until`
+        check its condition again."""
+        waiters, self.state_waiters = self.state_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Return once *condition()* is true, checking it at each change of
+        state (:meth:`state_changed`), never by polling.
+
+        Raises:
+            Closed: the socket was (or gets) closed first.
+
+        Cancelling is safe: the wait holds nothing.
+        """
+        loop = asyncio.get_running_loop()
+        while not condition():
+            if self.closed:
+                raise Closed("socket is closed")
+            waiter: asyncio.Future[None] = loop.create_future()
+            self.state_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self.state_waiters:
+                    self.state_waiters.remove(waiter)
 
     # -- counters --------------------------------------------------------------
 

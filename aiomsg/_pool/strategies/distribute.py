@@ -61,6 +61,10 @@ class TopicIndex:
         return found
 
 
+def _nothing() -> None:
+    return None
+
+
 class _Subscriber:
     """One peer's subscriptions: the topics, their total size, and whether
     the peer was told off for passing a limit (logged once)."""
@@ -88,7 +92,16 @@ class Distribute(Sender):
     counted in :attr:`refused`, and logged once per peer.
     """
 
-    __slots__ = ("_index", "_limits", "_peers", "dropped", "match_all", "pipes", "refused")
+    __slots__ = (
+        "_changed",
+        "_index",
+        "_limits",
+        "_peers",
+        "dropped",
+        "match_all",
+        "pipes",
+        "refused",
+    )
 
     def __init__(
         self,
@@ -103,6 +116,14 @@ class Distribute(Sender):
         self._limits = limits
         self._index = TopicIndex()
         self._peers: dict[Pipe, _Subscriber] = {}
+        self._changed: Callable[[], None] = _nothing
+
+    def watch(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
+
+    def subscribers(self, topic: bytes) -> int:
+        """How many peers a message whose first frame is *topic* would reach."""
+        return len(self.pipes) if self.match_all else len(self._index.match(topic))
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
@@ -155,6 +176,7 @@ class Distribute(Sender):
         peer.topics.add(topic)
         peer.size += len(topic)
         self._index.add(topic, pipe)
+        self._changed()
         return True
 
     def send(self, message: Message) -> bool:
