@@ -19,7 +19,7 @@ Quick start::
 """
 
 from aiomsg._context import Context
-from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._monitor import Event, Monitor, MonitorEvent, ZmqEvent
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._proxy import proxy
 from aiomsg._runner import run
@@ -29,7 +29,15 @@ from aiomsg._security.keys import curve_keypair, curve_public, has_curve
 from aiomsg._service import RequestClient, RequestServer
 from aiomsg._socket import Socket
 from aiomsg._zmtp.z85 import z85_decode, z85_encode
-from aiomsg.constants import DONTWAIT, NOBLOCK, SNDMORE, SocketType
+from aiomsg.constants import (
+    DONTWAIT,
+    NOBLOCK,
+    RECONNECT_STOP_AFTER_DISCONNECT,
+    RECONNECT_STOP_CONN_REFUSED,
+    RECONNECT_STOP_HANDSHAKE_FAILED,
+    SNDMORE,
+    SocketType,
+)
 from aiomsg.errors import (
     AddressInUse,
     Again,
@@ -66,6 +74,7 @@ SCATTER = SocketType.SCATTER
 DGRAM = SocketType.DGRAM
 PEER = SocketType.PEER
 CHANNEL = SocketType.CHANNEL
+STREAM = SocketType.STREAM
 
 __version__ = "0.1.0"
 
@@ -85,12 +94,16 @@ __all__ = [
     "PULL",
     "PUSH",
     "RADIO",
+    "RECONNECT_STOP_AFTER_DISCONNECT",
+    "RECONNECT_STOP_CONN_REFUSED",
+    "RECONNECT_STOP_HANDSHAKE_FAILED",
     "REP",
     "REQ",
     "ROUTER",
     "SCATTER",
     "SERVER",
     "SNDMORE",
+    "STREAM",
     "SUB",
     "XPUB",
     "XSUB",
@@ -119,6 +132,7 @@ __all__ = [
     "SocketStats",
     "SocketType",
     "ZapReply",
+    "ZmqEvent",
     "__version__",
     "create_certificates",
     "curve_keypair",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DONTWAIT", "NOBLOCK", "SNDMORE", "SocketType", "compatible_peers"]
+__all__ = [
+    "DONTWAIT",
+    "NOBLOCK",
+    "RECONNECT_STOP_AFTER_DISCONNECT",
+    "RECONNECT_STOP_CONN_REFUSED",
+    "RECONNECT_STOP_HANDSHAKE_FAILED",
+    "SNDMORE",
+    "SocketType",
+    "compatible_peers",
+]
 
 
 class SocketType(enum.IntEnum):
@@ -21,6 +30,8 @@ class SocketType(enum.IntEnum):
     PUSH = 8
     XPUB = 9
     XSUB = 10
+    # Raw TCP peers, no ZMTP (docs/patterns/stream.md); issue 12 part B.
+    STREAM = 11
     # The draft types of RFC 37's thread-safe family (docs/wire/draft.md#draft-types).
     SERVER = 12
     CLIENT = 13
@@ -80,6 +91,7 @@ _COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
     SocketType.GATHER: frozenset({SocketType.SCATTER}),
     SocketType.SCATTER: frozenset({SocketType.GATHER}),
     SocketType.DGRAM: frozenset(),
+    SocketType.STREAM: frozenset(),  # never handshakes: its peers speak raw bytes
     SocketType.PEER: frozenset({SocketType.PEER}),
     SocketType.CHANNEL: frozenset({SocketType.CHANNEL}),
 }
@@ -97,3 +109,11 @@ NOBLOCK = 1
 DONTWAIT = NOBLOCK
 #: ``send(data, flags=SNDMORE)``: more frames of this message follow (as in pyzmq).
 SNDMORE = 2
+
+# The ``reconnect_stop`` option's flags (zmq.h 4.3.5, draft), OR-ed together.
+#: Stop reconnecting when a connect attempt is refused (``ECONNREFUSED``).
+RECONNECT_STOP_CONN_REFUSED = 1
+#: Stop reconnecting when the handshake of a new connection fails.
+RECONNECT_STOP_HANDSHAKE_FAILED = 2
+#: Stop reconnecting after ``disconnect()``: aiomsg always does; accepted for ported code.
+RECONNECT_STOP_AFTER_DISCONNECT = 4

@@ -73,8 +73,8 @@ class Pool(HasOptions):
         "send",
         "send_waiters",
         "sender",
-        "state_waiters",
         "socket_type",
+        "state_waiters",
         "strategies",
         "wants_subscriptions",
     )

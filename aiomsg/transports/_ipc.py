@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from aiomsg._endpoint import Endpoint
 from aiomsg.errors import AddressInUse, EndpointError
-from aiomsg.transports._peer import PeerProtocol
-from aiomsg.transports._stream import StreamBinding, StreamConnector
+from aiomsg.transports._stream import Connection, StreamBinding, StreamConnector
 from aiomsg.transports._tuning import adopt_listener, tune_listener, tune_socket
 from aiomsg.transports.interface import Binding, Connector, Engine, PipeEnd, Transport
 
@@ -106,8 +105,8 @@ class IpcTransport(Transport):
         loop = asyncio.get_running_loop()
 
         async def open_connection(
-            factory: Callable[[], PeerProtocol],
-        ) -> tuple[asyncio.BaseTransport, PeerProtocol]:
+            factory: Callable[[], Connection],
+        ) -> tuple[asyncio.BaseTransport, Connection]:
             # Connected by hand for the same reason as bind: abstract names on uvloop.
             raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             raw.setblocking(False)

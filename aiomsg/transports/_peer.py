@@ -70,6 +70,9 @@ class PeerProtocol(asyncio.Protocol):
         "writable",
     )
 
+    #: Why a connector stops when :attr:`give_up` is set.
+    give_up_reason = "the peer cannot work with this socket: not reconnecting"
+
     def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd | None) -> None:
         self._engine = engine
         self._endpoint = endpoint

@@ -6,28 +6,33 @@ import asyncio
 import errno
 from collections.abc import Awaitable, Callable
 
+from aiomsg.constants import (
+    RECONNECT_STOP_CONN_REFUSED,
+    RECONNECT_STOP_HANDSHAKE_FAILED,
+    SocketType,
+)
 from aiomsg.transports._peer import PeerProtocol
+from aiomsg.transports._raw import RawProtocol
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd
 
-__all__ = [
-    "RECONNECT_STOP_CONN_REFUSED",
-    "RECONNECT_STOP_HANDSHAKE_FAILED",
-    "Opener",
-    "StreamBinding",
-    "StreamConnector",
-]
+__all__ = ["Connection", "Opener", "StreamBinding", "StreamConnector", "new_connection"]
 
-# The reconnect_stop flags (zmq.h 4.3.5, draft). The third,
-# RECONNECT_STOP_AFTER_DISCONNECT (4), needs nothing here: disconnect()
-# always stops the connector at once.
-RECONNECT_STOP_CONN_REFUSED = 1
-RECONNECT_STOP_HANDSHAKE_FAILED = 2
+#: One connection's protocol: ZMTP, or raw bytes for a STREAM socket.
+Connection = PeerProtocol | RawProtocol
+
+
+def new_connection(engine: Engine, endpoint: str, pipe: PipeEnd | None) -> Connection:
+    """The protocol for one new connection of *engine*'s socket."""
+    if engine.socket_type is SocketType.STREAM:
+        return RawProtocol(engine, endpoint, pipe)
+    return PeerProtocol(engine, endpoint, pipe)
+
+# RECONNECT_STOP_AFTER_DISCONNECT needs nothing here: disconnect() always
+# stops the connector at once.
 
 #: Opens one connection with the given protocol factory (a bound
 #: ``loop.create_connection`` or ``loop.create_unix_connection``).
-Opener = Callable[
-    [Callable[[], PeerProtocol]], Awaitable[tuple[asyncio.BaseTransport, PeerProtocol]]
-]
+Opener = Callable[[Callable[[], Connection]], Awaitable[tuple[asyncio.BaseTransport, Connection]]]
 
 
 class StreamBinding(Binding):
@@ -41,12 +46,12 @@ class StreamBinding(Binding):
         self.endpoint = ""
         self._engine = engine
         self._server: asyncio.Server | None = None
-        self._peers: set[PeerProtocol] = set()
+        self._peers: set[Connection] = set()
         self._cleanup: Callable[[], None] | None = None
 
-    def new_peer(self) -> PeerProtocol:
-        """Protocol factory for the server: one PeerProtocol per accepted connection."""
-        peer = PeerProtocol(self._engine, self.endpoint, None)
+    def new_peer(self) -> Connection:
+        """Protocol factory for the server: one protocol per accepted connection."""
+        peer = new_connection(self._engine, self.endpoint, None)
         self._peers.add(peer)
         peer.closed.add_done_callback(lambda _: self._peers.discard(peer))
         return peer
@@ -96,7 +101,7 @@ class StreamConnector(Connector):
         self._engine = engine
         self._endpoint = endpoint
         self._opener = opener
-        self._protocol: PeerProtocol | None = None
+        self._protocol: Connection | None = None
         self._stopped = False
         self._task = asyncio.get_running_loop().create_task(self._run())
 
@@ -111,11 +116,11 @@ class StreamConnector(Connector):
         else:
             self._task.cancel()
 
-    def _new_protocol(self) -> PeerProtocol:
+    def _new_protocol(self) -> Connection:
         # Known from the moment it exists: the connection may complete its
         # handshake before the connect call returns to _run, and close()
         # must reach it then too.
-        self._protocol = PeerProtocol(self._engine, self._endpoint, self.pipe)
+        self._protocol = new_connection(self._engine, self._endpoint, self.pipe)
         return self._protocol
 
     async def _run(self) -> None:
@@ -138,8 +143,9 @@ class StreamConnector(Connector):
                 if self._stopped:
                     return
                 if protocol.give_up:
-                    reason = "the peer cannot work with this socket: not reconnecting"
-                    engine.emit(Event.PEER_REFUSED, endpoint, protocol.peer_address, reason)
+                    reason = protocol.give_up_reason
+                    if not protocol.handshaken:
+                        engine.emit(Event.PEER_REFUSED, endpoint, protocol.peer_address, reason)
                     engine.connector_failed(self, reason)
                     return
                 if protocol.handshaken:

@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 from aiomsg._endpoint import Endpoint, parse_tcp_address
 from aiomsg.errors import AddressInUse, EndpointError
-from aiomsg.transports._peer import PeerProtocol
-from aiomsg.transports._stream import StreamBinding, StreamConnector
+from aiomsg.transports._stream import Connection, StreamBinding, StreamConnector
 from aiomsg.transports._tuning import adopt_listener, tune_listener, tune_socket
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd, Transport
 
@@ -89,8 +88,8 @@ class TcpTransport(Transport):
         loop = asyncio.get_running_loop()
 
         async def open_connection(
-            factory: Callable[[], PeerProtocol],
-        ) -> tuple[asyncio.BaseTransport, PeerProtocol]:
+            factory: Callable[[], Connection],
+        ) -> tuple[asyncio.BaseTransport, Connection]:
             infos = await loop.getaddrinfo(host, address.port, type=_socket.SOCK_STREAM)
             failure: OSError = OSError(errno.EHOSTUNREACH, f"no address for {host}")
             for family, kind, proto, _, sockaddr in infos:
