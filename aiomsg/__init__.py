@@ -21,7 +21,7 @@ Quick start::
 from aiomsg._context import Context
 from aiomsg._monitor import Event, Monitor, MonitorEvent, ZmqEvent
 from aiomsg._pool.stats import PeerStats, SocketStats
-from aiomsg._proxy import proxy
+from aiomsg._proxy import Proxy, ProxyStatistics, proxy
 from aiomsg._runner import run
 from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
 from aiomsg._security.certs import create_certificates, load_certificate, load_certificates
@@ -125,6 +125,8 @@ __all__ = [
     "MonitorEvent",
     "NotSupported",
     "PeerStats",
+    "Proxy",
+    "ProxyStatistics",
     "RemoteError",
     "RequestClient",
     "RequestServer",
