@@ -20,7 +20,7 @@ from aiomsg._monitor import Event, EventHub, ZmqEvent
 from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
-from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
+from aiomsg._security.auth import AuthRequest, AuthService, default_reply
 from aiomsg._security.config import mechanism_for
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
@@ -36,9 +36,9 @@ T = TypeVar("T")
 class ContextState(Protocol):
     """What a pool uses of its socket's context."""
 
-    @property
-    def authenticator(self) -> Authenticator | None:
-        """The running authenticator, or None."""
+    def auth_service(self) -> AuthService | None:
+        """Who answers authentication requests now: the running
+        authenticator, a ZAP handler bound in the context, or None."""
 
     def transport_state(self, kind: type[T]) -> T:
         """The one ``kind()`` shared by the context's sockets."""
@@ -184,10 +184,14 @@ class Pool(HasOptions):
 
     async def authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
         mechanism = request.mechanism.decode("ascii", "replace")
-        authenticator = self._context.authenticator
-        if authenticator is None:
+        service = self._context.auth_service()
+        if service is None:
+            if self._options["zap_enforce_domain"]:
+                # libzmq fails the handshake when ZAP cannot be reached and
+                # the domain is enforced (null_mechanism.cpp, curve_server.cpp).
+                return ZapReply("300", "no ZAP handler, and zap_enforce_domain is set")
             return default_reply(mechanism)
-        return await authenticator.authenticate(
+        return await service.authenticate(
             AuthRequest(
                 domain=self._options["zap_domain"].decode("utf-8", "replace"),
                 address=peer_host(peer_address),
