@@ -54,7 +54,7 @@ class IpcTransport(Transport):
             adopted = adopt_listener(engine.use_fd, endpoint, _socket.AF_UNIX)
             binding = StreamBinding(engine)
             server = await asyncio.get_running_loop().create_unix_server(
-                binding.new_peer, sock=adopted, start_serving=False
+                binding.new_peer, sock=adopted, backlog=engine.backlog, start_serving=False
             )
             return await binding.serve(server, endpoint.text)
         text = endpoint.text
@@ -88,7 +88,7 @@ class IpcTransport(Transport):
             raise EndpointError(text, f"cannot bind: {error.strerror or error}") from error
         binding = StreamBinding(engine)
         server = await asyncio.get_running_loop().create_unix_server(
-            binding.new_peer, sock=listener, start_serving=False
+            binding.new_peer, sock=listener, backlog=engine.backlog, start_serving=False
         )
 
         def remove_file() -> None:

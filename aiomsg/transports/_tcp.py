@@ -72,7 +72,10 @@ class TcpTransport(Transport):
                 raise EndpointError(endpoint.text, reason) from error
         binding = StreamBinding(engine)
         try:
-            server = await loop.create_server(binding.new_peer, sock=raw, start_serving=False)
+            # asyncio calls listen() again when serving: with our backlog too.
+            server = await loop.create_server(
+                binding.new_peer, sock=raw, backlog=engine.backlog, start_serving=False
+            )
         except BaseException:
             raw.close()
             raise
