@@ -18,9 +18,9 @@ logger = logging.getLogger("aiomsg")
 
 @dataclass(frozen=True, slots=True)
 class ProxyStatistics:
-    """What a proxy moved, per side: messages (a multipart message counts
-    once) and bytes (all its frames), in the order of libzmq's STATISTICS
-    reply (``proxy.cpp``)."""
+    """What a proxy moved, per side: messages and bytes in and out, in the
+    order of libzmq's STATISTICS reply (``proxy.cpp``). As libzmq 4.3.5
+    counts them, each frame of a multipart message counts as a message."""
 
     frontend_msgs_in: int = 0
     frontend_bytes_in: int = 0
@@ -176,13 +176,13 @@ class Proxy:
             pump.idle = True
             message = await source.recv_multipart()
             pump.idle = False
-            size = sum(map(len, message))
+            frames, size = len(message), sum(map(len, message))
             if capture is not None:
                 await capture.send_multipart(message)
             await destination.send_multipart(message)
-            counts_in[0] += 1
+            counts_in[0] += frames
             counts_in[1] += size
-            counts_out[2] += 1
+            counts_out[2] += frames
             counts_out[3] += size
         pump.task = None
 

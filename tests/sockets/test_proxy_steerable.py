@@ -70,7 +70,7 @@ async def test_control_socket_speaks_libzmqs_commands(
 ) -> None:
     device, proxy = streamer
     async with asyncio.timeout(TIMEOUT):
-        await device.source.send_multipart([b"a", b"bc"])  # one message, 3 bytes
+        await device.source.send_multipart([b"a", b"bc"])  # 2 frames (libzmq's count), 3 bytes
         assert await device.sink.recv_multipart() == [b"a", b"bc"]
         await device.steer.send(b"PAUSE")
         await poll_until(lambda: proxy.paused)
@@ -78,7 +78,7 @@ async def test_control_socket_speaks_libzmqs_commands(
         frames = await device.steer.recv_multipart()
         assert len(frames) == 8 and all(len(frame) == 8 for frame in frames)
         values = [struct.unpack("=Q", frame)[0] for frame in frames]
-        assert values == [1, 3, 0, 0, 0, 0, 1, 3]
+        assert values == [2, 3, 0, 0, 0, 0, 2, 3]
         assert frames[1] == (3).to_bytes(8, sys.byteorder)
         await device.steer.send(b"RESUME")
         await device.source.send(b"after")

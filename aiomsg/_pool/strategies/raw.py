@@ -19,14 +19,17 @@ class RawRoute(RouteById):
 
     Each connection gets a fresh routing id (raw peers announce none). With
     *notify* true (``stream_notify``), the socket receives ``[routing_id,
-    b""]`` when a peer connects and again when it goes, as libzmq sends them.
+    b""]`` when a peer connects and again when it goes, as libzmq sends
+    them; not for a peer the socket closed itself (libzmq does not either:
+    the notice comes from its engine's error path, ``stream_engine_base.cpp``).
     """
 
-    __slots__ = ("notify",)
+    __slots__ = ("_closed_here", "notify")
 
     def __init__(self, *, notify: Callable[[], bool]) -> None:
         super().__init__(mandatory=lambda: True)
         self.notify = notify
+        self._closed_here: set[Pipe] = set()
 
     def linked(self, pipe: Pipe) -> None:
         super().linked(pipe)
@@ -34,7 +37,9 @@ class RawRoute(RouteById):
             pipe.queue([pipe.routing_id, b""])
 
     def unlinked(self, pipe: Pipe) -> None:
-        if self.notify():
+        if pipe in self._closed_here:
+            self._closed_here.discard(pipe)
+        elif self.notify():
             # Queued under the id it had: the notice stays readable after
             # the pipe has left (the receiver keeps it until drained).
             pipe.queue([pipe.routing_id, b""])
@@ -44,8 +49,9 @@ class RawRoute(RouteById):
         if len(message) < 2:
             raise InvalidMessage("a STREAM message is [routing_id, data]")
         if len(message) == 2 and not message[1]:
-            pipe = self.routes.get(message[0])
+            pipe = self.routes.pop(message[0], None)
             if pipe is not None and pipe.link is not None:
+                self._closed_here.add(pipe)
                 pipe.link.close("closed by the application")
             return True  # closing a peer that is gone already is no error
         return super().send(message)
