@@ -125,6 +125,7 @@ async def test_stream_refuses_zmtp_peers_by_ignoring_the_protocol(
     dealer = ctx.socket(aiomsg.DEALER, linger=0)
     await dealer.connect(endpoint)
     async with asyncio.timeout(TIMEOUT):
-        routing_id, _ = await sock.recv_multipart()
+        connected = await sock.recv_multipart()
+        assert connected[1] == b""
         _, greeting = await sock.recv_multipart()
         assert greeting.startswith(b"\xff")  # the ZMTP signature, raw
