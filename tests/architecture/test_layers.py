@@ -188,6 +188,9 @@ PUBLIC_NAMES = [
     "ZapReply", "__version__", "create_certificates", "curve_keypair", "curve_public",
     "has_curve", "load_certificate", "load_certificates", "proxy", "register_transport", "run",
     "z85_decode", "z85_encode",
+    # issue 12 part B
+    "STREAM", "Proxy", "ProxyStatistics", "ZmqEvent", "RECONNECT_STOP_AFTER_DISCONNECT",
+    "RECONNECT_STOP_CONN_REFUSED", "RECONNECT_STOP_HANDSHAKE_FAILED",
 ]  # fmt: skip
 
 TRANSPORT_NAMES = [
