@@ -30,7 +30,7 @@ from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports._tuning import tune_socket
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd, ZmqEvent
 
-__all__ = ["PeerProtocol", "format_peer"]
+__all__ = ["PeerProtocol", "ReadPacing", "format_peer"]
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
@@ -38,7 +38,24 @@ _LINGER_ZERO = struct.pack("ii", 1, 0)
 _FLUSH_THRESHOLD = 256 * 1024
 
 
-class PeerProtocol(asyncio.Protocol):
+class ReadPacing(asyncio.Protocol):
+    """The read flow control every tcp/ipc connection gives its pipe (ZMTP
+    or raw): the pipe pauses reading at its ``rcvhwm`` and resumes later."""
+
+    __slots__ = ()
+
+    _transport: asyncio.Transport | None
+
+    def pause_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+
+class PeerProtocol(ReadPacing):
     """The link between one connection and one pipe of a socket.
 
     Args:
@@ -257,14 +274,6 @@ class PeerProtocol(asyncio.Protocol):
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
-
-    def pause_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.resume_reading()
 
     def abort(self, reason: str) -> None:
         """Close at once, dropping what is not yet written (a dead peer, linger over)."""

@@ -12,14 +12,14 @@ import asyncio
 import socket as _socket
 from typing import cast
 
-from aiomsg.transports._peer import format_peer
+from aiomsg.transports._peer import ReadPacing, format_peer
 from aiomsg.transports._tuning import tune_socket
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
 
 __all__ = ["RawProtocol"]
 
 
-class RawProtocol(asyncio.Protocol):
+class RawProtocol(ReadPacing):
     """The link between one raw connection and one pipe of a STREAM socket.
 
     Args:
@@ -110,14 +110,6 @@ class RawProtocol(asyncio.Protocol):
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Nothing: raw peers have no subscriptions."""
-
-    def pause_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.resume_reading()
 
     def close(self, reason: str) -> None:
         """Close after writing what is buffered (the peer reads it, then EOF)."""
