@@ -28,10 +28,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aiomsg._context import Context
-from aiomsg._monitor import Event, Monitor, MonitorEvent
+from aiomsg._monitor import Event, Monitor, MonitorEvent, ZmqEvent
 from aiomsg._poller import Poller
 from aiomsg._pool.stats import PeerStats, SocketStats
-from aiomsg._proxy import proxy
+from aiomsg._proxy import Proxy, ProxyStatistics, proxy
 from aiomsg._replacements import missing_attribute
 from aiomsg._runner import run
 from aiomsg._security.auth import CURVE_ALLOW_ANY, Authenticator, AuthRequest, ZapReply
@@ -45,6 +45,9 @@ from aiomsg.constants import (
     NOBLOCK,
     NOTIFY_CONNECT,
     NOTIFY_DISCONNECT,
+    RECONNECT_STOP_AFTER_DISCONNECT,
+    RECONNECT_STOP_CONN_REFUSED,
+    RECONNECT_STOP_HANDSHAKE_FAILED,
     SNDMORE,
     Errno,
     PollEvent,
@@ -88,6 +91,7 @@ SCATTER = SocketType.SCATTER
 DGRAM = SocketType.DGRAM
 PEER = SocketType.PEER
 CHANNEL = SocketType.CHANNEL
+STREAM = SocketType.STREAM
 
 # setsockopt/getsockopt option numbers (pyzmq's zmq.SNDHWM...).
 HWM = SocketOption.HWM
@@ -134,6 +138,22 @@ XPUB_VERBOSER = SocketOption.XPUB_VERBOSER
 XPUB_VERBOSE = SocketOption.XPUB_VERBOSE
 ROUTER_NOTIFY = SocketOption.ROUTER_NOTIFY
 ONLY_FIRST_SUBSCRIBE = SocketOption.ONLY_FIRST_SUBSCRIBE
+SNDBUF = SocketOption.SNDBUF
+RCVBUF = SocketOption.RCVBUF
+BACKLOG = SocketOption.BACKLOG
+RCVTIMEO = SocketOption.RCVTIMEO
+SNDTIMEO = SocketOption.SNDTIMEO
+TCP_KEEPALIVE = SocketOption.TCP_KEEPALIVE
+TCP_KEEPALIVE_CNT = SocketOption.TCP_KEEPALIVE_CNT
+TCP_KEEPALIVE_IDLE = SocketOption.TCP_KEEPALIVE_IDLE
+TCP_KEEPALIVE_INTVL = SocketOption.TCP_KEEPALIVE_INTVL
+TOS = SocketOption.TOS
+STREAM_NOTIFY = SocketOption.STREAM_NOTIFY
+CONNECT_TIMEOUT = SocketOption.CONNECT_TIMEOUT
+TCP_MAXRT = SocketOption.TCP_MAXRT
+USE_FD = SocketOption.USE_FD
+ZAP_ENFORCE_DOMAIN = SocketOption.ZAP_ENFORCE_DOMAIN
+RECONNECT_STOP = SocketOption.RECONNECT_STOP
 
 # Poll events, security mechanisms, error numbers.
 POLLIN = PollEvent.POLLIN
@@ -162,10 +182,12 @@ if not TYPE_CHECKING:  # mypy keeps checking names
 
 
 __all__ = [
+    "BACKLOG",
     "CHANNEL",
     "CLIENT",
     "CONFLATE",
     "CONNECT_ROUTING_ID",
+    "CONNECT_TIMEOUT",
     "CURVE",
     "CURVE_ALLOW_ANY",
     "CURVE_PUBLICKEY",
@@ -218,10 +240,16 @@ __all__ = [
     "PULL",
     "PUSH",
     "RADIO",
+    "RCVBUF",
     "RCVHWM",
     "RCVMORE",
+    "RCVTIMEO",
     "RECONNECT_IVL",
     "RECONNECT_IVL_MAX",
+    "RECONNECT_STOP",
+    "RECONNECT_STOP_AFTER_DISCONNECT",
+    "RECONNECT_STOP_CONN_REFUSED",
+    "RECONNECT_STOP_HANDSHAKE_FAILED",
     "REP",
     "REQ",
     "REQ_CORRELATE",
@@ -233,12 +261,23 @@ __all__ = [
     "ROUTING_ID",
     "SCATTER",
     "SERVER",
+    "SNDBUF",
     "SNDHWM",
     "SNDMORE",
+    "SNDTIMEO",
+    "STREAM",
+    "STREAM_NOTIFY",
     "SUB",
     "SUBSCRIBE",
+    "TCP_KEEPALIVE",
+    "TCP_KEEPALIVE_CNT",
+    "TCP_KEEPALIVE_IDLE",
+    "TCP_KEEPALIVE_INTVL",
+    "TCP_MAXRT",
+    "TOS",
     "TYPE",
     "UNSUBSCRIBE",
+    "USE_FD",
     "XPUB",
     "XPUB_MANUAL",
     "XPUB_NODROP",
@@ -247,6 +286,7 @@ __all__ = [
     "XPUB_WELCOME_MSG",
     "XSUB",
     "ZAP_DOMAIN",
+    "ZAP_ENFORCE_DOMAIN",
     "AddressInUse",
     "Again",
     "AiomsgError",
@@ -268,6 +308,8 @@ __all__ = [
     "PeerStats",
     "PollEvent",
     "Poller",
+    "Proxy",
+    "ProxyStatistics",
     "RemoteError",
     "RequestClient",
     "RequestServer",
@@ -277,6 +319,7 @@ __all__ = [
     "SocketStats",
     "SocketType",
     "ZapReply",
+    "ZmqEvent",
     "__version__",
     "create_certificates",
     "curve_keypair",

@@ -9,11 +9,14 @@ from aiomsg._closing import ClosesOnExit
 from aiomsg._replacements import missing_attribute
 from aiomsg._socket import Socket
 from aiomsg._sockets import SOCKET_CLASSES
+from aiomsg._sockets.reqrep import Dealer
+from aiomsg._sockets.zap import ZAP_ENDPOINT, ZapClient
 from aiomsg.constants import Errno, SocketType
 from aiomsg.errors import Closed, NotSupported
+from aiomsg.transports._inproc import InprocRegistry
 
 if TYPE_CHECKING:
-    from aiomsg._security.auth import Authenticator
+    from aiomsg._security.auth import Authenticator, AuthService
 
 __all__ = ["Context"]
 
@@ -37,6 +40,7 @@ class Context(ClosesOnExit):
         #: The running :class:`~aiomsg.Authenticator` its sockets ask, or None
         #: (set by ``Authenticator.start()`` / ``stop()``).
         self.authenticator: Authenticator | None = None
+        self._zap: ZapClient | None = None
 
     @property
     def closed(self) -> bool:
@@ -92,12 +96,28 @@ class Context(ClosesOnExit):
             state = self._transport_state[kind] = kind()
         return state
 
+    def auth_service(self) -> AuthService | None:
+        """Who answers the authentication requests of this context's sockets:
+        the running :class:`~aiomsg.Authenticator` first, else a ZAP handler
+        bound at ``inproc://zeromq.zap.01`` (RFC 27, as libzmq asks one),
+        else None (libzmq's behaviour without a handler applies)."""
+        if self.authenticator is not None:
+            return self.authenticator
+        binding = self.transport_state(InprocRegistry).bound.get(ZAP_ENDPOINT[len("inproc://") :])
+        if binding is None or binding.engine.closed or self._closed:
+            return None
+        if self._zap is None:
+            # Not made by socket(): the context's own, not one of its sockets.
+            self._zap = ZapClient(Dealer(self, linger=0))
+        return self._zap
+
     def destroy(self, linger: int | None = None) -> None:
         """Close every socket (with *linger*, see :meth:`Socket.close`); returns at once.
 
         ``linger=0`` also stops the sockets closed earlier that still linger.
         """
         self._closed = True
+        self._close_zap()
         for socket in self._live():
             socket.close(linger)
 
@@ -109,7 +129,13 @@ class Context(ClosesOnExit):
         """
         sockets = list(self._live())
         self._closed = True
+        self._close_zap()
         await asyncio.gather(*(socket.aclose() for socket in sockets))
+
+    def _close_zap(self) -> None:
+        if self._zap is not None:
+            self._zap.close()
+            self._zap = None
 
     async def aclose(self) -> None:
         """:meth:`term` (leaving ``async with`` calls it)."""

@@ -15,18 +15,51 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-__all__ = ["Event", "Monitor", "MonitorEvent"]
+__all__ = ["Event", "Monitor", "MonitorEvent", "ZmqEvent"]
 
 logger = logging.getLogger("aiomsg")
 
 
+class ZmqEvent(enum.IntFlag):
+    """libzmq's monitor events, with the names and numbers of ``zmq.h`` 4.3.5
+    (``ZMQ_EVENT_*``, as pyzmq's ``zmq.Event``). :attr:`Event.zmq_event` and
+    :attr:`MonitorEvent.zmq_event` say which one an aiomsg event is."""
+
+    CONNECTED = 0x0001
+    CONNECT_DELAYED = 0x0002
+    CONNECT_RETRIED = 0x0004
+    LISTENING = 0x0008
+    BIND_FAILED = 0x0010
+    ACCEPTED = 0x0020
+    ACCEPT_FAILED = 0x0040
+    CLOSED = 0x0080
+    CLOSE_FAILED = 0x0100
+    DISCONNECTED = 0x0200
+    MONITOR_STOPPED = 0x0400
+    HANDSHAKE_FAILED_NO_DETAIL = 0x0800
+    HANDSHAKE_SUCCEEDED = 0x1000
+    HANDSHAKE_FAILED_PROTOCOL = 0x2000
+    HANDSHAKE_FAILED_AUTH = 0x4000
+    PIPES_STATS = 0x10000  # draft: never emitted by aiomsg (see Socket.stats())
+
+
 class Event(enum.Enum):
-    """What happened; names follow libzmq's ``ZMQ_EVENT_*`` where one exists."""
+    """What happened; names follow libzmq's ``ZMQ_EVENT_*`` where one exists.
+
+    :attr:`zmq_event` is libzmq's event for it, None for the four aiomsg adds
+    (``PROTOCOL_ERROR``, ``PEER_REFUSED`` and ``HEARTBEAT_TIMEOUT``, which
+    libzmq reports only as the ``DISCONNECTED`` that follows them here too).
+    libzmq's three handshake failures are one aiomsg event,
+    ``HANDSHAKE_FAILED``; each occurrence says which in
+    :attr:`MonitorEvent.zmq_event`.
+    """
 
     LISTENING = "listening"
     BIND_FAILED = "bind_failed"
     ACCEPTED = "accepted"
+    ACCEPT_FAILED = "accept_failed"
     CONNECTED = "connected"
+    CONNECT_DELAYED = "connect_delayed"
     CONNECT_RETRIED = "connect_retried"
     HANDSHAKE_SUCCEEDED = "handshake_succeeded"
     HANDSHAKE_FAILED = "handshake_failed"
@@ -35,6 +68,27 @@ class Event(enum.Enum):
     HEARTBEAT_TIMEOUT = "heartbeat_timeout"
     DISCONNECTED = "disconnected"
     CLOSED = "closed"
+    CLOSE_FAILED = "close_failed"
+    MONITOR_STOPPED = "monitor_stopped"
+
+    @property
+    def zmq_event(self) -> ZmqEvent | None:
+        """libzmq's event for this one (``HANDSHAKE_FAILED``: the no-detail one)."""
+        return _ZMQ_EVENTS.get(self)
+
+    @property
+    def number(self) -> int:
+        """libzmq's ``ZMQ_EVENT_*`` number, 0 for the events libzmq does not have."""
+        zmq_event = _ZMQ_EVENTS.get(self)
+        return 0 if zmq_event is None else int(zmq_event)
+
+
+_ZMQ_EVENTS: dict[Event, ZmqEvent] = {
+    event: ZmqEvent[event.name]
+    for event in Event
+    if event.name in ZmqEvent.__members__
+}
+_ZMQ_EVENTS[Event.HANDSHAKE_FAILED] = ZmqEvent.HANDSHAKE_FAILED_NO_DETAIL
 
 
 # Events that mean a peer misbehaved or was turned away: logged as warnings.
@@ -53,6 +107,14 @@ class MonitorEvent:
         peer: the remote address as text, when known.
         reason: why, for failures and refusals.
         time: ``time.monotonic()`` when it happened.
+        zmq_event: libzmq's event for this occurrence (a handshake failure's
+            own kind: no detail, protocol or authentication), or None.
+        value: libzmq's event value where it means something portable: the
+            ZAP status code of ``HANDSHAKE_FAILED_AUTH`` (``400``), the
+            ``errno`` of a failed connect attempt or bind; else 0.
+        routing_id: the peer's routing id on sockets that have them (ROUTER,
+            STREAM, SERVER, PEER), for ``HANDSHAKE_SUCCEEDED`` and
+            ``DISCONNECTED``; else empty.
     """
 
     event: Event
@@ -60,6 +122,9 @@ class MonitorEvent:
     peer: str = ""
     reason: str = ""
     time: float = field(default_factory=time.monotonic)
+    zmq_event: ZmqEvent | None = None
+    value: int = 0
+    routing_id: bytes = b""
 
 
 class Monitor:
@@ -142,7 +207,17 @@ class EventHub:
         self._monitors.append(monitor)
         return monitor
 
-    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
+    def emit(
+        self,
+        event: Event,
+        endpoint: str,
+        peer: str = "",
+        reason: str = "",
+        *,
+        zmq_event: ZmqEvent | None = None,
+        value: int = 0,
+        routing_id: bytes = b"",
+    ) -> None:
         self.counts[event] += 1
         if any(monitor._closed for monitor in self._monitors):
             # A monitor closed by its reader stops receiving (and is dropped).
@@ -158,11 +233,22 @@ class EventHub:
         if logger.isEnabledFor(level):
             logger.log(level, "%s %s %s %s %s", self._owner, event.value, endpoint, peer, reason)
         if self._monitors:
-            item = MonitorEvent(event, endpoint, peer, reason)
+            item = MonitorEvent(
+                event,
+                endpoint,
+                peer,
+                reason,
+                zmq_event=zmq_event or event.zmq_event,
+                value=value,
+                routing_id=routing_id,
+            )
             for monitor in self._monitors:
                 monitor._push(item)
 
     def close(self) -> None:
+        """The socket closed: report MONITOR_STOPPED (libzmq's last event),
+        then end every monitor's iteration."""
+        self.emit(Event.MONITOR_STOPPED, "")
         for monitor in self._monitors:
             monitor.close()
         self._monitors.clear()

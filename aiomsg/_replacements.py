@@ -16,7 +16,6 @@ from aiomsg.errors import NotSupported
 
 __all__ = ["install", "missing_attribute", "unsupported_option"]
 
-_TIMEOUT = "bound the call instead: async with asyncio.timeout(seconds): await sock.recv()"
 _DEVICE = (
     "devices are await aiomsg.proxy(frontend, backend): ROUTER/DEALER for a queue, "
     "XSUB/XPUB for a forwarder, PULL/PUSH for a streamer"
@@ -39,8 +38,6 @@ _MODULE: dict[str, str] = {
     "Message": "frames are bytes: recv() returns bytes, send() takes bytes",
     "MessageTracker": "a send is done when it returns; await sock.aclose() waits until "
     "queued messages are sent",
-    "RCVTIMEO": _TIMEOUT,
-    "SNDTIMEO": _TIMEOUT,
     "IPV6": "IPv6 needs no option: connect or bind tcp://[::1]:5555",
     "IO_THREADS": _NO_THREADS,
     "MAX_SOCKETS": _NO_THREADS,
@@ -49,15 +46,11 @@ _MODULE: dict[str, str] = {
     "has": 'use aiomsg.has_curve() for zmq.has("curve"); aiomsg has no other optional parts',
     "zmq_version": "aiomsg speaks ZMTP 3.1 itself; its version is aiomsg.__version__",
     "pyzmq_version": "aiomsg's version is aiomsg.__version__",
-    "TCP_KEEPALIVE": "use heartbeat_ivl and heartbeat_timeout to detect dead peers",
 }
 
 #: Numbers of the libzmq options above (zmq.h), for setsockopt(number).
 _OPTION_NUMBERS: dict[int, str] = {
-    27: "RCVTIMEO",
-    28: "SNDTIMEO",
     42: "IPV6",
-    34: "TCP_KEEPALIVE",
 }
 
 #: Names of pyzmq's Socket.
@@ -76,8 +69,6 @@ _SOCKET: dict[str, str] = {
     "getsockopt_unicode": "use getsockopt_string()",
     "fileno": "wait for readiness with aiomsg.Poller or await sock.poll()",
     "FD": "wait for readiness with aiomsg.Poller or await sock.poll()",
-    "rcvtimeo": _TIMEOUT,
-    "sndtimeo": _TIMEOUT,
     "copy_threshold": "frames are always bytes: there is no zero-copy threshold",
 }
 

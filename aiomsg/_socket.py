@@ -29,6 +29,7 @@ from aiomsg._pool.pool import ContextState, Pool
 from aiomsg._pool.readiness import wait_ready
 from aiomsg._pool.stats import SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
+from aiomsg._pool.strategies.distribute import Distribute
 from aiomsg._pool.strategies.groups import GroupQueue, as_group
 from aiomsg._replacements import install as install_replacements
 from aiomsg._replacements import unsupported_option
@@ -195,6 +196,23 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     #: The options a socket type's composition depends on (see :meth:`_compose`):
     #: they may change only before the first bind or connect.
     composed_from: ClassVar[frozenset[str]] = frozenset()
+    # issue 12 part B
+    tcp_keepalive = Option[int]()
+    tcp_keepalive_idle = Option[int]()
+    tcp_keepalive_cnt = Option[int]()
+    tcp_keepalive_intvl = Option[int]()
+    tcp_maxrt = Option[int]()
+    connect_timeout = Option[int]()
+    reconnect_stop = Option[int]()
+    tos = Option[int]()
+    sndbuf = Option[int]()
+    rcvbuf = Option[int]()
+    backlog = Option[int]()
+    use_fd = Option[int]()
+    sndtimeo = Option[int]()
+    rcvtimeo = Option[int]()
+    stream_notify = Option[bool]()
+    zap_enforce_domain = Option[bool]()
 
     def __init__(self, context: ContextState, **options: Any) -> None:
         HasOptions.__init__(self, **options)
@@ -462,6 +480,39 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         raise NotSupported(f"{self.socket_type.name} sockets have no groups")
 
+    # issue 12 part B: readiness to await.
+
+    async def wait_peers(self, n: int = 1) -> None:
+        """Return once at least *n* peers are connected and past their
+        handshake (:attr:`peer_count`), at once if they already are.
+
+        Woken by each peer that links, never by polling. Bound it with
+        ``asyncio.timeout()``; cancelling is safe.
+
+        Raises:
+            Closed: the socket is (or gets) closed first.
+        """
+        pool = self._pool
+        await pool.wait_until(lambda: pool.peer_count >= n)
+
+    async def wait_subscribed(self, topic: bytes | str = b"", count: int = 1) -> None:
+        """PUB and XPUB: return once a message sent now on *topic* would reach
+        at least *count* subscribers (their subscriptions prefix *topic*).
+
+        This is what the "slow joiner" sleep of every PUB/SUB tutorial waits
+        for, as an event: woken by each subscription that arrives. Bound it
+        with ``asyncio.timeout()``; cancelling is safe.
+
+        Raises:
+            NotSupported: the socket is not a PUB or an XPUB.
+            Closed: the socket is (or gets) closed first.
+        """
+        sender = self._pool.sender
+        if not self.wants_subscriptions or not isinstance(sender, Distribute):
+            raise NotSupported(f"{self.socket_type.name} sockets have no subscribers")
+        first = topic.encode() if isinstance(topic, str) else bytes(topic)
+        await self._pool.wait_until(lambda: sender.subscribers(first) >= count)
+
     def monitor(self, maxlen: int = 1000) -> Monitor:
         """Start recording this socket's connection events; see :class:`Monitor`."""
         return self._pool.events.monitor(maxlen)
@@ -648,7 +699,8 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         never wait: a subscriber at its high-water mark misses the message.
 
         Raises:
-            Again: with ``flags=NOBLOCK``, when the send would wait.
+            Again: with ``flags=NOBLOCK``, when the send would wait; or when
+                it waited ``sndtimeo`` ms (if that option is 0 or more).
             InvalidState: the socket type's state machine forbids it now
                 (REQ awaiting a reply, REP without a request).
             NotSupported: this socket type cannot send.
@@ -743,6 +795,20 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
                 return
         if flags & NOBLOCK:
             raise Again("send would wait: no peer can take the message now")
+        timeout = self._options["sndtimeo"]
+        if timeout < 0:
+            await self._wait_to_send(message)
+            return
+        # The sndtimeo option (ported code); asyncio.timeout() is the
+        # idiomatic bound. Read only here, off the path of sends that need
+        # not wait.
+        try:
+            async with asyncio.timeout(timeout / 1000):
+                await self._wait_to_send(message)
+        except TimeoutError:
+            raise Again(f"send would wait longer than sndtimeo ({timeout} ms)") from None
+
+    async def _wait_to_send(self, message: Message) -> None:
         while True:
             await self._pool.writable()
             self._ops = 0  # we suspended: the fairness count starts again
@@ -785,7 +851,8 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """Receive the next whole message as a list of frames.
 
         Raises:
-            Again: with ``flags=NOBLOCK``, when no message is waiting.
+            Again: with ``flags=NOBLOCK``, when no message is waiting; or when
+                none came within ``rcvtimeo`` ms (if that option is 0 or more).
             InvalidState: the socket type's state machine forbids it now
                 (REQ before sending a request, REP with a reply pending).
             NotSupported: this socket type cannot receive.
@@ -918,6 +985,17 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
                 return message
         if flags & NOBLOCK:
             raise Again("no message is waiting")
+        timeout = self._options["rcvtimeo"]
+        if timeout < 0:
+            return await self._wait_to_recv()
+        # The rcvtimeo option, as sndtimeo in _send_later.
+        try:
+            async with asyncio.timeout(timeout / 1000):
+                return await self._wait_to_recv()
+        except TimeoutError:
+            raise Again(f"no message within rcvtimeo ({timeout} ms)") from None
+
+    async def _wait_to_recv(self) -> Message:
         while True:
             await self._pool.readable()
             self._ops = 0  # we suspended: the fairness count starts again

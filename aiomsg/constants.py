@@ -12,6 +12,9 @@ __all__ = [
     "NOBLOCK",
     "NOTIFY_CONNECT",
     "NOTIFY_DISCONNECT",
+    "RECONNECT_STOP_AFTER_DISCONNECT",
+    "RECONNECT_STOP_CONN_REFUSED",
+    "RECONNECT_STOP_HANDSHAKE_FAILED",
     "SNDMORE",
     "Errno",
     "PollEvent",
@@ -36,6 +39,8 @@ class SocketType(enum.IntEnum):
     PUSH = 8
     XPUB = 9
     XSUB = 10
+    # Raw TCP peers, no ZMTP (docs/patterns/stream.md); issue 12 part B.
+    STREAM = 11
     # The draft types of RFC 37's thread-safe family (docs/wire/draft.md#draft-types).
     SERVER = 12
     CLIENT = 13
@@ -95,6 +100,7 @@ _COMPATIBLE: dict[SocketType, frozenset[SocketType]] = {
     SocketType.GATHER: frozenset({SocketType.SCATTER}),
     SocketType.SCATTER: frozenset({SocketType.GATHER}),
     SocketType.DGRAM: frozenset(),
+    SocketType.STREAM: frozenset(),  # never handshakes: its peers speak raw bytes
     SocketType.PEER: frozenset({SocketType.PEER}),
     SocketType.CHANNEL: frozenset({SocketType.CHANNEL}),
 }
@@ -169,6 +175,23 @@ class SocketOption(enum.IntEnum):
     XPUB_VERBOSER = 78
     ROUTER_NOTIFY = 97
     ONLY_FIRST_SUBSCRIBE = 108
+    # Socket tuning, timeouts, STREAM and ZAP (issue 12, part B).
+    SNDBUF = 11
+    RCVBUF = 12
+    BACKLOG = 19
+    RCVTIMEO = 27
+    SNDTIMEO = 28
+    TCP_KEEPALIVE = 34
+    TCP_KEEPALIVE_CNT = 35
+    TCP_KEEPALIVE_IDLE = 36
+    TCP_KEEPALIVE_INTVL = 37
+    TOS = 57
+    STREAM_NOTIFY = 73
+    CONNECT_TIMEOUT = 79
+    TCP_MAXRT = 80
+    USE_FD = 89
+    ZAP_ENFORCE_DOMAIN = 93
+    RECONNECT_STOP = 109
 
 
 class PollEvent(enum.IntFlag):
@@ -214,3 +237,10 @@ class Errno(enum.IntEnum):
 #: peer completes its handshake, and when it goes.
 NOTIFY_CONNECT = 1
 NOTIFY_DISCONNECT = 2
+# The ``reconnect_stop`` option's flags (zmq.h 4.3.5, draft), OR-ed together.
+#: Stop reconnecting when a connect attempt is refused (``ECONNREFUSED``).
+RECONNECT_STOP_CONN_REFUSED = 1
+#: Stop reconnecting when the handshake of a new connection fails.
+RECONNECT_STOP_HANDSHAKE_FAILED = 2
+#: Stop reconnecting after ``disconnect()``: aiomsg always does; accepted for ported code.
+RECONNECT_STOP_AFTER_DISCONNECT = 4

@@ -54,10 +54,34 @@ DEFAULTS: dict[str, Any] = {
     "invert_matching": False,  # PUB, XPUB, SUB: deliver what does NOT match a subscription
     "only_first_subscribe": False,  # XPUB, XSUB: a message's first frame decides if it subscribes
     "conflate": False,  # DEALER, PULL, PUSH, PUB, SUB: keep only the newest message per peer
+    # issue 12 part B: kernel socket tuning (applied by the tcp/ipc transports),
+    # reconnect policy, blocking timeouts, STREAM and ZAP.
+    "tcp_keepalive": -1,  # SO_KEEPALIVE: -1 = the OS default, 0 = off, 1 = on
+    "tcp_keepalive_idle": -1,  # TCP_KEEPIDLE, seconds; -1 = the OS default
+    "tcp_keepalive_cnt": -1,  # TCP_KEEPCNT, probes; -1 = the OS default
+    "tcp_keepalive_intvl": -1,  # TCP_KEEPINTVL, seconds; -1 = the OS default
+    "tcp_maxrt": 0,  # TCP_USER_TIMEOUT, ms unacknowledged data may wait; 0 = the OS default
+    "connect_timeout": 0,  # ms one tcp connect attempt may take; 0 = the OS's own limit
+    "reconnect_stop": 0,  # RECONNECT_STOP_* flags: when to stop reconnecting for good
+    "tos": 0,  # IP_TOS / IPV6_TCLASS of every connection (and listener)
+    "sndbuf": -1,  # SO_SNDBUF, bytes; -1 = the OS default
+    "rcvbuf": -1,  # SO_RCVBUF, bytes; -1 = the OS default
+    "backlog": 100,  # listen() queue of pending connections
+    "use_fd": -1,  # bind() adopts this already-listening fd (systemd); -1 = make one
+    "sndtimeo": -1,  # ms a send may wait before raising Again; -1 = for ever
+    "rcvtimeo": -1,  # ms a receive may wait before raising Again; -1 = for ever
+    "stream_notify": True,  # STREAM: an empty message on each connect and disconnect
+    "zap_enforce_domain": False,  # without a ZAP handler, refuse instead of allowing
 }
 
-#: Options whose values libzmq limits to a range narrower than "-1 and up".
-_RANGES: dict[str, range] = {"router_notify": range(4)}  # ZMQ_NOTIFY_CONNECT | _DISCONNECT
+#: Inclusive bounds of the options whose range is narrower than "-1 or more".
+_RANGES: dict[str, tuple[int, int | None]] = {
+    "router_notify": (0, 3),  # ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT
+    "tcp_keepalive": (-1, 1),
+    "reconnect_stop": (0, 7),
+    "tos": (0, 255),
+}
+
 #: Bytes options with no length or first-byte rule (any message body).
 _ANY_BYTES = frozenset({"xpub_welcome_msg"})
 
@@ -120,11 +144,10 @@ def check_option(name: str, value: Any) -> Any:
         return value
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidOption(f"option {name!r} takes an int, not {type(value).__name__}")
-    allowed = _RANGES.get(name)
-    if allowed is not None and value not in allowed:
-        raise InvalidOption(f"option {name!r} must be {allowed.start} to {allowed.stop - 1}")
-    if value < -1:
-        raise InvalidOption(f"option {name!r} must be -1 or more")
+    low, high = _RANGES.get(name, (-1, None))
+    if value < low or (high is not None and value > high):
+        bounds = "-1 or more" if high is None else f"from {low} to {high}"
+        raise InvalidOption(f"option {name!r} must be {bounds}")
     return value
 
 

@@ -330,10 +330,10 @@ class _FaultyEngine:
             self._pipes.pop(id(real), None)
         self._inner.peer_lost(real, keep=keep)
 
-    def connector_failed(self, connector: Connector) -> None:
+    def connector_failed(self, connector: Connector, reason: str = "") -> None:
         # A connector that fails while it is being made (inproc, an
         # incompatible peer) is reported with a wrapper made on the spot.
-        self._inner.connector_failed(self.connector or _FaultyConnector(connector))
+        self._inner.connector_failed(self.connector or _FaultyConnector(connector), reason)
 
 
 def _real(pipe: PipeEnd | None) -> PipeEnd | None:

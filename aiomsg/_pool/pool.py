@@ -16,15 +16,15 @@ import collections
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from aiomsg._monitor import Event, EventHub
+from aiomsg._monitor import Event, EventHub, ZmqEvent
 from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
-from aiomsg._security.auth import Authenticator, AuthRequest, default_reply
+from aiomsg._security.auth import AuthRequest, AuthService, default_reply
 from aiomsg._security.config import mechanism_for
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import PollEvent, SocketType
-from aiomsg.errors import InvalidState, NotSupported
+from aiomsg.errors import Closed, InvalidState, NotSupported
 from aiomsg.options import HasOptions, Option
 from aiomsg.transports.interface import Binding, Connector, Link, PipeEnd
 
@@ -42,9 +42,9 @@ _CONFLATING = frozenset(
 class ContextState(Protocol):
     """What a pool uses of its socket's context."""
 
-    @property
-    def authenticator(self) -> Authenticator | None:
-        """The running authenticator, or None."""
+    def auth_service(self) -> AuthService | None:
+        """Who answers authentication requests now: the running
+        authenticator, a ZAP handler bound in the context, or None."""
 
     def transport_state(self, kind: type[T]) -> T:
         """The one ``kind()`` shared by the context's sockets."""
@@ -79,6 +79,7 @@ class Pool(HasOptions):
         "send",
         "sender",
         "socket_type",
+        "state_waiters",
         "strategies",
         "wants_subscriptions",
         "watchers",
@@ -112,6 +113,8 @@ class Pool(HasOptions):
         self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.watchers: dict[asyncio.Future[None], int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Waits for a state (peers linked, subscriptions): woken on each change.
+        self.state_waiters: list[asyncio.Future[None]] = []
         self.reconnects = 0
         # The message and byte counts of pipes that left (in, out, in, out).
         self._retired = [0, 0, 0, 0]
@@ -135,6 +138,8 @@ class Pool(HasOptions):
         # before Distribute forgets them.
         chosen = (filter, sender, receiver)
         self.strategies = tuple(dict.fromkeys(s for s in chosen if s is not None))
+        for strategy in self.strategies:
+            strategy.watch(self.state_changed)
 
     def _cannot_send(self, message: Message) -> bool:
         raise NotSupported(f"{self.socket_type.name} sockets cannot send")
@@ -153,11 +158,33 @@ class Pool(HasOptions):
     heartbeat_ttl = Option[int]()
     reconnect_ivl = Option[int]()
     reconnect_ivl_max = Option[int]()
+    # issue 12 part B
+    tcp_keepalive = Option[int]()
+    tcp_keepalive_idle = Option[int]()
+    tcp_keepalive_cnt = Option[int]()
+    tcp_keepalive_intvl = Option[int]()
+    tcp_maxrt = Option[int]()
+    connect_timeout = Option[int]()
+    reconnect_stop = Option[int]()
+    tos = Option[int]()
+    sndbuf = Option[int]()
+    rcvbuf = Option[int]()
+    backlog = Option[int]()
+    use_fd = Option[int]()
 
     # -- services transports use (Engine) ----------------------------------------
 
-    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
-        self.events.emit(event, endpoint, peer, reason)
+    def emit(
+        self,
+        event: Event,
+        endpoint: str,
+        peer: str = "",
+        reason: str = "",
+        *,
+        zmq_event: ZmqEvent | None = None,
+        value: int = 0,
+    ) -> None:
+        self.events.emit(event, endpoint, peer, reason, zmq_event=zmq_event, value=value)
 
     def new_mechanism(self) -> Mechanism:
         # The role comes from the options, not from who connected, as in libzmq.
@@ -165,10 +192,14 @@ class Pool(HasOptions):
 
     async def authenticate(self, request: ZapRequest, peer_address: str) -> ZapReply:
         mechanism = request.mechanism.decode("ascii", "replace")
-        authenticator = self._context.authenticator
-        if authenticator is None:
+        service = self._context.auth_service()
+        if service is None:
+            if self._options["zap_enforce_domain"]:
+                # libzmq fails the handshake when ZAP cannot be reached and
+                # the domain is enforced (null_mechanism.cpp, curve_server.cpp).
+                return ZapReply("300", "no ZAP handler, and zap_enforce_domain is set")
             return default_reply(mechanism)
-        return await authenticator.authenticate(
+        return await service.authenticate(
             AuthRequest(
                 domain=self._options["zap_domain"].decode("utf-8", "replace"),
                 address=peer_host(peer_address),
@@ -265,9 +296,13 @@ class Pool(HasOptions):
         for strategy in self.strategies:
             strategy.linked(ours)
         ours.flush_backlog()
-        self.events.emit(Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address)
+        self.events.emit(
+            Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address, routing_id=ours.routing_id
+        )
         if self.watchers:
             self.pipe_writable()
+        if self.state_waiters:
+            self.state_changed()
         return ours
 
     def peer_lost(self, pipe: PipeEnd, *, keep: bool) -> None:
@@ -280,7 +315,9 @@ class Pool(HasOptions):
             # A send waiting for this peer must retry: a ROUTER with
             # router_mandatory then raises HostUnreachable instead of hanging.
             self.pipe_writable()
-        self.events.emit(Event.DISCONNECTED, ours.endpoint, ours.peer_address)
+        self.events.emit(
+            Event.DISCONNECTED, ours.endpoint, ours.peer_address, routing_id=ours.routing_id
+        )
 
     def check_message(self, message: Message) -> None:
         """Raise InvalidMessage if a connection could never carry *message*
@@ -288,10 +325,12 @@ class Pool(HasOptions):
         for connector in self.connectors.values():
             connector.check(message)
 
-    def connector_failed(self, connector: Connector) -> None:
+    def connector_failed(self, connector: Connector, reason: str = "") -> None:
         # As libzmq ends the session on a protocol error: nothing may stay
         # queued for a peer that will never come.
+        endpoint = connector.pipe.endpoint
         self.drop_connector(connector)
+        self.events.emit(Event.CLOSED, endpoint, reason=reason or "not reconnecting")
 
     def drop_connector(self, connector: Connector) -> None:
         """Forget *connector* and drop its pipe (a disconnect, or it gave up)."""
@@ -439,12 +478,43 @@ class Pool(HasOptions):
             self.unwatch(waiter)
 
     def fail_waiters(self, error: BaseException) -> None:
-        """Raise *error* in every waiting send, receive and poll (the socket closed)."""
-        for waiter in (*self.recv_waiters, *self.watchers):
+        """Raise *error* in every waiting send, receive, poll and state wait
+        (the socket closed)."""
+        for waiter in (*self.recv_waiters, *self.watchers, *self.state_waiters):
             if not waiter.done():
                 waiter.set_exception(error)
         self.recv_waiters.clear()
         self.watchers.clear()
+        self.state_waiters.clear()
+
+    def state_changed(self) -> None:
+        """A peer linked, or a subscription arrived: let every :meth:`wait_until`
+        check its condition again."""
+        waiters, self.state_waiters = self.state_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Return once *condition()* is true, checking it at each change of
+        state (:meth:`state_changed`), never by polling.
+
+        Raises:
+            Closed: the socket was (or gets) closed first.
+
+        Cancelling is safe: the wait holds nothing.
+        """
+        loop = asyncio.get_running_loop()
+        while not condition():
+            if self.closed:
+                raise Closed("socket is closed")
+            waiter: asyncio.Future[None] = loop.create_future()
+            self.state_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self.state_waiters:
+                    self.state_waiters.remove(waiter)
 
     # -- counters --------------------------------------------------------------
 

@@ -39,6 +39,7 @@ __all__ = [
     "AuthCallback",
     "AuthContext",
     "AuthRequest",
+    "AuthService",
     "Authenticator",
     "ZapReply",
     "default_reply",
@@ -110,6 +111,15 @@ def _accept(user_id: str) -> ZapReply:
 
 def _deny(reason: str) -> ZapReply:
     return ZapReply("400", reason)
+
+
+class AuthService(Protocol):
+    """Whatever answers a context's authentication requests: the
+    :class:`Authenticator`, or a client of a ZAP handler bound at
+    ``inproc://zeromq.zap.01``."""
+
+    async def authenticate(self, request: AuthRequest) -> ZapReply:
+        """The answer to *request*; never raises. Cancelling is safe."""
 
 
 class AuthContext(Protocol):

@@ -9,6 +9,7 @@ from aiomsg._sockets.pipeline import Gather, Pull, Push, Scatter
 from aiomsg._sockets.pubsub import Pub, Sub, XPub, XSub
 from aiomsg._sockets.radiodish import Dish, Radio
 from aiomsg._sockets.reqrep import Dealer, Rep, Req, Router
+from aiomsg._sockets.stream import Stream
 from aiomsg.constants import SocketType
 
 __all__ = ["SOCKET_CLASSES"]
@@ -17,7 +18,7 @@ SOCKET_CLASSES: dict[SocketType, type[Socket]] = {
     cls.socket_type: cls
     for cls in (
         *(Pair, Pub, Sub, Req, Rep, Dealer, Router, Pull, Push, XPub, XSub),
-        *(Server, Client, Radio, Dish, Gather, Scatter, Peer, Channel),
+        *(Server, Client, Radio, Dish, Gather, Scatter, Peer, Channel, Stream),
     )
 }
 # DGRAM (raw udp without ZMTP, docs/wire/draft.md#dgram) is not implemented.

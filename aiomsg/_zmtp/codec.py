@@ -128,13 +128,22 @@ class PeerFailed:
     ``refused`` is true when the peer sent ERROR: it does not want us back.
     ``rejected`` is true when we turned the peer away (``admit`` said why).
     ``fatal`` is true when retrying cannot help: refused, rejected, or an
-    incompatible socket type or security mechanism.
+    incompatible socket type or security mechanism. ``auth_status`` is the
+    ZAP status code when authentication failed: our authenticator's refusal,
+    or the 3-digit code a peer's ERROR carries (libzmq's
+    ``HANDSHAKE_FAILED_AUTH`` value, ``stream_engine_base.cpp``); 0 otherwise.
     """
 
     reason: str
     refused: bool = False
     fatal: bool = False
     rejected: bool = False
+    auth_status: int = 0
+
+
+def _status(text: str) -> int:
+    """*text* as a ZAP status code (3 digits), or 0."""
+    return int(text) if len(text) == 3 and text.isdigit() else 0
 
 
 class PeerRejected(ProtocolError):
@@ -354,7 +363,8 @@ class ZmtpCodec:
             out = mechanism.zap_reply(reply)
             if mechanism.error is not None:
                 self._out += out
-                raise ProtocolError(mechanism.error)
+                self._fail(ProtocolError(mechanism.error), events, _status(reply.status_code))
+                return events
             data = b"".join(self._buffer)
             self._buffer = []
             self._take(out, events)
@@ -379,13 +389,19 @@ class ZmtpCodec:
                     raise ProtocolError("too much data while authentication is pending")
                 self._needed = MAX_HANDSHAKE_FRAME + 1
 
-    def _fail(self, error: ProtocolError, events: list[CodecEvent]) -> None:
+    def _fail(self, error: ProtocolError, events: list[CodecEvent], auth_status: int = 0) -> None:
         self._state = _FAILED
         self._buffer = []
         refused = isinstance(error, HandshakeRefused)
         rejected = isinstance(error, PeerRejected)
         fatal = refused or rejected or isinstance(error, IncompatiblePeer)
-        events.append(PeerFailed(str(error), refused=refused, fatal=fatal, rejected=rejected))
+        if isinstance(error, HandshakeRefused):
+            auth_status = _status(error.reason)
+        events.append(
+            PeerFailed(
+                str(error), refused=refused, fatal=fatal, rejected=rejected, auth_status=auth_status
+            )
+        )
 
     def _receive_greeting(self, data: bytes, events: list[CodecEvent]) -> bytes:
         check_greeting_prefix(data)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from aiomsg._endpoint import Endpoint, connect_address
 from aiomsg.errors import AddressInUse, EndpointError
-from aiomsg.transports._peer import PeerProtocol
-from aiomsg.transports._stream import StreamBinding, StreamConnector
+from aiomsg.transports._stream import Connection, StreamBinding, StreamConnector
+from aiomsg.transports._tuning import adopt_listener, tune_listener, tune_socket
 from aiomsg.transports.interface import Binding, Connector, Engine, PipeEnd, Transport
 
 __all__ = ["IpcTransport"]
@@ -50,6 +50,13 @@ class IpcTransport(Transport):
     """
 
     async def bind(self, engine: Engine, endpoint: Endpoint) -> Binding:
+        if engine.use_fd >= 0:
+            adopted = adopt_listener(engine.use_fd, endpoint, _socket.AF_UNIX)
+            binding = StreamBinding(engine)
+            server = await asyncio.get_running_loop().create_unix_server(
+                binding.new_peer, sock=adopted, backlog=engine.backlog, start_serving=False
+            )
+            return await binding.serve(server, endpoint.text)
         text = endpoint.text
         directory = None
         if endpoint.address == "*":
@@ -68,8 +75,9 @@ class IpcTransport(Transport):
         try:
             # Bound by hand rather than by create_unix_server(path), which
             # uvloop does not support for abstract names.
+            tune_listener(engine, listener)
             listener.bind(path)
-            listener.listen(128)
+            listener.listen(engine.backlog)
             listener.setblocking(False)
         except OSError as error:
             listener.close()
@@ -80,7 +88,7 @@ class IpcTransport(Transport):
             raise EndpointError(text, f"cannot bind: {error.strerror or error}") from error
         binding = StreamBinding(engine)
         server = await asyncio.get_running_loop().create_unix_server(
-            binding.new_peer, sock=listener, start_serving=False
+            binding.new_peer, sock=listener, backlog=engine.backlog, start_serving=False
         )
 
         def remove_file() -> None:
@@ -98,12 +106,13 @@ class IpcTransport(Transport):
         loop = asyncio.get_running_loop()
 
         async def open_connection(
-            factory: Callable[[], PeerProtocol],
-        ) -> tuple[asyncio.BaseTransport, PeerProtocol]:
+            factory: Callable[[], Connection],
+        ) -> tuple[asyncio.BaseTransport, Connection]:
             # Connected by hand for the same reason as bind: abstract names on uvloop.
             raw = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             raw.setblocking(False)
             try:
+                tune_socket(engine, raw)
                 await loop.sock_connect(raw, path)
             except BaseException:
                 raw.close()

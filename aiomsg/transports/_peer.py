@@ -28,9 +28,10 @@ from aiomsg._zmtp.codec import (
 )
 from aiomsg._zmtp.mechanism import ZapRequest
 from aiomsg.transports._heartbeat import Heartbeat
-from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
+from aiomsg.transports._tuning import tune_socket
+from aiomsg.transports.interface import Engine, Event, Message, PipeEnd, ZmqEvent
 
-__all__ = ["PeerProtocol", "format_peer"]
+__all__ = ["PeerProtocol", "ReadPacing", "format_peer"]
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
@@ -38,7 +39,24 @@ _LINGER_ZERO = struct.pack("ii", 1, 0)
 _FLUSH_THRESHOLD = 256 * 1024
 
 
-class PeerProtocol(asyncio.Protocol):
+class ReadPacing(asyncio.Protocol):
+    """The read flow control every tcp/ipc connection gives its pipe (ZMTP
+    or raw): the pipe pauses reading at its ``rcvhwm`` and resumes later."""
+
+    __slots__ = ()
+
+    _transport: asyncio.Transport | None
+
+    def pause_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+
+class PeerProtocol(ReadPacing):
     """The link between one connection and one pipe of a socket.
 
     Args:
@@ -69,6 +87,9 @@ class PeerProtocol(asyncio.Protocol):
         "pipe",
         "writable",
     )
+
+    #: Why a connector stops when :attr:`give_up` is set.
+    give_up_reason = "the peer cannot work with this socket: not reconnecting"
 
     def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd | None) -> None:
         self._engine = engine
@@ -114,7 +135,13 @@ class PeerProtocol(asyncio.Protocol):
             raw.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self.peer_address = format_peer(transport.get_extra_info("peername"))
         if self._pipe is None:
+            if raw is not None and not self._tune_accepted(raw):
+                return
             self._engine.emit(Event.ACCEPTED, self._endpoint, self.peer_address)
+        else:
+            # Here rather than where the connect returns: the handshake may
+            # complete before that coroutine resumes.
+            self._engine.emit(Event.CONNECTED, self._endpoint, self.peer_address)
         handshake_ivl = self._engine.handshake_ivl
         if handshake_ivl > 0:
             self._handshake_timer = self._loop.call_later(
@@ -123,6 +150,21 @@ class PeerProtocol(asyncio.Protocol):
         # The whole greeting goes out at once: waiting for the peer's first
         # would deadlock against libzmq (docs/wire/zmtp.md#greeting-order).
         stream.writelines(self._codec.take_output())
+
+    def _tune_accepted(self, raw: _socket.socket) -> bool:
+        """Apply the socket's kernel options to an accepted connection (a
+        connector tunes its own before connecting). A refused value drops
+        the connection, as libzmq's listener does (``ACCEPT_FAILED``)."""
+        try:
+            tune_socket(self._engine, raw)
+        except OSError as error:
+            self._engine.emit(
+                Event.ACCEPT_FAILED, self._endpoint, self.peer_address, str(error),
+                value=error.errno or 0,
+            )
+            self.abort(str(error))
+            return False
+        return True
 
     def data_received(self, data: bytes) -> None:
         self._wrote_at_once = False  # the peer answered: the next send is a new exchange
@@ -151,7 +193,12 @@ class PeerProtocol(asyncio.Protocol):
                 self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
                 self.give_up = event.fatal
-                self._fail(event.reason, Event.PEER_REFUSED if event.rejected else None)
+                if event.rejected:
+                    self._fail(event.reason, ZmqEvent.HANDSHAKE_FAILED_PROTOCOL, refused=True)
+                elif event.auth_status:
+                    self._fail(event.reason, ZmqEvent.HANDSHAKE_FAILED_AUTH, event.auth_status)
+                else:
+                    self._fail(event.reason, ZmqEvent.HANDSHAKE_FAILED_PROTOCOL)
                 return
         if self._codec.has_output and not self._flush_scheduled:
             self._flush()
@@ -233,14 +280,6 @@ class PeerProtocol(asyncio.Protocol):
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
-    def pause_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.resume_reading()
-
     def abort(self, reason: str) -> None:
         """Close at once, dropping what is not yet written (a dead peer, linger over)."""
         self.writable = False
@@ -318,10 +357,27 @@ class PeerProtocol(asyncio.Protocol):
         self.pipe = pipe
         return pipe
 
-    def _fail(self, reason: str, event: Event | None = None) -> None:
-        if event is None:
-            event = Event.PROTOCOL_ERROR if self.handshaken else Event.HANDSHAKE_FAILED
-        self._engine.emit(event, self._endpoint, self.peer_address, reason)
+    def _fail(
+        self,
+        reason: str,
+        kind: ZmqEvent = ZmqEvent.HANDSHAKE_FAILED_NO_DETAIL,
+        status: int = 0,
+        *,
+        refused: bool = False,
+    ) -> None:
+        """Report and close. *kind* is libzmq's event for a handshake that
+        fails this way (``stream_engine_base.cpp``: a timeout or a close is
+        no-detail, a bad command protocol, a ZAP refusal auth with *status*);
+        *refused*: we turned the peer away ourselves (PEER_REFUSED)."""
+        if refused:
+            self._engine.emit(Event.PEER_REFUSED, self._endpoint, self.peer_address, reason)
+        elif self.handshaken:
+            self._engine.emit(Event.PROTOCOL_ERROR, self._endpoint, self.peer_address, reason)
+        else:
+            self._engine.emit(
+                Event.HANDSHAKE_FAILED, self._endpoint, self.peer_address, reason,
+                zmq_event=kind, value=status,
+            )
         self.close(reason)
 
     def _send_ping(self, ttl: int) -> None:

@@ -36,7 +36,7 @@ import abc
 from typing import Protocol, TypeVar
 
 from aiomsg._endpoint import Endpoint
-from aiomsg._monitor import Event
+from aiomsg._monitor import Event, ZmqEvent
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
 
@@ -54,6 +54,7 @@ __all__ = [
     "Transport",
     "ZapReply",
     "ZapRequest",
+    "ZmqEvent",
 ]
 
 #: A message: its frames, in order.
@@ -192,6 +193,57 @@ class Engine(Protocol):
     def reconnect_ivl_max(self) -> int:
         """The ``reconnect_ivl_max`` option (ms; 0: no backoff)."""
 
+    # issue 12 part B: the kernel socket options the stream transports apply
+    # (transports/_tuning.py), and the reconnect policy.
+
+    @property
+    def tcp_keepalive(self) -> int:
+        """``SO_KEEPALIVE``: -1 leaves the OS default, 0 turns it off, 1 on."""
+
+    @property
+    def tcp_keepalive_idle(self) -> int:
+        """``TCP_KEEPIDLE`` in seconds, with ``tcp_keepalive=1``; -1: OS default."""
+
+    @property
+    def tcp_keepalive_cnt(self) -> int:
+        """``TCP_KEEPCNT``, with ``tcp_keepalive=1``; -1: OS default."""
+
+    @property
+    def tcp_keepalive_intvl(self) -> int:
+        """``TCP_KEEPINTVL`` in seconds, with ``tcp_keepalive=1``; -1: OS default."""
+
+    @property
+    def tcp_maxrt(self) -> int:
+        """``TCP_USER_TIMEOUT`` in ms; 0: OS default."""
+
+    @property
+    def connect_timeout(self) -> int:
+        """ms one connect attempt may take before it is retried; 0: the OS's limit."""
+
+    @property
+    def reconnect_stop(self) -> int:
+        """``RECONNECT_STOP_*`` flags: which failures end reconnecting for good."""
+
+    @property
+    def tos(self) -> int:
+        """``IP_TOS`` (``IPV6_TCLASS``) of connections and listeners."""
+
+    @property
+    def sndbuf(self) -> int:
+        """``SO_SNDBUF`` in bytes; -1: OS default."""
+
+    @property
+    def rcvbuf(self) -> int:
+        """``SO_RCVBUF`` in bytes; -1: OS default."""
+
+    @property
+    def backlog(self) -> int:
+        """The ``listen()`` backlog of a bind."""
+
+    @property
+    def use_fd(self) -> int:
+        """A listening socket's fd that ``bind`` adopts instead of making one; -1: none."""
+
     def new_mechanism(self) -> Mechanism:
         """A fresh security mechanism for one new connection, from the options."""
 
@@ -201,8 +253,22 @@ class Engine(Protocol):
         Cancelling is safe: nothing is recorded until it returns.
         """
 
-    def emit(self, event: Event, endpoint: str, peer: str = "", reason: str = "") -> None:
-        """Report a connection event: logged, and queued for the socket's monitors."""
+    def emit(
+        self,
+        event: Event,
+        endpoint: str,
+        peer: str = "",
+        reason: str = "",
+        *,
+        zmq_event: ZmqEvent | None = None,
+        value: int = 0,
+    ) -> None:
+        """Report a connection event: logged, and queued for the socket's monitors.
+
+        *zmq_event* names libzmq's event when it is more precise than
+        ``event.zmq_event`` (which kind of handshake failure); *value* is
+        libzmq's event value where it carries one (see ``MonitorEvent``).
+        """
 
     def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
         """Why the socket would turn away a peer with these handshake
@@ -234,9 +300,11 @@ class Engine(Protocol):
         """The connection of *pipe* ended; *keep* the pipe (connecting side:
         messages wait for the reconnect) or drop it (accepted peers)."""
 
-    def connector_failed(self, connector: Connector) -> None:
-        """*connector* gave up for good (refused, incompatible): forget it and
-        drop its pipe, so nothing is queued for a peer that never comes."""
+    def connector_failed(self, connector: Connector, reason: str = "") -> None:
+        """*connector* gave up for good (refused, incompatible, or a
+        ``reconnect_stop`` condition): forget it and drop its pipe, so nothing
+        is queued for a peer that never comes. Reported as ``CLOSED`` with
+        *reason*, libzmq's last event for an endpoint it stops retrying."""
 
     def transport_state(self, kind: type[T]) -> T:
         """The one ``kind()`` shared by every socket of this socket's context,

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
-from ._runner import ENV, EXAMPLES, Examples, batch_started_with_enter, free_ports, lines_after
+from ._runner import (
+    ENV,
+    EXAMPLES,
+    TIMEOUT,
+    Examples,
+    batch_started_with_enter,
+    free_ports,
+    lines_after,
+)
 
 
 def test_hello_world(examples: Examples) -> None:
@@ -186,3 +197,31 @@ def test_weather_over_radio_dish(examples: Examples) -> None:
     examples.start("weather_radio.py", "--endpoint", endpoint)
     readings = re.findall(r"^(\w+): (-?\d+) C$", examples.finish(dish), re.MULTILINE)
     assert len(readings) == 3 and {city for city, _ in readings} == {"oslo"}
+
+
+def test_stream_serves_http_to_curl_and_httpx(examples: Examples) -> None:
+    """The STREAM example answers real HTTP clients: httpx, and curl if present."""
+    (port,) = free_ports(1)
+    clients = 2 if shutil.which("curl") else 1
+    server = examples.start("stream_http.py", "--port", port, "--count", clients)
+    url = f"http://127.0.0.1:{port}/hello"
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # bounded: until the server listens, or TIMEOUT
+        try:
+            reply = httpx.get(url, timeout=TIMEOUT)
+            break
+        except httpx.ConnectError:
+            if time.monotonic() > deadline or server.process.poll() is not None:
+                pytest.fail(f"stream_http.py never listened\n{examples.transcript()}")
+            time.sleep(0.05)  # polling a process we cannot await; bounded above
+    assert reply.status_code == 200
+    assert reply.text == "Hello from aiomsg! You asked: GET /hello HTTP/1.1\n"
+    if clients == 2:
+        curl = subprocess.run(
+            ["curl", "-s", "--max-time", str(TIMEOUT), f"http://127.0.0.1:{port}/curl"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert curl.stdout == "Hello from aiomsg! You asked: GET /curl HTTP/1.1\n"
+    assert lines_after("Request: ", examples.finish(server))[0] == "GET /hello HTTP/1.1"

@@ -46,6 +46,13 @@ async def running_workers(count: int = 2) -> AsyncIterator[list[str]]:
             router = ctx.socket(aiomsg.ROUTER, linger=0)
             endpoints.append(await router.bind("tcp://127.0.0.1:*"))
             await stack.enter_async_context(worker.make_server(router, f"w{n}"))
+        # The servers start serving in background tasks; nothing above need
+        # suspend (a tcp bind may complete at once), so wait until they run:
+        # the tests take them as part of the world outside the app.
+        async with asyncio.timeout(TIMEOUT):
+            while sum(task.get_name() == "aiomsg.RequestServer.serve"
+                      for task in asyncio.all_tasks()) < count:
+                await asyncio.sleep(0)  # a polled condition, bounded above
         yield endpoints
 
 

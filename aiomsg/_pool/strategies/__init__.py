@@ -13,6 +13,7 @@ from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.groups import GroupDistribute, GroupQueue, JoinedGroups, TrackGroups
 from aiomsg._pool.strategies.load_balance import LoadBalance
 from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
+from aiomsg._pool.strategies.raw import RawRoute, StampRoutingId
 from aiomsg._pool.strategies.route import PrefixRoutingId, RouteById, RouteToPeer
 from aiomsg._pool.strategies.single_frame import SingleFrames
 from aiomsg._pool.strategies.subscriptions import (
@@ -36,6 +37,7 @@ __all__ = [
     "LoadBalance",
     "NoDropDistribute",
     "PrefixRoutingId",
+    "RawRoute",
     "Receiver",
     "ReplyLockstep",
     "RequestLockstep",
@@ -43,6 +45,7 @@ __all__ = [
     "RouteToPeer",
     "Sender",
     "SingleFrames",
+    "StampRoutingId",
     "Strategy",
     "SubscribeUpstream",
     "Subscriptions",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiomsg._pool.pipe import Message, Pipe
 
 __all__ = ["Filter", "Receiver", "Sender", "Strategy", "never", "send_probe"]
@@ -29,6 +31,8 @@ class Strategy:
     ``dropped``: messages the strategy dropped by its own rules, and
     ``refused``: peers' requests it refused at a bound (subscriptions past
     the limits); a strategy that counts declares them as slots.
+    ``watch``: the pool hands over a callable to call whenever state the
+    socket's readiness waits look at changes (a subscription).
     """
 
     __slots__ = ()
@@ -50,6 +54,9 @@ class Strategy:
 
     def refusal(self, pipe: Pipe | None, identity: bytes) -> str | None:
         return None
+
+    def watch(self, changed: Callable[[], None]) -> None:
+        pass
 
 
 class Sender(Strategy):

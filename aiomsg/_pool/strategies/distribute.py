@@ -61,6 +61,10 @@ class TopicIndex:
         return found
 
 
+def _nothing() -> None:
+    return None
+
+
 class _Subscriber:
     """One peer's subscriptions: the topics, their total size, and whether
     the peer was told off for passing a limit (logged once)."""
@@ -91,7 +95,16 @@ class Distribute(Sender):
     counted in :attr:`refused`, and logged once per peer.
     """
 
-    __slots__ = ("_index", "_limits", "_peers", "dropped", "pipes", "refused", "targets")
+    __slots__ = (
+        "_changed",
+        "_index",
+        "_limits",
+        "_peers",
+        "dropped",
+        "pipes",
+        "refused",
+        "targets",
+    )
 
     def __init__(
         self,
@@ -110,6 +123,8 @@ class Distribute(Sender):
         self.targets: Callable[[bytes], Collection[Pipe]] = (
             self._everyone if match_all else self._unmatched if invert else self._index.match
         )
+        #: Told when a subscription arrives (the pool's readiness waits).
+        self._changed: Callable[[], None] = _nothing
 
     def _everyone(self, first: bytes) -> Collection[Pipe]:
         return self.pipes
@@ -117,6 +132,13 @@ class Distribute(Sender):
     def _unmatched(self, first: bytes) -> Collection[Pipe]:
         matched = self._index.match(first)
         return [pipe for pipe in self.pipes if pipe not in matched]
+
+    def watch(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
+
+    def subscribers(self, topic: bytes) -> int:
+        """How many peers a message whose first frame is *topic* would reach."""
+        return len(self.targets(topic))
 
     def attach(self, pipe: Pipe) -> None:
         self.pipes.append(pipe)
@@ -175,6 +197,7 @@ class Distribute(Sender):
         peer.topics.add(topic)
         peer.size += len(topic)
         self._index.add(topic, pipe)
+        self._changed()
         return True
 
     def has_out(self) -> bool:
