@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 import sys
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiomsg._zmtp.frames import (
     COMMAND,
@@ -61,6 +62,7 @@ __all__ = [
     "CodecState",
     "HandshakeComplete",
     "PeerFailed",
+    "StreamCodec",
     "Subscription",
     "ZmtpCodec",
 ]
@@ -114,15 +116,53 @@ class PeerFailed:
 
     ``refused`` is true when the peer sent ERROR: it does not want us back.
     ``fatal`` is true when retrying cannot help: refused, or an incompatible
-    socket type or security mechanism.
+    socket type or security mechanism. ``clean`` is true when the peer
+    ended the connection in an orderly way (a WebSocket close): the
+    caller closes without reporting a fault.
     """
 
     reason: str
     refused: bool = False
     fatal: bool = False
+    clean: bool = False
 
 
 CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
+
+
+class StreamCodec(Protocol):
+    """What a byte-stream connection needs of its codec: :class:`ZmtpCodec`
+    for tcp and ipc, :class:`~aiomsg._zmtp.zws.ZwsStreamCodec` for ws."""
+
+    #: Set while the caller cannot write what take_output() would return.
+    output_held: bool
+    #: The TTL (ms) the peer asked for in its last PING; 0: none.
+    peer_ttl: int
+
+    @property
+    def mechanism(self) -> Mechanism: ...
+
+    @property
+    def has_output(self) -> bool: ...
+
+    @property
+    def pings_allowed(self) -> bool: ...
+
+    def take_output(self) -> list[bytes]: ...
+
+    def receive_data(self, data: bytes) -> list[CodecEvent]: ...
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]: ...
+
+    def send_message(self, frames: list[bytes]) -> None: ...
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None: ...
+
+    def send_ping(self, ttl: int = 0) -> None: ...
+
+    def send_close(self) -> None:
+        """Queue what ends the connection in an orderly way (a WebSocket
+        close frame; nothing for ZMTP, where closing TCP says it)."""
 
 class CodecState(enum.IntEnum):
     """Where a connection is in its life; see the module docstring."""
@@ -153,6 +193,9 @@ class ZmtpCodec:
             connection; ``-1`` means no limit (libzmq's ``ZMQ_MAXMSGSIZE``).
         max_message_size: likewise for a whole message, all its frames
             together (aiomsg's own bound; libzmq has none).
+        greeting: False for ZMTP inside ZWS, which has no greeting (the
+            WebSocket subprotocol names the mechanism): nothing is queued
+            until :meth:`begin` starts the handshake.
     """
 
     __slots__ = (
@@ -182,6 +225,7 @@ class ZmtpCodec:
         mechanism: Mechanism | None = None,
         maxmsgsize: int = -1,
         max_message_size: int = -1,
+        greeting: bool = True,
     ) -> None:
         self.socket_type = socket_type
         self.maxmsgsize = maxmsgsize
@@ -208,9 +252,24 @@ class ZmtpCodec:
         #: Set while the caller cannot write what take_output() would return
         #: (its transport asked it to pause): PONGs then coalesce.
         self.output_held = False
-        self._out: list[bytes] = [
-            build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
-        ]
+        self._out: list[bytes] = []
+        if greeting:
+            self._out.append(
+                build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
+            )
+
+    def begin(self) -> list[CodecEvent]:
+        """Start the handshake without a greeting (ZWS, docs/wire/draft.md#zws-handshake).
+
+        Our first handshake command is queued at once, as libzmq does; the
+        peer's counts as ZMTP 3.0 for subscriptions, which ZWS always
+        carries as data frames (docs/wire/draft.md#zws-framing).
+        """
+        events: list[CodecEvent] = []
+        if self._state == _GREETING:
+            self.greeting = Greeting(3, 0, self.mechanism.name, not self.mechanism.as_server)
+            self._start_handshake(events)
+        return events
 
     # -- output ------------------------------------------------------------
 
@@ -282,6 +341,9 @@ class ZmtpCodec:
         """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
         asks the peer to close the connection if it hears nothing for that long."""
         self._send_command(_PING, min(max(ttl, 0) // 100, 0xFFFF).to_bytes(2, "big"))
+
+    def send_close(self) -> None:
+        """Nothing: a ZMTP connection ends when TCP closes."""
 
     def send_error(self, reason: str) -> None:
         """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
@@ -363,6 +425,10 @@ class ZmtpCodec:
             self._needed = GREETING_SIZE
             return data
         self.greeting = parse_greeting(data[:GREETING_SIZE], self.mechanism.name)
+        self._start_handshake(events)
+        return data[GREETING_SIZE:]
+
+    def _start_handshake(self, events: list[CodecEvent]) -> None:
         self._state = _HANDSHAKE
         self._out += self.mechanism.start()
         self._needed = 2
@@ -370,7 +436,6 @@ class ZmtpCodec:
             # NULL with a ZAP domain asks before it sends anything (security).
             events.append(AuthenticationRequested(self.mechanism.zap_request))
             self._state = _AUTHENTICATING
-        return data[GREETING_SIZE:]
 
     def _receive_handshake(self, data: bytes, events: list[CodecEvent]) -> bytes:
         offset, end = 0, len(data)

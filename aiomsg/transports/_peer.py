@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket as _socket
 import struct
+from collections.abc import Callable
 from typing import cast
 
 from aiomsg._zmtp.codec import (
@@ -22,6 +23,7 @@ from aiomsg._zmtp.codec import (
     CodecEvent,
     HandshakeComplete,
     PeerFailed,
+    StreamCodec,
     Subscription,
     ZmtpCodec,
 )
@@ -29,12 +31,26 @@ from aiomsg._zmtp.mechanism import ZapRequest
 from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd
 
-__all__ = ["PeerProtocol", "format_peer"]
+__all__ = ["CodecFactory", "PeerProtocol", "format_peer", "zmtp_codec"]
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
+
+#: Makes the codec of one new connection from the socket's options.
+CodecFactory = Callable[[Engine], StreamCodec]
+
+
+def zmtp_codec(engine: Engine) -> StreamCodec:
+    """The ZMTP 3.x codec (tcp, ipc), configured from *engine*'s options."""
+    return ZmtpCodec(
+        engine.socket_type,
+        identity=engine.identity,
+        mechanism=engine.new_mechanism(),
+        maxmsgsize=engine.maxmsgsize,
+        max_message_size=engine.max_message_size,
+    )
 
 
 class PeerProtocol(asyncio.Protocol):
@@ -45,6 +61,7 @@ class PeerProtocol(asyncio.Protocol):
         endpoint: the socket endpoint (bound or connected) this came from.
         pipe: the connecting side's long-lived pipe; None when accepted,
             in which case the socket makes a pipe once the handshake is done.
+        codec: makes this connection's codec (ZMTP unless told otherwise).
     """
 
     __slots__ = (
@@ -69,17 +86,17 @@ class PeerProtocol(asyncio.Protocol):
         "writable",
     )
 
-    def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        endpoint: str,
+        pipe: PipeEnd | None,
+        codec: CodecFactory = zmtp_codec,
+    ) -> None:
         self._engine = engine
         self._endpoint = endpoint
         self._pipe = pipe
-        self._codec = ZmtpCodec(
-            engine.socket_type,
-            identity=engine.identity,
-            mechanism=engine.new_mechanism(),
-            maxmsgsize=engine.maxmsgsize,
-            max_message_size=engine.max_message_size,
-        )
+        self._codec = codec(engine)
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
@@ -148,7 +165,10 @@ class PeerProtocol(asyncio.Protocol):
                 self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
                 self.give_up = event.fatal
-                self._fail(event.reason)
+                if event.clean:
+                    self.close(event.reason)
+                else:
+                    self._fail(event.reason)
                 return
         if self._codec.has_output and not self._flush_scheduled:
             self._flush()
@@ -259,6 +279,8 @@ class PeerProtocol(asyncio.Protocol):
             self._handshake_timer.cancel()
             self._handshake_timer = None
         if self._transport is not None:
+            if not self._transport.is_closing():
+                self._codec.send_close()
             self._flush()
             self._transport.close()
 

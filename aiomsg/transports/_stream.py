@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from aiomsg.transports._peer import PeerProtocol
+from aiomsg.transports._peer import CodecFactory, PeerProtocol, zmtp_codec
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd
 
 __all__ = ["Opener", "StreamBinding", "StreamConnector"]
@@ -24,16 +24,17 @@ class StreamBinding(Binding):
     does the same); *cleanup* then runs once (removing an ipc socket file).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, codec: CodecFactory = zmtp_codec) -> None:
         self.endpoint = ""
         self._engine = engine
+        self._codec = codec
         self._server: asyncio.Server | None = None
         self._peers: set[PeerProtocol] = set()
         self._cleanup: Callable[[], None] | None = None
 
     def new_peer(self) -> PeerProtocol:
         """Protocol factory for the server: one PeerProtocol per accepted connection."""
-        peer = PeerProtocol(self._engine, self.endpoint, None)
+        peer = PeerProtocol(self._engine, self.endpoint, None, self._codec)
         self._peers.add(peer)
         peer.closed.add_done_callback(lambda _: self._peers.discard(peer))
         return peer
@@ -76,8 +77,16 @@ class StreamConnector(Connector):
     mechanism), as libzmq does, or if ``reconnect_ivl`` is -1.
     """
 
-    def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd, opener: Opener) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        endpoint: str,
+        pipe: PipeEnd,
+        opener: Opener,
+        codec: CodecFactory = zmtp_codec,
+    ) -> None:
         self.pipe = pipe
+        self._codec = codec
         self._engine = engine
         self._endpoint = endpoint
         self._opener = opener
@@ -94,7 +103,9 @@ class StreamConnector(Connector):
         delay = engine.reconnect_ivl
         while True:
             try:
-                _, protocol = await self._opener(lambda: PeerProtocol(engine, endpoint, self.pipe))
+                _, protocol = await self._opener(
+                    lambda: PeerProtocol(engine, endpoint, self.pipe, self._codec)
+                )
             except OSError as error:
                 engine.emit(Event.CONNECT_RETRIED, endpoint, reason=str(error))
             else:
