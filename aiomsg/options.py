@@ -39,6 +39,12 @@ DEFAULTS: dict[str, Any] = {
     "curve_publickey": b"",  # its public half (derived from the secret when unset)
     "curve_serverkey": b"",  # be a CURVE client of the server with this public key
     "zap_domain": b"",  # the authentication domain; on NULL, also turns authentication on
+    # wss:// (TLS with the ssl module), named as libzmq names them (ZMQ_WSS_*): PEM text.
+    "wss_cert_pem": "",  # our certificate chain (a server must have one)
+    "wss_key_pem": "",  # its private key
+    "wss_trust_pem": "",  # CA certificates a client trusts for the server
+    "wss_hostname": "",  # the name a client checks in the server's certificate ("": the host)
+    "wss_trust_system": True,  # a client also trusts the system's CAs
 }
 
 _CURVE_KEYS = frozenset({"curve_secretkey", "curve_publickey", "curve_serverkey"})
@@ -85,6 +91,12 @@ def check_option(name: str, value: Any) -> Any:
         return _check_security(name, value)
     if isinstance(default, bool):
         return bool(value)
+    if isinstance(default, str):
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        if not isinstance(value, str):
+            raise InvalidOption(f"option {name!r} takes str, not {type(value).__name__}")
+        return value
     if isinstance(default, bytes):
         if isinstance(value, str):
             value = value.encode()

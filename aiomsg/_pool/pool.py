@@ -145,6 +145,11 @@ class Pool(HasOptions):
     heartbeat_ttl = Option[int]()
     reconnect_ivl = Option[int]()
     reconnect_ivl_max = Option[int]()
+    wss_cert_pem = Option[str]()
+    wss_key_pem = Option[str]()
+    wss_trust_pem = Option[str]()
+    wss_hostname = Option[str]()
+    wss_trust_system = Option[bool]()
 
     # -- services transports use (Engine) ----------------------------------------
 

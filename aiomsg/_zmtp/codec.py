@@ -268,7 +268,10 @@ class ZmtpCodec:
         events: list[CodecEvent] = []
         if self._state == _GREETING:
             self.greeting = Greeting(3, 0, self.mechanism.name, not self.mechanism.as_server)
-            self._start_handshake(events)
+            try:
+                self._start_handshake(events)
+            except ProtocolError as error:  # a mechanism that cannot start (no key)
+                self._fail(error, events)
         return events
 
     # -- output ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Transports, registered by endpoint scheme: tcp, ipc, inproc, udp and ws built in.
+"""Transports, registered by endpoint scheme: tcp, ipc, inproc, udp, ws and wss built in.
 
 This package is public: it is how a new transport is added. Implement
 :class:`Transport` against the interface in :mod:`aiomsg.transports.interface`
@@ -47,6 +47,7 @@ _REGISTRY: dict[str, Transport] = {
     "inproc": InprocTransport(),
     "udp": UdpTransport(),
     "ws": WsTransport(),
+    "wss": WsTransport(secure=True),
 }
 
 
