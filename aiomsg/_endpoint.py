@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from aiomsg.errors import EndpointError, NotSupported
 
-__all__ = ["Endpoint", "TcpAddress", "connect_address", "parse_endpoint", "parse_tcp_address"]
+__all__ = [
+    "Endpoint",
+    "TcpAddress",
+    "connect_address",
+    "parse_endpoint",
+    "parse_tcp_address",
+    "parse_ws_address",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +95,19 @@ def parse_tcp_address(endpoint: Endpoint, *, binding: bool) -> TcpAddress:
     if not binding and (host == "*" or port == 0):
         raise EndpointError(endpoint.text, "connect needs a concrete host and port")
     return TcpAddress(None if host == "*" else host, port)
+
+
+def parse_ws_address(endpoint: Endpoint, *, binding: bool) -> tuple[TcpAddress, str]:
+    """Parse ``host:port/path`` (ws, wss): the TCP address and the request
+    target, ``/`` when there is no path. The path starts at the first ``/``
+    after the port, as on libzmq master (docs/wire/draft.md#after-435).
+
+    Raises:
+        EndpointError: the address does not parse.
+    """
+    host_port, slash, path = endpoint.address.partition("/")
+    if host_port.startswith("[") and "]" not in host_port:
+        raise EndpointError(endpoint.text, "unbalanced brackets around an IPv6 address")
+    tcp = Endpoint(endpoint.text, endpoint.scheme, host_port)
+    address = parse_tcp_address(tcp, binding=binding)
+    return address, "/" + path if slash else "/"

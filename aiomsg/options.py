@@ -72,6 +72,12 @@ DEFAULTS: dict[str, Any] = {
     "rcvtimeo": -1,  # ms a receive may wait before raising Again; -1 = for ever
     "stream_notify": True,  # STREAM: an empty message on each connect and disconnect
     "zap_enforce_domain": False,  # without a ZAP handler, refuse instead of allowing
+    # wss:// (TLS with the ssl module), named as libzmq names them (ZMQ_WSS_*): PEM text.
+    "wss_cert_pem": "",  # our certificate chain (a server must have one)
+    "wss_key_pem": "",  # its private key
+    "wss_trust_pem": "",  # CA certificates a client trusts for the server
+    "wss_hostname": "",  # the name a client checks in the server's certificate ("": the host)
+    "wss_trust_system": True,  # a client also trusts the system's CAs
 }
 
 #: Inclusive bounds of the options whose range is narrower than "-1 or more".
@@ -129,6 +135,12 @@ def check_option(name: str, value: Any) -> Any:
         return _check_security(name, value)
     if isinstance(default, bool):
         return bool(value)
+    if isinstance(default, str):
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        if not isinstance(value, str):
+            raise InvalidOption(f"option {name!r} takes str, not {type(value).__name__}")
+        return value
     if isinstance(default, bytes):
         if isinstance(value, str):
             value = value.encode()

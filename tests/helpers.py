@@ -39,6 +39,8 @@ def unique_endpoint(transport: str) -> str:
     """An endpoint nobody uses yet: a concrete address, valid for connect-before-bind."""
     if transport == "tcp":
         return free_tcp_endpoint()
+    if transport == "ws":
+        return "ws://" + free_tcp_endpoint().removeprefix("tcp://") + "/zmq"
     tag = f"{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:8]}"
     if transport == "ipc":
         # Short on purpose: AF_UNIX paths are limited to about 107 bytes.
@@ -51,8 +53,10 @@ def unique_endpoint(transport: str) -> str:
 
 
 def bind_endpoint(transport: str) -> str:
-    """What to pass to ``bind``: ``tcp://127.0.0.1:*`` for tcp, else a unique address."""
-    return "tcp://127.0.0.1:*" if transport == "tcp" else unique_endpoint(transport)
+    """What to pass to ``bind``: an ephemeral port for tcp and ws, else a unique address."""
+    if transport in ("tcp", "ws"):
+        return f"{transport}://127.0.0.1:*" + ("/zmq" if transport == "ws" else "")
+    return unique_endpoint(transport)
 
 
 def tcp_host_port(endpoint: str) -> tuple[str, int]:

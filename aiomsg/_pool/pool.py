@@ -171,6 +171,11 @@ class Pool(HasOptions):
     rcvbuf = Option[int]()
     backlog = Option[int]()
     use_fd = Option[int]()
+    wss_cert_pem = Option[str]()
+    wss_key_pem = Option[str]()
+    wss_trust_pem = Option[str]()
+    wss_hostname = Option[str]()
+    wss_trust_system = Option[bool]()
 
     # -- services transports use (Engine) ----------------------------------------
 

@@ -38,6 +38,7 @@ import enum
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiomsg._zmtp.frames import (
     COMMAND,
@@ -70,6 +71,7 @@ __all__ = [
     "HandshakeComplete",
     "PeerFailed",
     "PeerRejected",
+    "StreamCodec",
     "Subscription",
     "ZmtpCodec",
 ]
@@ -132,6 +134,8 @@ class PeerFailed:
     ZAP status code when authentication failed: our authenticator's refusal,
     or the 3-digit code a peer's ERROR carries (libzmq's
     ``HANDSHAKE_FAILED_AUTH`` value, ``stream_engine_base.cpp``); 0 otherwise.
+    ``clean`` is true when the peer ended the connection in an orderly way
+    (a WebSocket close): the caller closes without reporting a fault.
     """
 
     reason: str
@@ -139,6 +143,7 @@ class PeerFailed:
     fatal: bool = False
     rejected: bool = False
     auth_status: int = 0
+    clean: bool = False
 
 
 def _status(text: str) -> int:
@@ -151,6 +156,41 @@ class PeerRejected(ProtocolError):
 
 
 CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
+
+
+class StreamCodec(Protocol):
+    """What a byte-stream connection needs of its codec: :class:`ZmtpCodec`
+    for tcp and ipc, :class:`~aiomsg._zmtp.zws.ZwsStreamCodec` for ws."""
+
+    #: Set while the caller cannot write what take_output() would return.
+    output_held: bool
+    #: The TTL (ms) the peer asked for in its last PING; 0: none.
+    peer_ttl: int
+
+    @property
+    def mechanism(self) -> Mechanism: ...
+
+    @property
+    def has_output(self) -> bool: ...
+
+    @property
+    def pings_allowed(self) -> bool: ...
+
+    def take_output(self) -> list[bytes]: ...
+
+    def receive_data(self, data: bytes) -> list[CodecEvent]: ...
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]: ...
+
+    def send_message(self, frames: list[bytes]) -> None: ...
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None: ...
+
+    def send_ping(self, ttl: int = 0) -> None: ...
+
+    def send_close(self) -> None:
+        """Queue what ends the connection in an orderly way (a WebSocket
+        close frame; nothing for ZMTP, where closing TCP says it)."""
 
 class CodecState(enum.IntEnum):
     """Where a connection is in its life; see the module docstring."""
@@ -184,6 +224,9 @@ class ZmtpCodec:
         accepted: the peer connected to us (NULL then sends READY second).
         admit: asked once the handshake is complete, before our last
             handshake command is queued; see :data:`Admission`.
+        greeting: False for ZMTP inside ZWS, which has no greeting (the
+            WebSocket subprotocol names the mechanism): nothing is queued
+            until :meth:`begin` starts the handshake.
     """
 
     __slots__ = (
@@ -216,6 +259,7 @@ class ZmtpCodec:
         max_message_size: int = -1,
         accepted: bool = False,
         admit: Admission | None = None,
+        greeting: bool = True,
     ) -> None:
         self.socket_type = socket_type
         self.maxmsgsize = maxmsgsize
@@ -244,9 +288,27 @@ class ZmtpCodec:
         #: Set while the caller cannot write what take_output() would return
         #: (its transport asked it to pause): PONGs then coalesce.
         self.output_held = False
-        self._out: list[bytes] = [
-            build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
-        ]
+        self._out: list[bytes] = []
+        if greeting:
+            self._out.append(
+                build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
+            )
+
+    def begin(self) -> list[CodecEvent]:
+        """Start the handshake without a greeting (ZWS, docs/wire/draft.md#zws-handshake).
+
+        Our first handshake command is queued at once, as libzmq does; the
+        peer's counts as ZMTP 3.0 for subscriptions, which ZWS always
+        carries as data frames (docs/wire/draft.md#zws-framing).
+        """
+        events: list[CodecEvent] = []
+        if self._state == _GREETING:
+            self.greeting = Greeting(3, 0, self.mechanism.name, not self.mechanism.as_server)
+            try:
+                self._start_handshake(events)
+            except ProtocolError as error:  # a mechanism that cannot start (no key)
+                self._fail(error, events)
+        return events
 
     # -- output ------------------------------------------------------------
 
@@ -318,6 +380,9 @@ class ZmtpCodec:
         """Queue a PING (after the handshake). *ttl* ms, sent in deciseconds,
         asks the peer to close the connection if it hears nothing for that long."""
         self._send_command(_PING, min(max(ttl, 0) // 100, 0xFFFF).to_bytes(2, "big"))
+
+    def send_close(self) -> None:
+        """Nothing: a ZMTP connection ends when TCP closes."""
 
     def send_error(self, reason: str) -> None:
         """Queue an ERROR command (reason cut to 255 bytes); the caller then closes."""
@@ -409,6 +474,10 @@ class ZmtpCodec:
             self._needed = GREETING_SIZE
             return data
         self.greeting = parse_greeting(data[:GREETING_SIZE], self.mechanism.name)
+        self._start_handshake(events)
+        return data[GREETING_SIZE:]
+
+    def _start_handshake(self, events: list[CodecEvent]) -> None:
         self._state = _HANDSHAKE
         self._out += self.mechanism.start()
         self._needed = 2
@@ -416,7 +485,6 @@ class ZmtpCodec:
             # NULL with a ZAP domain asks before it sends anything (security).
             events.append(AuthenticationRequested(self.mechanism.zap_request))
             self._state = _AUTHENTICATING
-        return data[GREETING_SIZE:]
 
     def _receive_handshake(self, data: bytes, events: list[CodecEvent]) -> bytes:
         offset, end = 0, len(data)

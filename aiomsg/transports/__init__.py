@@ -1,4 +1,4 @@
-"""Transports, registered by endpoint scheme: tcp, ipc, inproc and udp built in.
+"""Transports, registered by endpoint scheme: tcp, ipc, inproc, udp, ws and wss built in.
 
 This package is public: it is how a new transport is added. Implement
 :class:`Transport` against the interface in :mod:`aiomsg.transports.interface`
@@ -15,6 +15,7 @@ from aiomsg.transports._inproc import InprocTransport
 from aiomsg.transports._ipc import IpcTransport
 from aiomsg.transports._tcp import TcpTransport
 from aiomsg.transports._udp import UdpTransport
+from aiomsg.transports._ws import WsTransport
 from aiomsg.transports.interface import (
     Binding,
     Connector,
@@ -46,6 +47,8 @@ _REGISTRY: dict[str, Transport] = {
     "ipc": IpcTransport(),
     "inproc": InprocTransport(),
     "udp": UdpTransport(),
+    "ws": WsTransport(),
+    "wss": WsTransport(secure=True),
 }
 
 

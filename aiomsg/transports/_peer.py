@@ -16,6 +16,7 @@ import asyncio
 import functools
 import socket as _socket
 import struct
+from collections.abc import Callable
 from typing import cast
 
 from aiomsg._zmtp.codec import (
@@ -23,6 +24,7 @@ from aiomsg._zmtp.codec import (
     CodecEvent,
     HandshakeComplete,
     PeerFailed,
+    StreamCodec,
     Subscription,
     ZmtpCodec,
 )
@@ -31,12 +33,30 @@ from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports._tuning import tune_socket
 from aiomsg.transports.interface import Engine, Event, Message, PipeEnd, ZmqEvent
 
-__all__ = ["PeerProtocol", "ReadPacing", "format_peer"]
+__all__ = ["CodecFactory", "PeerProtocol", "ReadPacing", "format_peer", "zmtp_codec"]
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
+
+#: Makes the codec of one new connection from the socket's options.
+#: Makes the codec of one connection: the socket's engine, and the pipe of a
+#: connecting side (None when accepted).
+CodecFactory = Callable[[Engine, PipeEnd | None], StreamCodec]
+
+
+def zmtp_codec(engine: Engine, pipe: PipeEnd | None) -> StreamCodec:
+    """The ZMTP 3.x codec (tcp, ipc), configured from *engine*'s options."""
+    return ZmtpCodec(
+        engine.socket_type,
+        identity=engine.identity,
+        mechanism=engine.new_mechanism(),
+        maxmsgsize=engine.maxmsgsize,
+        max_message_size=engine.max_message_size,
+        accepted=pipe is None,
+        admit=functools.partial(engine.refusal, pipe),
+    )
 
 
 class ReadPacing(asyncio.Protocol):
@@ -64,6 +84,7 @@ class PeerProtocol(ReadPacing):
         endpoint: the socket endpoint (bound or connected) this came from.
         pipe: the connecting side's long-lived pipe; None when accepted,
             in which case the socket makes a pipe once the handshake is done.
+        codec: makes this connection's codec (ZMTP unless told otherwise).
     """
 
     __slots__ = (
@@ -91,19 +112,17 @@ class PeerProtocol(ReadPacing):
     #: Why a connector stops when :attr:`give_up` is set.
     give_up_reason = "the peer cannot work with this socket: not reconnecting"
 
-    def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        endpoint: str,
+        pipe: PipeEnd | None,
+        codec: CodecFactory = zmtp_codec,
+    ) -> None:
         self._engine = engine
         self._endpoint = endpoint
         self._pipe = pipe
-        self._codec = ZmtpCodec(
-            engine.socket_type,
-            identity=engine.identity,
-            mechanism=engine.new_mechanism(),
-            maxmsgsize=engine.maxmsgsize,
-            accepted=pipe is None,
-            admit=functools.partial(engine.refusal, pipe),
-            max_message_size=engine.max_message_size,
-        )
+        self._codec = codec(engine, pipe)
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
@@ -193,7 +212,9 @@ class PeerProtocol(ReadPacing):
                 self._auth_task = self._loop.create_task(self._authenticate(event.request))
             elif isinstance(event, PeerFailed):
                 self.give_up = event.fatal
-                if event.rejected:
+                if event.clean:
+                    self.close(event.reason)
+                elif event.rejected:
                     self._fail(event.reason, ZmqEvent.HANDSHAKE_FAILED_PROTOCOL, refused=True)
                 elif event.auth_status:
                     self._fail(event.reason, ZmqEvent.HANDSHAKE_FAILED_AUTH, event.auth_status)
@@ -301,6 +322,8 @@ class PeerProtocol(ReadPacing):
             self._handshake_timer.cancel()
             self._handshake_timer = None
         if self._transport is not None:
+            if not self._transport.is_closing():
+                self._codec.send_close()
             self._flush()
             self._transport.close()
 

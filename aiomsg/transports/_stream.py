@@ -11,7 +11,7 @@ from aiomsg.constants import (
     RECONNECT_STOP_HANDSHAKE_FAILED,
     SocketType,
 )
-from aiomsg.transports._peer import PeerProtocol
+from aiomsg.transports._peer import CodecFactory, PeerProtocol, zmtp_codec
 from aiomsg.transports._raw import RawProtocol
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd
 
@@ -21,11 +21,14 @@ __all__ = ["Connection", "Opener", "StreamBinding", "StreamConnector", "new_conn
 Connection = PeerProtocol | RawProtocol
 
 
-def new_connection(engine: Engine, endpoint: str, pipe: PipeEnd | None) -> Connection:
-    """The protocol for one new connection of *engine*'s socket."""
+def new_connection(
+    engine: Engine, endpoint: str, pipe: PipeEnd | None, codec: CodecFactory = zmtp_codec
+) -> Connection:
+    """The protocol for one new connection of *engine*'s socket: raw bytes for
+    STREAM, else ZMTP through *codec* (tcp and ipc's, or ws's)."""
     if engine.socket_type is SocketType.STREAM:
         return RawProtocol(engine, endpoint, pipe)
-    return PeerProtocol(engine, endpoint, pipe)
+    return PeerProtocol(engine, endpoint, pipe, codec)
 
 # RECONNECT_STOP_AFTER_DISCONNECT needs nothing here: disconnect() always
 # stops the connector at once.
@@ -42,16 +45,17 @@ class StreamBinding(Binding):
     does the same); *cleanup* then runs once (removing an ipc socket file).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, codec: CodecFactory = zmtp_codec) -> None:
         self.endpoint = ""
         self._engine = engine
+        self._codec = codec
         self._server: asyncio.Server | None = None
         self._peers: set[Connection] = set()
         self._cleanup: Callable[[], None] | None = None
 
     def new_peer(self) -> Connection:
         """Protocol factory for the server: one protocol per accepted connection."""
-        peer = new_connection(self._engine, self.endpoint, None)
+        peer = new_connection(self._engine, self.endpoint, None, self._codec)
         self._peers.add(peer)
         peer.closed.add_done_callback(lambda _: self._peers.discard(peer))
         return peer
@@ -96,8 +100,16 @@ class StreamConnector(Connector):
     handshake fails (``tcp_connecter.cpp``, ``session_base.cpp``).
     """
 
-    def __init__(self, engine: Engine, endpoint: str, pipe: PipeEnd, opener: Opener) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        endpoint: str,
+        pipe: PipeEnd,
+        opener: Opener,
+        codec: CodecFactory = zmtp_codec,
+    ) -> None:
         self.pipe = pipe
+        self._codec = codec
         self._engine = engine
         self._endpoint = endpoint
         self._opener = opener
@@ -120,7 +132,7 @@ class StreamConnector(Connector):
         # Known from the moment it exists: the connection may complete its
         # handshake before the connect call returns to _run, and close()
         # must reach it then too.
-        self._protocol = new_connection(self._engine, self._endpoint, self.pipe)
+        self._protocol = new_connection(self._engine, self._endpoint, self.pipe, self._codec)
         return self._protocol
 
     async def _run(self) -> None:

@@ -7,14 +7,15 @@ import errno
 import ipaddress
 import socket as _socket
 from collections.abc import Callable
+from ssl import SSLContext
 
-from aiomsg._endpoint import Endpoint, parse_tcp_address
+from aiomsg._endpoint import Endpoint, TcpAddress, parse_tcp_address
 from aiomsg.errors import AddressInUse, EndpointError
 from aiomsg.transports._stream import Connection, StreamBinding, StreamConnector
 from aiomsg.transports._tuning import adopt_listener, tune_listener, tune_socket
 from aiomsg.transports.interface import Binding, Connector, Engine, Event, PipeEnd, Transport
 
-__all__ = ["TcpTransport"]
+__all__ = ["TcpTransport", "listen_tcp", "tcp_endpoint_text"]
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -43,6 +44,56 @@ def _listener(engine: Engine, host: str, port: int) -> _socket.socket:
     return raw
 
 
+async def listen_tcp(
+    engine: Engine,
+    binding: StreamBinding,
+    address: TcpAddress,
+    endpoint: Endpoint,
+    ssl: SSLContext | None = None,
+) -> asyncio.Server:
+    """A TCP server (not yet serving) making *binding*'s peers, with TLS if
+    *ssl*: *engine*'s ``use_fd`` adopted, or a new listener tuned by its options.
+
+    Raises:
+        AddressInUse: the address is taken.
+        EndpointError: the address cannot be bound.
+    """
+    loop = asyncio.get_running_loop()
+    host = address.host if address.host is not None else "0.0.0.0"
+    if engine.use_fd >= 0:
+        raw = adopt_listener(engine.use_fd, endpoint, _socket.AF_INET)
+    else:
+        try:
+            if not _is_ip_literal(host):
+                # Bind the first address only, so an ephemeral port is one port.
+                infos = await loop.getaddrinfo(
+                    host, address.port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE
+                )
+                host = str(infos[0][4][0])
+            raw = _listener(engine, host, address.port)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise AddressInUse(endpoint.text) from error
+            reason = f"cannot bind: {error.strerror or error}"
+            raise EndpointError(endpoint.text, reason) from error
+    try:
+        # asyncio calls listen() again when serving: with our backlog too.
+        return await loop.create_server(
+            binding.new_peer, sock=raw, backlog=engine.backlog, ssl=ssl, start_serving=False
+        )
+    except BaseException:
+        raw.close()
+        raise
+
+
+def tcp_endpoint_text(scheme: str, server: asyncio.Server) -> str:
+    """``scheme://host:port`` of the address *server* listens on (``[v6]`` bracketed)."""
+    sockname = server.sockets[0].getsockname()
+    host = str(sockname[0])
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{sockname[1]}"
+
+
 class TcpTransport(Transport):
     """TCP with ``TCP_NODELAY``; ``tcp://*:*`` binds IPv4 ANY on an ephemeral port.
 
@@ -52,37 +103,9 @@ class TcpTransport(Transport):
 
     async def bind(self, engine: Engine, endpoint: Endpoint) -> Binding:
         address = parse_tcp_address(endpoint, binding=True)
-        loop = asyncio.get_running_loop()
-        host = address.host if address.host is not None else "0.0.0.0"
-        if engine.use_fd >= 0:
-            raw = adopt_listener(engine.use_fd, endpoint, _socket.AF_INET)
-        else:
-            try:
-                if not _is_ip_literal(host):
-                    # Bind the first address only, so an ephemeral port is one port.
-                    infos = await loop.getaddrinfo(
-                        host, address.port, type=_socket.SOCK_STREAM, flags=_socket.AI_PASSIVE
-                    )
-                    host = str(infos[0][4][0])
-                raw = _listener(engine, host, address.port)
-            except OSError as error:
-                if error.errno == errno.EADDRINUSE:
-                    raise AddressInUse(endpoint.text) from error
-                reason = f"cannot bind: {error.strerror or error}"
-                raise EndpointError(endpoint.text, reason) from error
         binding = StreamBinding(engine)
-        try:
-            # asyncio calls listen() again when serving: with our backlog too.
-            server = await loop.create_server(
-                binding.new_peer, sock=raw, backlog=engine.backlog, start_serving=False
-            )
-        except BaseException:
-            raw.close()
-            raise
-        sockname = raw.getsockname()
-        bound_host = str(sockname[0])
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return await binding.serve(server, f"tcp://{shown}:{sockname[1]}")
+        server = await listen_tcp(engine, binding, address, endpoint)
+        return await binding.serve(server, tcp_endpoint_text("tcp", server))
 
     def connect(self, engine: Engine, endpoint: Endpoint, pipe: PipeEnd) -> Connector:
         address = parse_tcp_address(endpoint, binding=False)

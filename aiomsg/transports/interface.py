@@ -243,6 +243,25 @@ class Engine(Protocol):
     @property
     def use_fd(self) -> int:
         """A listening socket's fd that ``bind`` adopts instead of making one; -1: none."""
+    @property
+    def wss_cert_pem(self) -> str:
+        """The ``wss_cert_pem`` option: our TLS certificate chain, PEM ("": none)."""
+
+    @property
+    def wss_key_pem(self) -> str:
+        """The ``wss_key_pem`` option: its private key, PEM."""
+
+    @property
+    def wss_trust_pem(self) -> str:
+        """The ``wss_trust_pem`` option: CA certificates a TLS client trusts, PEM."""
+
+    @property
+    def wss_hostname(self) -> str:
+        """The ``wss_hostname`` option: the name a TLS client checks ("": the host)."""
+
+    @property
+    def wss_trust_system(self) -> bool:
+        """The ``wss_trust_system`` option: a TLS client also trusts the system's CAs."""
 
     def new_mechanism(self) -> Mechanism:
         """A fresh security mechanism for one new connection, from the options."""

@@ -59,6 +59,7 @@ class NodePeer:
         process = await asyncio.create_subprocess_exec(
             *wrapper, "node", "--no-warnings", str(SCRIPT),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+            limit=1 << 24,  # an answer carries a whole message in hex
         )  # fmt: skip
         peer = cls(process)
         peer._waiting[0] = asyncio.get_running_loop().create_future()
@@ -147,6 +148,16 @@ class NodeSocket:
         if "group" in answer:
             address = bytes.fromhex(answer["group"])
         return bytes.fromhex(answer["data"]), address
+
+    async def send_multipart(self, frames: list[bytes]) -> None:
+        await self.peer.call("send", id=self.id, frames=[f.hex() for f in frames])
+
+    async def recv_multipart(self) -> list[bytes]:
+        answer = await self.peer.call("recv", id=self.id)
+        return [bytes.fromhex(f) for f in answer.get("frames", [answer["data"]])]
+
+    async def subscribe(self, topic: bytes) -> None:
+        await self.peer.call("subscribe", id=self.id, topic=topic.hex())
 
     async def join(self, group: bytes) -> None:
         await self.peer.call("join", id=self.id, group=group.hex())

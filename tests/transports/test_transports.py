@@ -24,7 +24,7 @@ from helpers import (
 
 import aiomsg
 
-TRANSPORTS = ["tcp", "ipc", "inproc"]
+TRANSPORTS = ["tcp", "ipc", "inproc", "ws"]
 MiB = 1024 * 1024
 
 

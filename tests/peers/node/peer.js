@@ -7,7 +7,7 @@
 // Ops: socket {type, options} -> {id}; bind {id, endpoint} -> {endpoint};
 // connect {id, endpoint}; send {id, data (hex), routingId?, group?};
 // recv {id} -> {data (hex), routingId?, group?}; join/leave {id, group};
-// close {id}. Requests run concurrently: a pending recv does not block a send.
+// subscribe {id, topic (hex)}; close {id}. Requests run concurrently: a pending recv does not block a send.
 "use strict"
 
 const zmq = require("zeromq")
@@ -18,6 +18,7 @@ const TYPES = {
   Server: draft.Server, Client: draft.Client, Radio: draft.Radio, Dish: draft.Dish,
   Gather: draft.Gather, Scatter: draft.Scatter,
   Push: zmq.Push, Pull: zmq.Pull, Dealer: zmq.Dealer, Router: zmq.Router,
+  Req: zmq.Request, Rep: zmq.Reply, Pub: zmq.Publisher, Sub: zmq.Subscriber,
 }
 // zeromq.js has no classes for PEER and CHANNEL: raw socket types (zmq.h).
 const RAW_TYPES = {Peer: 19, Channel: 20}
@@ -54,6 +55,11 @@ async function handle(request) {
       socket.connect(request.endpoint)
       return {}
     case "send": {
+      // "frames" (a list of hex strings) sends a multipart message.
+      if (request.frames !== undefined) {
+        await socket.send(request.frames.map(f => Buffer.from(f, "hex")))
+        return {}
+      }
       const data = Buffer.from(request.data, "hex")
       const extra = {}
       if (request.routingId !== undefined) extra.routingId = request.routingId
@@ -63,12 +69,17 @@ async function handle(request) {
       return {}
     }
     case "recv": {
-      const [data, meta] = await socket.receive()
+      const frames = await socket.receive()
+      const [data, meta] = frames
       const answer = {data: data.toString("hex")}
+      if (Buffer.isBuffer(meta)) answer.frames = frames.map(f => f.toString("hex"))
       if (meta && meta.routingId !== undefined) answer.routingId = meta.routingId
       if (meta && meta.group !== undefined) answer.group = Buffer.from(meta.group).toString("hex")
       return answer
     }
+    case "subscribe":
+      socket.subscribe(Buffer.from(request.topic, "hex"))
+      return {}
     case "join":
       socket.join(Buffer.from(request.group, "hex"))
       return {}

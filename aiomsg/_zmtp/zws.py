@@ -1,0 +1,444 @@
+"""ZeroMQ over WebSocket (ZWS 2.0, RFC 45; docs/wire/draft.md#zws), sans-I/O.
+
+Two layers, so that a WebSocket framed by someone else can use the first:
+
+- :class:`ZwsCodec` is ZMTP inside WebSocket messages. Each message's
+  payload is one ZMTP frame behind a flags byte (``00`` last, ``01`` more,
+  ``02`` command); the handshake is ZMTP's, without the greeting, since the
+  subprotocol (``ZWS2.0/NULL``, ``/PLAIN``, ``/CURVE``) names the mechanism.
+  A WebSocket accepted by aiohttp or Starlette is adapted to this.
+- :class:`ZwsStreamCodec` runs a :class:`ZwsCodec` over a byte stream: the
+  HTTP upgrade and the RFC 6455 framing (:mod:`aiomsg._zmtp.websocket`),
+  behind the same interface as :class:`~aiomsg._zmtp.codec.ZmtpCodec`, so
+  one connection protocol serves tcp, ipc and ws.
+
+The ZMTP rules are not repeated here: frames are translated to ZMTP's and
+back, and an inner :class:`~aiomsg._zmtp.codec.ZmtpCodec` (started with
+:meth:`~aiomsg._zmtp.codec.ZmtpCodec.begin`) runs the mechanism, the
+metadata and type checks, the size limits and the commands.
+"""
+
+from __future__ import annotations
+
+from aiomsg._zmtp.codec import Admission, CodecEvent, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.frames import COMMAND, LONG_SIZE, MORE, frame_header
+from aiomsg._zmtp.mechanism import Mechanism, ZapReply
+from aiomsg._zmtp.websocket import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    CloseCode,
+    FrameParser,
+    WebSocketError,
+    build_refusal,
+    build_request,
+    build_response,
+    encode_close,
+    encode_frame,
+    new_key,
+    parse_close,
+    parse_request,
+    parse_response,
+    split_head,
+)
+from aiomsg.constants import SocketType
+from aiomsg.errors import IncompatiblePeer
+
+__all__ = ["ZwsCodec", "ZwsStreamCodec", "choose_subprotocol", "subprotocol"]
+
+# ZWS flags (docs/wire/draft.md#zws-framing).
+_ZWS_MORE, _ZWS_COMMAND = 0x01, 0x02
+_FLAG_BYTES = (b"\x00", b"\x01", b"\x02")
+# A CURVE MESSAGE travels with flags 00 on ZWS, not as a command
+# (docs/wire/draft.md#zws-framing); the handshake commands keep 02.
+_CURVE_MESSAGE = b"\x07MESSAGE"
+# Room for a CURVE box around a frame at the size limit (as the ZMTP codec allows).
+_BOX_ROOM = 64
+
+
+def subprotocol(mechanism: bytes) -> str:
+    """The ZWS subprotocol name for a security mechanism: ``ZWS2.0/NULL``..."""
+    return "ZWS2.0/" + mechanism.decode("ascii")
+
+
+def choose_subprotocol(offered: list[str], mechanism: bytes) -> str | None:
+    """The subprotocol a server with *mechanism* accepts from the client's
+    list, or None. Names are case-sensitive, as libzmq's are
+    (docs/wire/draft.md#zws-subprotocols). Bare ``ZWS2.0`` (ZMTP 2.0 style,
+    without a mechanism) is not spoken, so it is never chosen."""
+    wanted = subprotocol(mechanism)
+    return wanted if wanted in offered else None
+
+
+class ZwsCodec:
+    """ZMTP inside WebSocket messages: payloads in, ``(flags, body)`` frames out.
+
+    Args are those of :class:`~aiomsg._zmtp.codec.ZmtpCodec`. Call
+    :meth:`begin` once the WebSocket is open.
+    """
+
+    __slots__ = ("_failed", "_inner", "_out")
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        *,
+        identity: bytes = b"",
+        mechanism: Mechanism | None = None,
+        maxmsgsize: int = -1,
+        max_message_size: int = -1,
+        accepted: bool = False,
+        admit: Admission | None = None,
+    ) -> None:
+        self._inner = ZmtpCodec(
+            socket_type,
+            identity=identity,
+            mechanism=mechanism,
+            maxmsgsize=maxmsgsize,
+            max_message_size=max_message_size,
+            accepted=accepted,
+            admit=admit,
+            greeting=False,
+        )
+        self._out: list[tuple[int, bytes]] = []
+        self._failed = False
+
+    @property
+    def mechanism(self) -> Mechanism:
+        """The security mechanism."""
+        return self._inner.mechanism
+
+    @property
+    def output_held(self) -> bool:
+        """Set while our output cannot be written (PONGs then coalesce)."""
+        return self._inner.output_held
+
+    @output_held.setter
+    def output_held(self, held: bool) -> None:
+        self._inner.output_held = held
+
+    @property
+    def ready(self) -> bool:
+        """The handshake is complete and the connection has not failed."""
+        return self._inner.ready
+
+    @property
+    def has_output(self) -> bool:
+        """Whether :meth:`take_frames` would return anything."""
+        return bool(self._out) or self._inner.has_output
+
+    def frame_limit(self) -> int:
+        """The largest payload worth buffering (-1: no limit): the size
+        limits, plus the flags byte and room for a CURVE box."""
+        limits = [n for n in (self._inner.maxmsgsize, self._inner.max_message_size) if n >= 0]
+        return min(limits) + 1 + _BOX_ROOM if limits else -1
+
+    def begin(self) -> list[CodecEvent]:
+        """The WebSocket is open: queue our first handshake command (each side
+        sends it at once, docs/wire/draft.md#zws-handshake)."""
+        events = self._inner.begin()
+        self._drain()
+        return events
+
+    def take_frames(self) -> list[tuple[int, bytes]]:
+        """Remove and return the ``(zws_flags, body)`` frames queued for sending;
+        each is one binary WebSocket message, the flags byte then the body."""
+        self._drain()
+        out, self._out = self._out, []
+        return out
+
+    def send_message(self, frames: list[bytes]) -> None:
+        """Queue a message (after the handshake)."""
+        if self._inner.mechanism.encrypts:
+            self._inner.send_message(frames)
+            self._drain()
+            return
+        self._drain()  # what the inner codec holds goes first
+        last = len(frames) - 1
+        self._out += [(_ZWS_MORE if i < last else 0, body) for i, body in enumerate(frames)]
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Queue a subscribe or cancel (data frames ``01 topic``/``00 topic``
+        on ZWS), or a DISH's JOIN or LEAVE command."""
+        self._inner.send_subscription(topic, subscribe)
+        self._drain()
+
+    def receive(self, payloads: list[bytes]) -> list[CodecEvent]:
+        """Consume binary messages' payloads; return the events they complete.
+
+        A peer's fault never raises: the last event is then
+        :class:`~aiomsg._zmtp.codec.PeerFailed` and later input is ignored.
+        """
+        if self._failed or not payloads:
+            return []
+        chunks: list[bytes | memoryview] = []
+        for payload in payloads:
+            if not payload:
+                # No flags byte: libzmq stalls on this (docs/wire/draft.md#zws-violations).
+                self._failed = True
+                events = self._inner.receive_data(b"".join(chunks)) if chunks else []
+                self._drain()
+                return [*events, PeerFailed("empty WebSocket message: no ZWS flags byte")]
+            flags = payload[0]
+            zmtp_flags = (COMMAND if flags & _ZWS_COMMAND else 0) | (flags & _ZWS_MORE)
+            chunks.append(frame_header(zmtp_flags, len(payload) - 1))
+            chunks.append(memoryview(payload)[1:])
+        events = self._inner.receive_data(b"".join(chunks))
+        self._drain()
+        if events and isinstance(events[-1], PeerFailed):
+            self._failed = True
+        return events
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
+        """Resume a handshake that waited for the authenticator."""
+        events = self._inner.authentication_result(reply)
+        self._drain()
+        return events
+
+    def _drain(self) -> None:
+        """Translate the inner codec's ZMTP frames into ZWS frames."""
+        if not self._inner.has_output:
+            return
+        data = b"".join(self._inner.take_output())
+        offset, end, out = 0, len(data), self._out
+        while offset < end:
+            flags = data[offset]
+            if flags & 0x02:  # ZMTP LONG
+                (size,) = LONG_SIZE.unpack_from(data, offset + 1)
+                start = offset + 9
+            else:
+                size, start = data[offset + 1], offset + 2
+            body = data[start : start + size]
+            if flags & COMMAND and not body.startswith(_CURVE_MESSAGE):
+                out.append((_ZWS_COMMAND, body))
+            else:
+                out.append((flags & MORE, body))
+            offset = start + size
+
+
+_UPGRADE, _OPEN, _CLOSED = range(3)
+
+
+class ZwsStreamCodec:
+    """ZWS over a byte stream: the HTTP upgrade, then RFC 6455 frames.
+
+    The interface is :class:`~aiomsg._zmtp.codec.StreamCodec`'s. A client
+    (*client* is ``(host, target)``, the ``Host`` header and the request
+    target) queues its upgrade request at once; a server waits for one.
+    Our first handshake command follows the upgrade without waiting for
+    the peer's (docs/wire/draft.md#zws-handshake).
+
+    A server refuses a request it cannot upgrade (not a WebSocket upgrade,
+    no subprotocol for its mechanism) with ``400 Bad Request`` naming why;
+    a frame ZWS does not allow, or a message over the size limits, is
+    answered with a close frame naming why (RFC 6455 §7.4.1 codes).
+    """
+
+    __slots__ = (
+        "_client",
+        "_head",
+        "_key",
+        "_out",
+        "_parser",
+        "_state",
+        "_zws",
+        "peer_ttl",
+        "subprotocol",
+    )
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        *,
+        identity: bytes = b"",
+        mechanism: Mechanism | None = None,
+        maxmsgsize: int = -1,
+        max_message_size: int = -1,
+        accepted: bool = False,
+        admit: Admission | None = None,
+        client: tuple[str, str] | None = None,
+    ) -> None:
+        self._zws = ZwsCodec(
+            socket_type,
+            identity=identity,
+            mechanism=mechanism,
+            maxmsgsize=maxmsgsize,
+            max_message_size=max_message_size,
+            accepted=accepted,
+            admit=admit,
+        )
+        self._client = client is not None
+        self._parser = FrameParser(masked=not self._client, max_payload=self._zws.frame_limit())
+        self._state = _UPGRADE
+        self._head = b""
+        self._out: list[bytes] = []
+        #: ZWS has no PING command TTL: heartbeats are WebSocket pings.
+        self.peer_ttl = 0
+        #: The subprotocol agreed in the upgrade ("" until then).
+        self.subprotocol = ""
+        self._key = ""
+        if client is not None:
+            host, target = client
+            self._key = new_key()
+            wanted = subprotocol(self._zws.mechanism.name)
+            self._out.append(build_request(host, target, [wanted], self._key))
+
+    @property
+    def mechanism(self) -> Mechanism:
+        """The security mechanism."""
+        return self._zws.mechanism
+
+    @property
+    def output_held(self) -> bool:
+        """Set while our output cannot be written (PONGs then coalesce)."""
+        return self._zws.output_held
+
+    @output_held.setter
+    def output_held(self, held: bool) -> None:
+        self._zws.output_held = held
+
+    @property
+    def pings_allowed(self) -> bool:
+        """Always: heartbeats are WebSocket pings, which reach no socket
+        (docs/wire/draft.md#zws-ping), so a DISH is safe from them."""
+        return True
+
+    @property
+    def has_output(self) -> bool:
+        """Whether :meth:`take_output` would return anything."""
+        return bool(self._out) or self._zws.has_output
+
+    def take_output(self) -> list[bytes]:
+        """Remove and return the byte strings queued for writing, in order."""
+        self._frame_messages()
+        out, self._out = self._out, []
+        return out
+
+    def send_message(self, frames: list[bytes]) -> None:
+        """Queue a message (after the handshake)."""
+        self._zws.send_message(frames)
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Queue a subscribe or cancel, or a JOIN or LEAVE."""
+        self._zws.send_subscription(topic, subscribe)
+
+    def send_ping(self, ttl: int = 0) -> None:
+        """Queue a WebSocket ping with an empty payload, as libzmq sends
+        (docs/wire/draft.md#zws-ping); ZWS has no TTL, so *ttl* is unused."""
+        if self._state == _OPEN:
+            self._frame_messages()
+            self._out += encode_frame(OP_PING, b"", b"", masked=self._client)
+
+    def send_close(self) -> None:
+        """Queue a close frame (1000), once; the caller then closes TCP, since
+        libzmq echoes a close but keeps the connection (docs/wire/draft.md#zws-ping)."""
+        if self._state == _OPEN:
+            self._frame_messages()
+            self._out += encode_close(CloseCode.NORMAL, "", masked=self._client)
+            self._state = _CLOSED
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
+        """Resume a handshake that waited for the authenticator."""
+        return self._after(self._zws.authentication_result(reply))
+
+    def receive_data(self, data: bytes) -> list[CodecEvent]:
+        """Consume received bytes; return the events they complete.
+
+        A peer's fault never raises: the last event is then
+        :class:`~aiomsg._zmtp.codec.PeerFailed` (after a ``400`` or a close
+        frame is queued) and later input is ignored.
+        """
+        if self._state == _CLOSED or not data:
+            return []
+        events: list[CodecEvent] = []
+        try:
+            if self._state == _UPGRADE:
+                self._head += data
+                parsed = split_head(self._head)
+                if parsed is None:
+                    return events
+                head, data = parsed
+                self._head = b""
+                if self._client:
+                    self._accepted(parse_response(head, self._key))
+                else:
+                    self._upgrade(parse_request(head), head.tokens("sec-websocket-protocol"))
+                self._state = _OPEN
+                events += self._zws.begin()
+                if not data:
+                    return events
+            payloads: list[bytes] = []
+            for opcode, payload in self._parser.feed(data):
+                if opcode == OP_BINARY:
+                    payloads.append(payload)
+                elif opcode == OP_PING:
+                    # RFC 6455 §5.5.3: the pong echoes the ping's payload.
+                    self._frame_messages()
+                    self._out += encode_frame(0xA, b"", payload, masked=self._client)
+                elif opcode == OP_CLOSE:
+                    events += self._zws.receive(payloads)
+                    return self._peer_closed(payload, events)
+                # A pong needs nothing: any frame counts as life (the caller's heartbeat).
+            events += self._zws.receive(payloads)
+        except WebSocketError as error:
+            if self._state == _UPGRADE and not self._client:
+                self._out.append(build_refusal(str(error)))
+            else:
+                self._frame_messages()
+                self._out += encode_close(error.code, str(error), masked=self._client)
+            self._state = _CLOSED
+            events.append(PeerFailed(str(error)))
+            return events
+        except IncompatiblePeer as error:
+            self._state = _CLOSED
+            events.append(PeerFailed(str(error), fatal=True))
+            return events
+        return self._after(events)
+
+    def _upgrade(self, key: str, offered: list[str]) -> None:
+        chosen = choose_subprotocol(offered, self._zws.mechanism.name)
+        if chosen is None:
+            shown = ", ".join(offered) or "none"
+            raise WebSocketError(
+                f"no ZeroMQ subprotocol: this endpoint speaks "
+                f"{subprotocol(self._zws.mechanism.name)}, the client offered {shown}"
+            )
+        self.subprotocol = chosen
+        self._out.append(build_response(key, chosen))
+
+    def _accepted(self, chosen: str) -> None:
+        wanted = subprotocol(self._zws.mechanism.name)
+        if chosen != wanted:
+            raise IncompatiblePeer(
+                f"the server chose subprotocol {chosen or 'none'!r}; we offered {wanted}"
+            )
+        self.subprotocol = chosen
+
+    def _peer_closed(self, payload: bytes, events: list[CodecEvent]) -> list[CodecEvent]:
+        code, reason = parse_close(payload)
+        self._frame_messages()
+        # RFC 6455 §5.5.1: answer with a close frame, echoing the status code.
+        echo = CloseCode.NORMAL if code == 1005 else code
+        self._out += encode_frame(OP_CLOSE, echo.to_bytes(2, "big"), b"", masked=self._client)
+        self._state = _CLOSED
+        shown = f"{code} {reason}".strip()
+        events.append(PeerFailed(f"the peer closed the WebSocket ({shown})", clean=True))
+        return events
+
+    def _after(self, events: list[CodecEvent]) -> list[CodecEvent]:
+        """A ZMTP fault inside ZWS closes the WebSocket naming it."""
+        if events and isinstance(events[-1], PeerFailed) and self._state == _OPEN:
+            self._frame_messages()
+            reason = events[-1].reason
+            self._out += encode_close(CloseCode.PROTOCOL_ERROR, reason, masked=self._client)
+            self._state = _CLOSED
+        return events
+
+    def _frame_messages(self) -> None:
+        """Move the ZWS frames waiting in the inner codec into the output, framed."""
+        if not self._zws.has_output:
+            return
+        masked, out = self._client, self._out
+        for flags, body in self._zws.take_frames():
+            out += encode_frame(OP_BINARY, _FLAG_BYTES[flags], body, masked=masked)
+
