@@ -1144,21 +1144,15 @@ def keygen(out: tuple[str, str] | None) -> None:
     Exits with code 4 if CURVE is not available (it needs PyNaCl).
     """
     ctx = click.get_current_context()
-    keypair = getattr(aiomsg, "curve_keypair", None)
-    certificates = getattr(aiomsg, "create_certificates", None)
-    if keypair is None or (out and certificates is None):
-        _error("CURVE key generation is not available in this version of aiomsg")
-        ctx.exit(EXIT_UNAVAILABLE)
     try:
         if out:
             directory, name = out
             os.makedirs(directory, exist_ok=True)
-            assert certificates is not None
-            public_file, secret_file = certificates(directory, name)
+            public_file, secret_file = aiomsg.create_certificates(directory, name)
             click.echo(f"public: {public_file}")
             click.echo(f"secret: {secret_file}")
         else:
-            public, secret = keypair()
+            public, secret = aiomsg.curve_keypair()
             click.echo(f"public: {public.decode('ascii')}")
             click.echo(f"secret: {secret.decode('ascii')}")
     except aiomsg.NotSupported as error:

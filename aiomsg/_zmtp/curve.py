@@ -46,7 +46,6 @@ _INITIATE_MIN_DATA = 96 + 8 + 144  # after "\x08INITIATE"
 _READY_MIN_DATA = 8 + 16  # after "\x05READY"
 _MESSAGE_NAME = b"\x07MESSAGE"
 _MESSAGE_MIN = 8 + 8 + 17  # name, nonce, box of the flags byte
-_MAC = 16
 # The inner flags byte: MORE and COMMAND (libzmq's extension to RFC 26).
 _INNER_MORE, _INNER_COMMAND = 0x01, 0x02
 
