@@ -44,7 +44,13 @@ from aiomsg._zmtp.websocket import (
 from aiomsg.constants import SocketType
 from aiomsg.errors import IncompatiblePeer
 
-__all__ = ["ZwsCodec", "ZwsStreamCodec", "choose_subprotocol", "subprotocol"]
+__all__ = [
+    "ZwsCodec",
+    "ZwsMessageCodec",
+    "ZwsStreamCodec",
+    "choose_subprotocol",
+    "subprotocol",
+]
 
 # ZWS flags (docs/wire/draft.md#zws-framing).
 _ZWS_MORE, _ZWS_COMMAND = 0x01, 0x02
@@ -214,6 +220,111 @@ class ZwsCodec:
             else:
                 out.append((flags & MORE, body))
             offset = start + size
+
+
+class ZwsMessageCodec:
+    """ZWS over a WebSocket framed by someone else (a web framework's), behind
+    the :class:`~aiomsg._zmtp.codec.StreamCodec` interface.
+
+    Each :meth:`receive_data` call is one binary message's payload, and each
+    item :meth:`take_output` returns is one binary message to send. The
+    upgrade, the close handshake and the pings are the framework's: so
+    :meth:`send_close` and :meth:`send_ping` queue nothing, and
+    :attr:`pings_allowed` is False. Args are :class:`ZwsCodec`'s; our first
+    handshake command is queued at once.
+    """
+
+    __slots__ = ("_events", "_zws", "peer_ttl")
+
+    def __init__(
+        self,
+        socket_type: SocketType,
+        *,
+        identity: bytes = b"",
+        mechanism: Mechanism | None = None,
+        maxmsgsize: int = -1,
+        max_message_size: int = -1,
+        accepted: bool = False,
+        admit: Admission | None = None,
+    ) -> None:
+        self._zws = ZwsCodec(
+            socket_type,
+            identity=identity,
+            mechanism=mechanism,
+            maxmsgsize=maxmsgsize,
+            max_message_size=max_message_size,
+            accepted=accepted,
+            admit=admit,
+        )
+        # What starting the handshake reported (a mechanism that cannot
+        # start): returned with the first message received.
+        self._events = self._zws.begin()
+        #: ZWS has no PING command TTL.
+        self.peer_ttl = 0
+
+    @property
+    def mechanism(self) -> Mechanism:
+        """The security mechanism."""
+        return self._zws.mechanism
+
+    @property
+    def subprotocol(self) -> str:
+        """The subprotocol this codec speaks (``ZWS2.0/NULL``...)."""
+        return subprotocol(self._zws.mechanism.name)
+
+    @property
+    def output_held(self) -> bool:
+        """Set while our output cannot be written."""
+        return self._zws.output_held
+
+    @output_held.setter
+    def output_held(self, held: bool) -> None:
+        self._zws.output_held = held
+
+    @property
+    def pings_allowed(self) -> bool:
+        """False: keepalive pings are the web framework's to send."""
+        return False
+
+    @property
+    def has_output(self) -> bool:
+        """Whether :meth:`take_output` would return anything."""
+        return self._zws.has_output
+
+    def frame_limit(self) -> int:
+        """The largest message payload worth reading (-1: no limit)."""
+        return self._zws.frame_limit()
+
+    def take_output(self) -> list[bytes]:
+        """Remove and return the binary messages' payloads queued for sending."""
+        return [_FLAG_BYTES[flags] + body for flags, body in self._zws.take_frames()]
+
+    def send_message(self, frames: list[bytes]) -> None:
+        """Queue a message (after the handshake)."""
+        self._zws.send_message(frames)
+
+    def send_subscription(self, topic: bytes, subscribe: bool) -> None:
+        """Queue a subscribe or cancel, or a JOIN or LEAVE."""
+        self._zws.send_subscription(topic, subscribe)
+
+    def send_ping(self, ttl: int = 0) -> None:
+        """Nothing: the framework's WebSocket pings (see :attr:`pings_allowed`)."""
+
+    def send_close(self) -> None:
+        """Nothing: closing the framework's WebSocket sends the close frame."""
+
+    def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
+        """Resume a handshake that waited for the authenticator."""
+        return self._zws.authentication_result(reply)
+
+    def receive_data(self, data: bytes) -> list[CodecEvent]:
+        """Consume one binary message's payload; return the events it completes.
+
+        A peer's fault never raises: the last event is then
+        :class:`~aiomsg._zmtp.codec.PeerFailed` and later input is ignored.
+        """
+        events, self._events = self._events, []
+        return events + self._zws.receive([data])
 
 
 _UPGRADE, _OPEN, _CLOSED = range(3)

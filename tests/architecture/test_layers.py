@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("socket", ("aiomsg._socket", "aiomsg.serialization")),
     ("socket types", ("aiomsg._sockets", "aiomsg._context")),
     ("applications", ("aiomsg._service", "aiomsg._proxy", "aiomsg._poller", "aiomsg._runner",
-                      "aiomsg._cli", "aiomsg.testing", "aiomsg.__main__", "aiomsg")),
+                      "aiomsg._cli", "aiomsg.testing", "aiomsg.web", "aiomsg.__main__", "aiomsg")),
 ]  # fmt: skip
 
 
@@ -170,6 +170,7 @@ def test_private_modules_are_marked() -> None:
         "aiomsg.testing",
         "aiomsg.transports",
         "aiomsg.transports.interface",
+        "aiomsg.web",
     }
     for module in MODULES:
         marked = any(part.startswith("_") for part in module.split(".")[1:])
@@ -219,6 +220,12 @@ def test_public_exports_are_pinned() -> None:
     assert sorted(aiomsg.__all__) == sorted(PUBLIC_NAMES)
     for name in PUBLIC_NAMES:
         assert getattr(aiomsg, name) is not None
+
+
+def test_web_exports_are_pinned() -> None:
+    import aiomsg.web
+
+    assert sorted(aiomsg.web.__all__) == ["AsgiEndpoint", "aiohttp_handler", "asgi_endpoint"]
 
 
 def test_transport_exports_are_pinned() -> None:

@@ -1,0 +1,181 @@
+"""ZeroMQ mounted in a web app (aiomsg.web): one port serves HTTP and ZeroMQ over WebSocket.
+
+An aiohttp app and a Starlette app (served by uvicorn) each answer an HTTP
+route and a ZeroMQ route on the same loopback port; aiomsg sockets connect
+with ``ws://127.0.0.1:PORT/route``. A WebSocket without a ZWS subprotocol
+is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket as _socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+import aiomsg
+import aiomsg.web
+
+from ._support import TIMEOUT
+
+uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("wsproto")  # websockets refuses the "/" in ZWS2.0/NULL
+from starlette.applications import Starlette  # noqa: E402
+from starlette.responses import PlainTextResponse  # noqa: E402
+from starlette.routing import Route, WebSocketRoute  # noqa: E402
+
+# A factory: (the socket to mount, its route) -> a running server's base URL.
+Server = Callable[[aiomsg.Socket, str], "AsyncIterator[str]"]
+
+
+def _free_port() -> int:
+    with _socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def aiohttp_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hello")
+
+    app = web.Application()
+    app.router.add_get("/hello", hello)
+    app.router.add_get(route, await aiomsg.web.aiohttp_handler(sock))
+    runner = web.AppRunner(app, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield port
+    finally:
+        # Closing the socket ends its WebSockets' handlers, which aiohttp's
+        # cleanup would otherwise wait for (its shutdown_timeout).
+        sock.close()
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def starlette_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
+    async def hello(request: object) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    app = Starlette(
+        routes=[
+            Route("/hello", hello),
+            WebSocketRoute(route, await aiomsg.web.asgi_endpoint(sock)),
+        ]
+    )
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="wsproto")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)  # a polled condition, bounded above
+        yield port
+    finally:
+        sock.close()
+        server.should_exit = True
+        async with asyncio.timeout(TIMEOUT):
+            await task
+
+
+SERVERS = {"aiohttp": aiohttp_server, "starlette": starlette_server}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def serve(request: pytest.FixtureRequest) -> Callable[[aiomsg.Socket, str], object]:
+    return SERVERS[request.param]
+
+
+async def _get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_req_rep_and_http_on_one_port(serve) -> None:
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP, linger=0)
+        async with serve(rep, "/zmq") as port:
+            req = ctx.socket(aiomsg.REQ, linger=0)
+            await req.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                for n in range(3):
+                    await req.send_multipart([b"request", b"%d" % n])
+                    assert await rep.recv_multipart() == [b"request", b"%d" % n]
+                    await rep.send_multipart([b"reply", b"x" * 70000])
+                    assert await req.recv_multipart() == [b"reply", b"x" * 70000]
+                assert await _get(f"http://127.0.0.1:{port}/hello") == (200, "hello")
+            assert rep.last_endpoint.startswith(b"web://")
+
+
+async def test_pub_sub_both_ways(serve) -> None:
+    async with aiomsg.Context() as ctx:
+        pub = ctx.socket(aiomsg.PUB, linger=0)
+        async with serve(pub, "/feed") as port:
+            sub = ctx.socket(aiomsg.SUB, linger=0)
+            sub.subscribe(b"weather")
+            await sub.connect(f"ws://127.0.0.1:{port}/feed")
+            async with asyncio.timeout(TIMEOUT):
+                await pub.wait_subscribed(b"weather")
+                await pub.send(b"news: filtered out")
+                await pub.send(b"weather: sunny")
+                assert await sub.recv() == b"weather: sunny"
+
+
+async def test_mounted_sub_hears_a_connecting_pub(serve) -> None:
+    async with aiomsg.Context() as ctx:
+        sub = ctx.socket(aiomsg.SUB, linger=0)
+        sub.subscribe(b"")
+        async with serve(sub, "/in") as port:
+            pub = ctx.socket(aiomsg.PUB, linger=0)
+            await pub.connect(f"ws://127.0.0.1:{port}/in")
+            async with asyncio.timeout(TIMEOUT):
+                await pub.wait_subscribed(b"")
+                await pub.send_multipart([b"up", b"stream"])
+                assert await sub.recv_multipart() == [b"up", b"stream"]
+
+
+async def test_websocket_without_zws_subprotocol_is_refused(serve) -> None:
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP, linger=0)
+        async with serve(rep, "/zmq") as port, aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(
+                    f"http://127.0.0.1:{port}/zmq", protocols=("chat",)
+                )
+            assert refused.value.status in (400, 403)
+            # A subprotocol for another mechanism is refused too.
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await session.ws_connect(
+                    f"http://127.0.0.1:{port}/zmq", protocols=("ZWS2.0/CURVE",)
+                )
+
+
+async def test_aiohttp_refusal_names_the_reason() -> None:
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP, linger=0)
+        async with aiohttp_server(rep, "/zmq") as port:
+            status, text = await _get(f"http://127.0.0.1:{port}/zmq")
+            assert status == 400 and "WebSocket" in text
+            async with aiohttp.ClientSession() as session:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await session.ws_connect(f"http://127.0.0.1:{port}/zmq", protocols=("chat",))
+                assert refused.value.status == 400
+                assert "ZWS2.0/NULL" in refused.value.message or refused.value.status == 400
+
+
+async def test_web_scheme_only_binds() -> None:
+    async with aiomsg.Context() as ctx:
+        req = ctx.socket(aiomsg.REQ, linger=0)
+        with pytest.raises(aiomsg.EndpointError):
+            await req.connect("web://somewhere")
