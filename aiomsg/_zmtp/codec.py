@@ -578,6 +578,30 @@ class ZmtpCodec:
         frame_limit = self._frame_limit
         while end - offset >= 2:
             flags = data[offset]
+            if flags < 2:
+                # The common frames, short data frames arrived in full, first:
+                # ~30% fewer instructions per message than the general path
+                # below, which they would take with the same outcome
+                # (callgrind, docs/internals.md). A multipart message under
+                # max_message_size takes the general path (it counts sizes).
+                size = data[offset + 1]
+                stop = offset + 2 + size
+                if stop <= end and size <= frame_limit:
+                    if not flags:
+                        if not parts:
+                            events.append([data[offset + 2 : stop]])
+                            offset = stop
+                            continue
+                        if total_limit < 0:
+                            parts.append(data[offset + 2 : stop])
+                            events.append(parts)
+                            parts = []
+                            offset = stop
+                            continue
+                    elif total_limit < 0:
+                        parts.append(data[offset + 2 : stop])
+                        offset = stop
+                        continue
             if flags & 2:
                 if end - offset < 9:
                     break

@@ -37,6 +37,8 @@ __all__ = ["CodecFactory", "PeerProtocol", "ReadPacing", "format_peer", "zmtp_co
 
 # struct linger {l_onoff = 1, l_linger = 0}: close() resets the connection.
 _LINGER_ZERO = struct.pack("ii", 1, 0)
+# What set(map(type, events)) is when a read completed messages and nothing else.
+_ONLY_MESSAGES = {list}
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
 
@@ -199,6 +201,14 @@ class PeerProtocol(ReadPacing):
 
     def _handle(self, events: list[CodecEvent]) -> None:
         pipe = self.pipe
+        if pipe is not None and events and _ONLY_MESSAGES == set(map(type, events)):
+            # The usual read: messages only, handed over in one call (the
+            # type check runs in C; per message it costs a small fraction of
+            # the two Python calls per message it saves: docs/internals.md).
+            pipe.deliver_many(events)  # type: ignore[arg-type]
+            if self._codec.has_output and not self._flush_scheduled:
+                self._flush()
+            return
         for event in events:
             if type(event) is list:
                 if pipe is not None:

@@ -1,0 +1,143 @@
+"""One single-process scenario, for instruction counts under callgrind.
+
+    python bench/profiles/scenario.py SCENARIO N
+
+Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
+messages each delivered 4 times), reqrep (N round trips over tcp),
+curve16, curve1k, batch16 (send_many/recv_many over tcp).
+
+Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
+setting up (imports, handshakes) cancels out. Runs on the default asyncio
+loop: deterministic, unlike wall-clock on a shared machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import aiomsg
+
+
+async def _pushpull(endpoint: str, n: int, size: int, **opts: object) -> None:
+    server = {k[2:]: v for k, v in opts.items() if k.startswith("s_")}
+    client = {k[2:]: v for k, v in opts.items() if k.startswith("c_")}
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, rcvhwm=0, **server)
+        push = ctx.socket(aiomsg.PUSH, sndhwm=0, **client)
+        ep = await pull.bind(endpoint)
+        await push.connect(ep)
+        await push.wait_peers()
+        payload = b"x" * size
+
+        async def send() -> None:
+            for _ in range(n):
+                await push.send(payload)
+
+        async def recv() -> None:
+            for _ in range(n):
+                await pull.recv()
+
+        await asyncio.gather(send(), recv())
+        push.close(0)
+        pull.close(0)
+
+
+async def _batch(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, rcvhwm=0)
+        push = ctx.socket(aiomsg.PUSH, sndhwm=0)
+        ep = await pull.bind("tcp://127.0.0.1:*")
+        await push.connect(ep)
+        await push.wait_peers()
+        payload = [b"x" * 16]
+
+        async def send() -> None:
+            sent = 0
+            while sent < n:
+                k = min(1000, n - sent)
+                await push.send_many([payload] * k)
+                sent += k
+
+        async def recv() -> None:
+            got = 0
+            while got < n:
+                got += len(await pull.recv_many())
+
+        await asyncio.gather(send(), recv())
+
+
+async def _pubsub(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+        ep = await pub.bind("tcp://127.0.0.1:*")
+        subs = []
+        for _ in range(4):
+            sub = ctx.socket(aiomsg.SUB, rcvhwm=0)
+            sub.subscribe(b"")
+            await sub.connect(ep)
+            subs.append(sub)
+        await pub.wait_subscribed(b"", 4)
+        payload = b"x" * 16
+
+        async def send() -> None:
+            for _ in range(n):
+                await pub.send(payload)
+
+        async def recv(sub: aiomsg.Socket) -> None:
+            for _ in range(n):
+                await sub.recv()
+
+        await asyncio.gather(send(), *(recv(s) for s in subs))
+
+
+async def _reqrep(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP)
+        req = ctx.socket(aiomsg.REQ)
+        ep = await rep.bind("tcp://127.0.0.1:*")
+        await req.connect(ep)
+        payload = b"x" * 16
+
+        async def server() -> None:
+            for _ in range(n):
+                await rep.send(await rep.recv())
+
+        async def client() -> None:
+            for _ in range(n):
+                await req.send(payload)
+                await req.recv()
+
+        await asyncio.gather(server(), client())
+
+
+def main() -> None:
+    scenario, n = sys.argv[1], int(sys.argv[2])
+    tcp = "tcp://127.0.0.1:*"
+    if scenario == "tcp16":
+        coro = _pushpull(tcp, n, 16)
+    elif scenario == "tcp1k":
+        coro = _pushpull(tcp, n, 1024)
+    elif scenario == "inproc16":
+        coro = _pushpull("inproc://x", n, 16)
+    elif scenario in ("curve16", "curve1k"):
+        public, secret = aiomsg.curve_keypair()
+        _, client_secret = aiomsg.curve_keypair()
+        coro = _pushpull(
+            tcp, n, 16 if scenario == "curve16" else 1024,
+            s_curve_server=True, s_curve_secretkey=secret,
+            c_curve_serverkey=public, c_curve_secretkey=client_secret,
+        )
+    elif scenario == "pubsub4":
+        coro = _pubsub(n)
+    elif scenario == "reqrep":
+        coro = _reqrep(n)
+    elif scenario == "batch16":
+        coro = _batch(n)
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+    asyncio.run(coro)
+
+
+if __name__ == "__main__":
+    main()
