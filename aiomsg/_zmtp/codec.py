@@ -233,6 +233,7 @@ class ZmtpCodec:
         "_admit",
         "_buffer",
         "_buffered",
+        "_encrypts",
         "_frame_limit",
         "_needed",
         "_out",
@@ -271,6 +272,8 @@ class ZmtpCodec:
         if socket_type in _SENDS_IDENTITY:
             properties[b"Identity"] = identity
         self.mechanism = mechanism if mechanism is not None else NullMechanism()
+        # Read on every message sent: a slot of our own, not two lookups.
+        self._encrypts = self.mechanism.encrypts
         self.mechanism.metadata = properties
         self.mechanism.accepted = accepted
         self.greeting: Greeting | None = None
@@ -333,7 +336,14 @@ class ZmtpCodec:
 
         The caller must wait for :class:`HandshakeComplete` first.
         """
-        if len(frames) == 1 and not self.mechanism.encrypts:
+        if self._encrypts:
+            encode = self.mechanism.encode
+            if len(frames) == 1:
+                self._out.append(encode(0, frames[0]))
+            else:
+                last = len(frames) - 1
+                self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
+        elif len(frames) == 1:
             # The common case, inlined: one frame.
             body = frames[0]
             size = len(body)
@@ -341,9 +351,6 @@ class ZmtpCodec:
                 self._out += (SHORT_HEADERS[size], body)  # flags 0: index = size
             else:
                 self._out += (LONG_HEADER.pack(LONG, size), body)
-        elif self.mechanism.encrypts:
-            encode, last = self.mechanism.encode, len(frames) - 1
-            self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
         else:
             encode_message(frames, self._out)
 

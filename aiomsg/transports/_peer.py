@@ -287,22 +287,22 @@ class PeerProtocol(ReadPacing):
         if not self.writable:
             return False
         self._codec.send_message(message)
-        if not self._flush_scheduled:
-            if not self._wrote_at_once:
-                # A lone message is written at once (latency): a request, a
-                # reply. The flag stays up until we hear from the peer or a
-                # coalesced flush runs, so a stream of sends coalesces below.
+        if self._flush_scheduled:  # the usual case in a stream: coalescing
+            self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
+            if self._pending > _FLUSH_THRESHOLD:
                 self._flush()
-                self._wrote_at_once = True
-                return True
-            # More than one message since: coalesce until the end of the tick.
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+                self._flush_scheduled = True  # _flush cleared it; the tick's call is still due
             return True
-        self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
-        if self._pending > _FLUSH_THRESHOLD:
+        if not self._wrote_at_once:
+            # A lone message is written at once (latency): a request, a
+            # reply. The flag stays up until we hear from the peer or a
+            # coalesced flush runs, so a stream of sends coalesces below.
             self._flush()
-            self._flush_scheduled = True  # _flush cleared it; the tick's call is still due
+            self._wrote_at_once = True
+            return True
+        # More than one message since: coalesce until the end of the tick.
+        self._flush_scheduled = True
+        self._loop.call_soon(self._flush)
         return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
