@@ -4,7 +4,7 @@
 
 Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
 messages each delivered 4 times), reqrep (N round trips over tcp),
-curve16, curve1k, batch16 (send_many/recv_many over tcp).
+curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
@@ -118,6 +118,8 @@ def main() -> None:
         coro = _pushpull(tcp, n, 16)
     elif scenario == "tcp1k":
         coro = _pushpull(tcp, n, 1024)
+    elif scenario == "tcp16m":
+        coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":
         coro = _pushpull("inproc://x", n, 16)
     elif scenario in ("curve16", "curve1k"):
