@@ -39,6 +39,8 @@ __all__ = ["CodecFactory", "PeerProtocol", "ReadPacing", "format_peer", "zmtp_co
 _LINGER_ZERO = struct.pack("ii", 1, 0)
 # What set(map(type, events)) is when a read completed messages and nothing else.
 _ONLY_MESSAGES = {list}
+# Output larger than this is written chunk by chunk, never joined (see _flush).
+_JOIN_LIMIT = 1 << 20
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
 
@@ -355,9 +357,18 @@ class PeerProtocol(ReadPacing):
             return
         if self._codec.has_output:
             output = self._codec.take_output()
+            size = sum(map(len, output))
             if self.pipe is not None:
-                self.pipe.out_bytes += sum(map(len, output))
-            transport.writelines(output)
+                self.pipe.out_bytes += size
+            if size < _JOIN_LIMIT:
+                transport.writelines(output)
+            else:
+                # Python 3.11's selector transport joins what writelines gets
+                # into one bytes object: for a 16 MiB message, one more copy
+                # of the payload (callgrind). Chunk by chunk, the transport
+                # buffers only what the kernel did not take.
+                for chunk in output:
+                    transport.write(chunk)
 
     def _handshake_done(self, event: HandshakeComplete) -> PipeEnd | None:
         if self._handshake_timer is not None:
