@@ -4,7 +4,9 @@
 
 Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
 messages each delivered 4 times), reqrep (N round trips over tcp),
-curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB).
+curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
+send16/recv16/send1k/recv1k (one aiomsg side, a libzmq peer in a child),
+router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
@@ -41,6 +43,81 @@ async def _pushpull(endpoint: str, n: int, size: int, **opts: object) -> None:
         await asyncio.gather(send(), recv())
         push.close(0)
         pull.close(0)
+
+
+_PEER = """
+import sys, zmq
+ctx = zmq.Context()
+kind, endpoint, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = ctx.socket(zmq.PULL if kind == "pull" else zmq.PUSH)
+s.connect(endpoint)
+if kind == "pull":
+    for _ in range(n):
+        s.recv()
+else:
+    payload = b"x" * size
+    for _ in range(n):
+        s.send(payload)
+s.close(linger=-1)
+ctx.term()
+"""
+
+
+async def _one_side(side: str, n: int, size: int) -> None:
+    """One aiomsg side against a libzmq peer in a child process (callgrind
+    does not trace it): the instructions of sending, or of receiving, alone."""
+    async with aiomsg.Context() as ctx:
+        sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=0, rcvhwm=0)
+        ep = await sock.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size)
+        )
+        if side == "send":
+            await sock.wait_peers()
+            payload = b"x" * size
+            for _ in range(n):
+                await sock.send(payload)
+        else:
+            for _ in range(n):
+                await sock.recv()
+        await peer.wait()
+
+
+_DEALERS = """
+import sys, zmq
+ctx = zmq.Context()
+endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = [ctx.socket(zmq.DEALER) for _ in range(k)]
+for s in socks:
+    s.connect(endpoint)
+sys.stdin.readline()
+payload = b"x" * 16
+for i in range(n):
+    socks[i % k].send(payload)
+sys.stdin.readline()
+for s in socks:
+    s.close(linger=0)
+ctx.term()
+"""
+
+
+async def _router(n: int, peers: int) -> None:
+    """A ROUTER receiving n messages spread evenly over *peers* libzmq
+    DEALERs (in a child process, not traced)."""
+    async with aiomsg.Context() as ctx:
+        router = ctx.socket(aiomsg.ROUTER, rcvhwm=0)
+        ep = await router.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _DEALERS, ep, str(n), str(peers),
+            stdin=asyncio.subprocess.PIPE,
+        )
+        await router.wait_peers(peers)
+        assert peer.stdin is not None
+        peer.stdin.write(b"go\n")
+        for _ in range(n):
+            await router.recv_multipart()
+        peer.stdin.write(b"done\n")
+        await peer.wait()
 
 
 async def _batch(n: int) -> None:
@@ -118,6 +195,10 @@ def main() -> None:
         coro = _pushpull(tcp, n, 16)
     elif scenario == "tcp1k":
         coro = _pushpull(tcp, n, 1024)
+    elif scenario in ("send16", "recv16", "send1k", "recv1k"):
+        coro = _one_side(scenario[:4], n, 16 if scenario.endswith("16") else 1024)
+    elif scenario.startswith("router"):  # router1, router1000: peers
+        coro = _router(n, int(scenario[6:]))
     elif scenario == "tcp16m":
         coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":
