@@ -182,7 +182,9 @@ class StreamCodec(Protocol):
 
     def authentication_result(self, reply: ZapReply) -> list[CodecEvent]: ...
 
-    def send_message(self, frames: list[bytes]) -> None: ...
+    def send_message(self, frames: list[bytes]) -> int:
+        """Queue a message; return its payload size (the frames' bytes),
+        which the caller uses to decide when to write without waiting."""
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None: ...
 
@@ -335,8 +337,10 @@ class ZmtpCodec:
         """The handshake is complete and the connection has not failed."""
         return self._state == _TRAFFIC
 
-    def send_message(self, frames: list[bytes]) -> None:
-        """Queue a message (its frames with MORE on all but the last).
+    def send_message(self, frames: list[bytes]) -> int:
+        """Queue a message (its frames with MORE on all but the last); return
+        its payload size, known here anyway (the caller needs it per message,
+        for when to write without waiting: one computation, not two).
 
         The caller must wait for :class:`HandshakeComplete` first.
         """
@@ -347,7 +351,8 @@ class ZmtpCodec:
             else:
                 last = len(frames) - 1
                 self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
-        elif len(frames) == 1:
+            return sum(map(len, frames))
+        if len(frames) == 1:
             # The common case, inlined: one frame.
             body = frames[0]
             size = len(body)
@@ -359,8 +364,9 @@ class ZmtpCodec:
             else:
                 out.append(LONG_HEADER.pack(LONG, size))
             out.append(body)
-        else:
-            encode_message(frames, self._out)
+            return size
+        encode_message(frames, self._out)
+        return sum(map(len, frames))
 
     def _send_command(self, name: bytes, data: bytes) -> None:
         if self.mechanism.encrypts and self._state == _TRAFFIC:

@@ -288,9 +288,9 @@ class PeerProtocol(ReadPacing):
     def try_send(self, message: Message) -> bool:
         if not self.writable:
             return False
-        self._codec.send_message(message)
+        size = self._codec.send_message(message)
         if self._flush_scheduled:  # the usual case in a stream: coalescing
-            self._pending += len(message[0]) if len(message) == 1 else sum(map(len, message))
+            self._pending += size
             if self._pending > _FLUSH_THRESHOLD:
                 self._flush()
                 self._flush_scheduled = True  # _flush cleared it; the tick's call is still due

@@ -6,7 +6,8 @@ Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
 messages each delivered 4 times), reqrep (N round trips over tcp),
 curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k (one aiomsg side, a libzmq peer in a child),
-router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs).
+router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
+pub4 (an aiomsg PUB to 4 libzmq SUBs).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
@@ -16,7 +17,9 @@ loop: deterministic, unlike wall-clock on a shared machine.
 from __future__ import annotations
 
 import asyncio
+import resource
 import sys
+import time
 
 import aiomsg
 
@@ -114,9 +117,62 @@ async def _router(n: int, peers: int) -> None:
         await router.wait_peers(peers)
         assert peer.stdin is not None
         peer.stdin.write(b"go\n")
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         for _ in range(n):
             await router.recv_multipart()
+        elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+        user = (after.ru_utime - before.ru_utime) / n * 1e6
+        system = (after.ru_stime - before.ru_stime) / n * 1e6
+        print(
+            f"{peers} peers: {n / elapsed:,.0f} msg/s (wall-clock); this process's CPU "
+            f"per message: {user:.2f} us user, {system:.2f} us system",
+            file=sys.stderr,
+        )
         peer.stdin.write(b"done\n")
+        await peer.wait()
+
+
+_SUBS = """
+import sys, zmq
+ctx = zmq.Context()
+endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+subs = [ctx.socket(zmq.SUB) for _ in range(k)]
+for s in subs:
+    s.setsockopt(zmq.RCVHWM, 0)
+    s.subscribe(b"")
+    s.connect(endpoint)
+poller = zmq.Poller()
+for s in subs:
+    poller.register(s, zmq.POLLIN)
+left = n * k
+while left:
+    for s, _ in poller.poll():
+        while True:
+            try:
+                s.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            left -= 1
+print("done", flush=True)
+"""
+
+
+async def _publish(n: int, subscribers: int) -> None:
+    """An aiomsg PUB sending n messages to libzmq SUBs in a child process
+    (not traced): the instructions of publishing alone."""
+    async with aiomsg.Context() as ctx:
+        pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+        ep = await pub.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _SUBS, ep, str(n), str(subscribers),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        await pub.wait_subscribed(b"", subscribers)
+        payload = b"x" * 16
+        for _ in range(n):
+            await pub.send(payload)
+        assert peer.stdout is not None
+        await peer.stdout.readline()
         await peer.wait()
 
 
@@ -199,6 +255,8 @@ def main() -> None:
         coro = _one_side(scenario[:4], n, 16 if scenario.endswith("16") else 1024)
     elif scenario.startswith("router"):  # router1, router1000: peers
         coro = _router(n, int(scenario[6:]))
+    elif scenario == "pub4":
+        coro = _publish(n, 4)
     elif scenario == "tcp16m":
         coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":
