@@ -193,7 +193,9 @@ class _Curve(Mechanism):
         if self._lib.crypto_box_open_easy_afternm(
             self._in_buffer, self._ffi.from_buffer(body) + 16, sealed, self._recv_nonce, self._key
         ):
-            raise ProtocolError("CURVE MESSAGE failed to authenticate: tampered, forged or wrong key")
+            raise ProtocolError(
+                "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key"
+            )
         self._received = value
         inner = self._in_buffer[0]
         flags = (MORE if inner & _INNER_MORE else 0) | (COMMAND if inner & _INNER_COMMAND else 0)

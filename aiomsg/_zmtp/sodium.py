@@ -42,6 +42,6 @@ def sodium_lib() -> tuple[Any, Any]:
         NotSupported: PyNaCl is not installed.
     """
     nacl_bindings()  # the same import, and the same error when missing
-    from nacl._sodium import ffi, lib
+    from nacl._sodium import ffi, lib  # type: ignore[import-not-found]  # no stubs
 
     return ffi, lib

@@ -203,7 +203,7 @@ class PeerProtocol(ReadPacing):
 
     def _handle(self, events: list[CodecEvent]) -> None:
         pipe = self.pipe
-        if pipe is not None and events and _ONLY_MESSAGES == set(map(type, events)):
+        if pipe is not None and events and set(map(type, events)) == _ONLY_MESSAGES:
             # The usual read: messages only, handed over in one call (the
             # type check runs in C; per message it costs a small fraction of
             # the two Python calls per message it saves: docs/internals.md).
