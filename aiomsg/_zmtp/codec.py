@@ -431,7 +431,15 @@ class ZmtpCodec:
                 else:
                     data = b"".join(self._buffer)
                     self._buffer = []
-            if data:
+            if self._state == _TRAFFIC:
+                # _parse's last step, called directly: the state every read
+                # after the handshake is in (one call per read fewer).
+                if data:
+                    data = self._receive_traffic(data, events)
+                    if data:
+                        self._buffer = [data]
+                        self._buffered = len(data)
+            elif data:
                 self._parse(data, events)
         except ProtocolError as error:
             self._fail(error, events)
@@ -621,7 +629,7 @@ class ZmtpCodec:
 
     def _receive_traffic(self, data: bytes, events: list[CodecEvent]) -> bytes:
         """The hot path: parse every complete frame in *data* with an offset loop."""
-        if self.mechanism.encrypts:
+        if self._encrypts:
             return self._receive_encrypted(data, events)
         offset, end = 0, len(data)
         parts = self._parts

@@ -192,7 +192,8 @@ class PeerProtocol(ReadPacing):
     def data_received(self, data: bytes) -> None:
         self._wrote_at_once = False  # the peer answered: the next send is a new exchange
         heartbeat = self._heartbeat
-        heartbeat.last_heard = self._loop.time()  # once per chunk, not per message
+        if heartbeat.watching:
+            heartbeat.last_heard = self._loop.time()  # once per chunk, not per message
         codec = self._codec
         ttl = codec.peer_ttl
         self._handle(codec.receive_data(data))
