@@ -1,6 +1,6 @@
 """Memory per idle tcp connection on the accepting side.
 
-    python bench/profiles/idle_memory.py [N]
+    python bench/profiles/idle_memory.py [N] [uvloop]
 
 A ROUTER binds here; a child process connects N DEALERs to it (one
 connection each) and stays idle. Reported: tracemalloc's growth (Python
@@ -75,4 +75,10 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    if sys.argv[2:] == ["uvloop"]:
+        import uvloop
+
+        uvloop.run(main(count))
+    else:
+        asyncio.run(main(count))

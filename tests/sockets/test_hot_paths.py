@@ -193,3 +193,39 @@ async def test_fan_out_inlined_send_and_pipe_send(ctx: aiomsg.Context, transport
     assert stats.out_msgs + stats.dropped == 2 * MANY * 10
     if transport == "inproc":
         assert stats.dropped > 0
+
+
+async def test_tcp_read_through_a_filter_that_queues_keeps_order(ctx: aiomsg.Context) -> None:
+    """XPUB's filter queues the subscriptions it passes up itself, so a read's
+    messages go through it one at a time (filter_many says None): data and
+    subscriptions stay in the order the XSUB sent them."""
+    xpub = ctx.socket(aiomsg.XPUB, xpub_verbose=True)
+    xsub = ctx.socket(aiomsg.XSUB)
+    endpoint = await xpub.bind("tcp://127.0.0.1:*")
+    await xsub.connect(endpoint)
+    expected = []
+    for number in range(MANY):
+        expected.append([b"\x01t%d" % number])
+        expected.append([b"data %d" % number])
+    async with asyncio.timeout(10):
+        await xsub.wait_peers()
+        await xsub.send_many(expected)
+        received = [await xpub.recv_multipart() for _ in range(len(expected))]
+    assert received == expected
+
+
+async def test_tcp_inverted_subscriptions_filter_a_read_at_once(ctx: aiomsg.Context) -> None:
+    """SUB with invert_matching: its filter_many keeps what no topic prefixes."""
+    sub = ctx.socket(aiomsg.SUB, invert_matching=True)
+    pub = ctx.socket(aiomsg.PUB, invert_matching=True)
+    sub.subscribe(b"skip")
+    endpoint = await sub.bind("tcp://127.0.0.1:*")
+    await pub.connect(endpoint)
+    async with asyncio.timeout(10):
+        await pub.wait_subscribed(b"keep")
+        await pub.send_many([[b"skip %d" % n if n % 2 else b"keep %d" % n] for n in range(MANY)])
+        await pub.send(b"keep end")
+        received = []
+        while not received or received[-1] != b"keep end":
+            received.append(await sub.recv())
+    assert received == [b"keep %d" % n for n in range(0, MANY, 2)] + [b"keep end"]
