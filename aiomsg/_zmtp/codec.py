@@ -347,10 +347,11 @@ class ZmtpCodec:
         if self._encrypts:
             encode = self.mechanism.encode
             if len(frames) == 1:
-                self._out.append(encode(0, frames[0]))
-            else:
-                last = len(frames) - 1
-                self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
+                body = frames[0]
+                self._out.append(encode(0, body))
+                return len(body)
+            last = len(frames) - 1
+            self._out += [encode(MORE if i < last else 0, f) for i, f in enumerate(frames)]
             return sum(map(len, frames))
         if len(frames) == 1:
             # The common case, inlined: one frame.
@@ -720,12 +721,17 @@ class ZmtpCodec:
         decode = self.mechanism.decode
         # The box adds a few dozen bytes: allow them above maxmsgsize.
         limit = self.maxmsgsize + 64 if self.maxmsgsize >= 0 else -1
-        while True:
-            header = _parse_header(data, offset, end)
-            if header is None:
-                self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
-                return data[offset:]
-            _, start, size = header
+        # The header is parsed inline (not _parse_header): one Python call
+        # per frame fewer, ~3% of a 16-byte CURVE message (callgrind).
+        while end - offset >= 2:
+            if data[offset] & 2:
+                if end - offset < 9:
+                    break
+                (size,) = LONG_SIZE.unpack_from(data, offset + 1)
+                start = offset + 9
+            else:
+                size = data[offset + 1]
+                start = offset + 2
             if 0 <= limit < size:
                 raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {self.maxmsgsize}")
             stop = start + size
@@ -752,6 +758,8 @@ class ZmtpCodec:
                 elif self.max_message_size >= 0:
                     self._parts_size += len(payload)
             offset = stop
+        self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+        return data[offset:]
 
     def _receive_command(self, body: bytes, events: list[CodecEvent]) -> None:
         # Commands may arrive between the frames of a multipart message; they

@@ -21,7 +21,14 @@ import os
 import struct
 from typing import Any
 
-from aiomsg._zmtp.frames import COMMAND, MORE, encode_command, frame_header
+from aiomsg._zmtp.frames import (
+    COMMAND,
+    LONG,
+    LONG_HEADER,
+    MORE,
+    SHORT_HEADERS,
+    encode_command,
+)
 from aiomsg._zmtp.mechanism import Mechanism, ZapRequest
 from aiomsg._zmtp.properties import decode_properties, encode_properties
 from aiomsg._zmtp.sodium import KEY_SIZE, nacl_bindings, sodium_lib
@@ -151,7 +158,10 @@ class _Curve(Mechanism):
         # written where the box goes and sealed in place (libsodium's
         # "easy" calls allow the overlap), then copied out once.
         # Outer flags 00 (02 when long): libzmq drops a MESSAGE whose outer frame says COMMAND.
-        header = frame_header(0, 33 + size)
+        # frame_header(0, 33 + size), inline: one call per message fewer.
+        header = (
+            SHORT_HEADERS[33 + size] if size < 223 else LONG_HEADER.pack(LONG, 33 + size)
+        )
         start = len(header)
         box = start + 16
         total = box + 17 + size
