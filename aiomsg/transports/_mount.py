@@ -21,7 +21,7 @@ from typing import Any
 
 from aiomsg._endpoint import Endpoint
 from aiomsg._zmtp.codec import StreamCodec
-from aiomsg._zmtp.zws import ZwsMessageCodec, choose_subprotocol
+from aiomsg._zmtp.zws import BARE_SUBPROTOCOL, ZwsMessageCodec, choose_subprotocol, speaks_bare
 from aiomsg.constants import SocketType
 from aiomsg.errors import AddressInUse, EndpointError
 from aiomsg.transports._peer import PeerProtocol
@@ -207,8 +207,9 @@ class MountedPeer:
     def __init__(self, engine: Engine, binding: MountBinding, subprotocol: str) -> None:
         self._binding = binding
         made: list[ZwsMessageCodec] = []
+        bare = subprotocol == BARE_SUBPROTOCOL
         self._protocol = PeerProtocol(
-            engine, binding.endpoint, None, functools.partial(self._make_codec, made)
+            engine, binding.endpoint, None, functools.partial(self._make_codec, made, bare)
         )
         #: The subprotocol to accept the WebSocket with.
         self.subprotocol: str = subprotocol
@@ -217,7 +218,7 @@ class MountedPeer:
 
     @staticmethod
     def _make_codec(
-        made: list[ZwsMessageCodec], engine: Engine, pipe: PipeEnd | None
+        made: list[ZwsMessageCodec], bare: bool, engine: Engine, pipe: PipeEnd | None
     ) -> StreamCodec:
         codec = ZwsMessageCodec(
             engine.socket_type,
@@ -227,6 +228,7 @@ class MountedPeer:
             max_message_size=engine.max_message_size,
             accepted=True,
             admit=functools.partial(engine.refusal, pipe),
+            bare=bare,
         )
         made.append(codec)
         return codec
@@ -260,14 +262,17 @@ class MountBinding(Binding):
         """A peer for a WebSocket whose client offered the subprotocols
         *offered*, or why it is refused (the socket is closed or unbound,
         its type cannot be mounted, or no ``ZWS2.0/<mechanism>`` matching the
-        socket's security mechanism was offered)."""
+        socket's security mechanism was offered, nor bare ``ZWS2.0`` where
+        it may be spoken: see :func:`~aiomsg._zmtp.zws.speaks_bare`)."""
         engine = self._engine
         if not self._accepting or engine.closed:
             return "the ZeroMQ socket of this endpoint is closed"
         if engine.socket_type is SocketType.STREAM:
             return "a STREAM socket cannot take WebSocket peers"
         mechanism = engine.new_mechanism().name
-        chosen = choose_subprotocol(offered, mechanism)
+        chosen = choose_subprotocol(
+            offered, mechanism, bare=speaks_bare(engine.socket_type, mechanism)
+        )
         if chosen is None:
             shown = ", ".join(offered) or "none"
             wanted = "ZWS2.0/" + mechanism.decode("ascii")

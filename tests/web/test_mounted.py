@@ -9,87 +9,19 @@ is refused.
 from __future__ import annotations
 
 import asyncio
-import socket as _socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 import aiomsg
 import aiomsg.web
 
+from ._servers import SERVERS, aiohttp_server, asgi_missing
 from ._support import TIMEOUT
 
-uvicorn = pytest.importorskip("uvicorn")
-pytest.importorskip("wsproto")  # websockets refuses the "/" in ZWS2.0/NULL
-from starlette.applications import Starlette  # noqa: E402
-from starlette.responses import PlainTextResponse  # noqa: E402
-from starlette.routing import Route, WebSocketRoute  # noqa: E402
-
-# A factory: (the socket to mount, its route) -> a running server's base URL.
-Server = Callable[[aiomsg.Socket, str], "AsyncIterator[str]"]
-
-
-def _free_port() -> int:
-    with _socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def aiohttp_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="hello")
-
-    app = web.Application()
-    app.router.add_get("/hello", hello)
-    app.router.add_get(route, await aiomsg.web.aiohttp_handler(sock))
-    runner = web.AppRunner(app, handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield port
-    finally:
-        # Closing the socket ends its WebSockets' handlers, which aiohttp's
-        # cleanup would otherwise wait for (its shutdown_timeout).
-        sock.close()
-        await runner.cleanup()
-
-
-@asynccontextmanager
-async def starlette_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
-    async def hello(request: object) -> PlainTextResponse:
-        return PlainTextResponse("hello")
-
-    app = Starlette(
-        routes=[
-            Route("/hello", hello),
-            WebSocketRoute(route, await aiomsg.web.asgi_endpoint(sock)),
-        ]
-    )
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="wsproto")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)  # a polled condition, bounded above
-        yield port
-    finally:
-        sock.close()
-        server.should_exit = True
-        async with asyncio.timeout(TIMEOUT):
-            await task
-
-
-SERVERS = {"aiohttp": aiohttp_server, "starlette": starlette_server}
+if missing := asgi_missing():
+    pytest.skip(missing, allow_module_level=True)
 
 
 @pytest.fixture(params=sorted(SERVERS))
