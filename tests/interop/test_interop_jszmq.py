@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
+from web._servers import SERVERS, asgi_missing
 
 import aiomsg
-from web._servers import SERVERS, asgi_missing
 
 from ._helpers import TIMEOUT
 from ._node import JSZMQ_SCRIPT, NodePeer, NodeSocket, jszmq_missing
