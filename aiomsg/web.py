@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from aiomsg._socket import Socket
 from aiomsg.errors import EndpointError
 from aiomsg.transports import register_transport
-from aiomsg.transports._mount import Channel, MountBinding, MountTransport
+from aiomsg.transports._mount import Channel, ChannelError, MountBinding, MountTransport
 from aiomsg.transports._peer import format_peer
 
 if TYPE_CHECKING:
@@ -127,7 +127,10 @@ class _AiohttpChannel(Channel):
         if message.type in (WSMsgType.BINARY, WSMsgType.TEXT):
             data: bytes | str = message.data
             return data
-        return None  # close, closing, closed or error: the WebSocket is done
+        if message.type is WSMsgType.ERROR:
+            # aiohttp has closed it already, with the code the fault calls for.
+            raise ChannelError(f"WebSocket error: {message.data}")
+        return None  # close, closing or closed: the WebSocket is done
 
     async def send(self, payload: bytes) -> None:
         if self._response.closed:
@@ -202,6 +205,15 @@ async def _http_refusal(send: Send, reason: str, prefix: str) -> None:
     await send({"type": prefix + ".body", "body": reason.encode()})
 
 
+# The close codes that end a WebSocket for a fault (RFC 6455 section 7.4.1).
+_PEER_FAULTS = {
+    1002: "protocol error",
+    1003: "unsupported data",
+    1007: "invalid payload",
+    1009: "message too big",
+}
+
+
 class _AsgiChannel(Channel):
     """An accepted ASGI WebSocket as whole messages."""
 
@@ -220,6 +232,12 @@ class _AsgiChannel(Channel):
                 return str(message.get("text") or "")
             if message["type"] == "websocket.disconnect":
                 self._closed = True
+                code = message.get("code", 1005)
+                if code in _PEER_FAULTS:
+                    # The server closed it for the peer's fault (uvicorn: a
+                    # message over ws_max_size is 1009), or the peer said so.
+                    reason = message.get("reason") or _PEER_FAULTS[code]
+                    raise ChannelError(f"WebSocket closed with {code}: {reason}")
         return None
 
     async def send(self, payload: bytes) -> None:

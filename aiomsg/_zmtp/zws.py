@@ -300,7 +300,7 @@ class ZwsMessageCodec:
     handshake command (or routing id) is queued at once.
     """
 
-    __slots__ = ("_events", "_zws", "peer_ttl")
+    __slots__ = ("_events", "_failed", "_limit", "_zws", "close_status", "peer_ttl")
 
     def __init__(
         self,
@@ -330,6 +330,11 @@ class ZwsMessageCodec:
         self._events = self._zws.begin()
         #: ZWS has no PING command TTL.
         self.peer_ttl = 0
+        #: The close code and reason the WebSocket should end with: 1000,
+        #: or why the peer was dropped (RFC 6455 section 7.4.1 codes).
+        self.close_status: tuple[int, str] = (CloseCode.NORMAL, "")
+        self._limit = self._zws.frame_limit()
+        self._failed = False
 
     @property
     def mechanism(self) -> Mechanism:
@@ -386,16 +391,32 @@ class ZwsMessageCodec:
 
     def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
         """Resume a handshake that waited for the authenticator."""
-        return self._zws.authentication_result(reply)
+        return self._check(self._zws.authentication_result(reply))
 
     def receive_data(self, data: bytes) -> list[CodecEvent]:
         """Consume one binary message's payload; return the events it completes.
 
-        A peer's fault never raises: the last event is then
-        :class:`~aiomsg._zmtp.codec.PeerFailed` and later input is ignored.
+        A message over the size limits is refused before it is parsed (an
+        ASGI server reads up to its own limit, not the socket's). A peer's
+        fault never raises: the last event is then
+        :class:`~aiomsg._zmtp.codec.PeerFailed`, :attr:`close_status` says
+        why, and later input is ignored.
         """
+        if self._failed:
+            return []
         events, self._events = self._events, []
-        return events + self._zws.receive([data])
+        if 0 <= self._limit < len(data):
+            reason = f"message of {len(data)} bytes exceeds the limit of {self._limit}"
+            self._failed = True
+            self.close_status = (CloseCode.MESSAGE_TOO_BIG, reason)
+            return [*events, PeerFailed(reason)]
+        return self._check(events + self._zws.receive([data]))
+
+    def _check(self, events: list[CodecEvent]) -> list[CodecEvent]:
+        if events and isinstance(events[-1], PeerFailed) and not self._failed:
+            self._failed = True
+            self.close_status = (CloseCode.PROTOCOL_ERROR, events[-1].reason)
+        return events
 
 
 _UPGRADE, _OPEN, _CLOSED = range(3)

@@ -111,3 +111,43 @@ async def test_web_scheme_only_binds() -> None:
         req = ctx.socket(aiomsg.REQ, linger=0)
         with pytest.raises(aiomsg.EndpointError):
             await req.connect("web://somewhere")
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "CURVE"])
+async def test_plain_and_curve_over_a_mounted_route(serve, mechanism: str) -> None:
+    """The mechanism's subprotocol (ZWS2.0/PLAIN, /CURVE) is accepted and its
+    handshake runs inside the web app's WebSocket; a wrong password is refused."""
+    async with aiomsg.Context() as ctx:
+        if mechanism == "PLAIN":
+            auth = aiomsg.Authenticator(ctx)
+            auth.start()
+            auth.configure_plain(domain="*", passwords={"ann": "pw"})
+            server: dict[str, object] = {"plain_server": True}
+            client: dict[str, object] = {"plain_username": "ann", "plain_password": "pw"}
+            intruder: dict[str, object] = {"plain_username": "ann", "plain_password": "no"}
+        else:
+            if not aiomsg.has_curve():
+                pytest.skip("CURVE needs PyNaCl")
+            public, secret = aiomsg.curve_keypair()
+            server = {"curve_server": True, "curve_secretkey": secret}
+            client_public, client_secret = aiomsg.curve_keypair()
+            client = {"curve_serverkey": public, "curve_publickey": client_public,
+                      "curve_secretkey": client_secret}  # fmt: skip
+            wrong_public, _ = aiomsg.curve_keypair()
+            intruder = {**client, "curve_serverkey": wrong_public}
+        rep = ctx.socket(aiomsg.REP, linger=0, **server)
+        monitor = rep.monitor()
+        async with serve(rep, "/zmq") as port:
+            bad = ctx.socket(aiomsg.REQ, linger=0, **intruder)
+            await bad.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await monitor.wait_for(aiomsg.Event.HANDSHAKE_FAILED)
+            bad.close()
+            req = ctx.socket(aiomsg.REQ, linger=0, **client)
+            await req.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await req.send_multipart([b"secret", b"x" * 70000])
+                assert await rep.recv_multipart() == [b"secret", b"x" * 70000]
+                await rep.send(b"reply")
+                assert await req.recv() == b"reply"
+        monitor.close()
