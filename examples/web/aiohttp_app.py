@@ -32,6 +32,8 @@ Run it (from the repository root, after ``pip install -e '.[web]'``):
     cd examples/web && \\
     AIOMSG_WORKERS=tcp://127.0.0.1:5555,tcp://127.0.0.1:5557 AIOMSG_FEED=tcp://127.0.0.1:5556 \\
         python -m aiohttp.web -H 127.0.0.1 -P 8080 aiohttp_app:app_from_env
+    # or: python examples/web/aiohttp_app.py --port 8080 \
+    #         --workers tcp://127.0.0.1:5555,tcp://127.0.0.1:5557 --feed tcp://127.0.0.1:5556
     curl 'http://127.0.0.1:8080/compute?x=12'
     curl -N 'http://127.0.0.1:8080/weather/stream?zipcode=10001&limit=5'
     python examples/weather_client.py 10001 --endpoint ws://127.0.0.1:8080/zmq/weather
@@ -40,6 +42,7 @@ Run it (from the repository root, after ``pip install -e '.[web]'``):
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -324,3 +327,25 @@ def app_from_env(argv: Sequence[str] = ()) -> web.Application:
     workers = os.environ.get(WORKERS_ENV, "tcp://127.0.0.1:5555")
     feed = os.environ.get(FEED_ENV, "tcp://127.0.0.1:5556")
     return create_app([w.strip() for w in workers.split(",") if w.strip()], feed)
+
+
+def main() -> None:
+    """``python examples/web/aiohttp_app.py [--port 8080] [--workers ...] [--feed ...]``."""
+    parser = argparse.ArgumentParser(description="The aiohttp example app (see the module doc).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
+    parser.add_argument(
+        "--workers", default=os.environ.get(WORKERS_ENV, "tcp://127.0.0.1:5555"),
+        help="comma-separated worker endpoints (default: $AIOMSG_WORKERS or tcp://127.0.0.1:5555)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--feed", default=os.environ.get(FEED_ENV, "tcp://127.0.0.1:5556"),
+        help="the weather PUB's endpoint (default: $AIOMSG_FEED or tcp://127.0.0.1:5556)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    workers = [w.strip() for w in args.workers.split(",") if w.strip()]
+    web.run_app(create_app(workers, args.feed), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()
