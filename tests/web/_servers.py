@@ -69,12 +69,35 @@ async def aiohttp_server(
 
 
 @asynccontextmanager
-async def starlette_server(sock: aiomsg.Socket, route: str, **uvicorn: Any) -> AsyncIterator[int]:
-    """A Starlette app under uvicorn (wsproto) with *sock* mounted at *route*; its port.
+async def uvicorn_serving(app: Any, **config: Any) -> AsyncIterator[int]:
+    """Serve the ASGI *app* with uvicorn (wsproto) on a loopback port; its port.
 
-    *uvicorn* adds ``uvicorn.Config`` arguments (``ssl_certfile``...).
+    *config* adds ``uvicorn.Config`` arguments (``ssl_certfile``, ``lifespan``...).
     """
-    import uvicorn as server_module
+    import uvicorn
+
+    port = free_port()
+    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", **config}
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="wsproto", **settings)
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)  # a polled condition, bounded above
+        yield port
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(TIMEOUT):
+            await task
+
+
+@asynccontextmanager
+async def starlette_server(sock: aiomsg.Socket, route: str, **config: Any) -> AsyncIterator[int]:
+    """A Starlette app under uvicorn (wsproto) with *sock* mounted at *route*; its port."""
     from starlette.applications import Starlette
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route, WebSocketRoute
@@ -88,25 +111,12 @@ async def starlette_server(sock: aiomsg.Socket, route: str, **uvicorn: Any) -> A
             WebSocketRoute(route, await aiomsg.web.asgi_endpoint(sock)),
         ]
     )
-    port = free_port()
-    config = server_module.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="wsproto",
-        **uvicorn,
-    )  # fmt: skip
-    server = server_module.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)  # a polled condition, bounded above
-        yield port
-    finally:
-        sock.close()
-        server.should_exit = True
-        async with asyncio.timeout(TIMEOUT):
-            await task
+    async with uvicorn_serving(app, **config) as port:
+        try:
+            yield port
+        finally:
+            # Closing the socket ends its WebSockets, which uvicorn's shutdown waits for.
+            sock.close()
 
 
 SERVERS: dict[str, ServerFactory] = {"aiohttp": aiohttp_server, "starlette": starlette_server}

@@ -1,7 +1,8 @@
-"""The web example's live weather page in real headless Chromium, over ws and wss.
+"""The web examples' live weather page in real headless Chromium, over ws and wss.
 
-examples/web/aiohttp_app.py serves the page at ``/weather`` and relays the
-weather feed to ZeroMQ clients on ``/zmq/weather`` of the same port. The
+examples/web/aiohttp_app.py (and fastapi_app.py, under uvicorn) serves the
+page at ``/weather`` and relays the weather feed to ZeroMQ clients on
+``/zmq/weather`` of the same port. The
 page's SUB socket (``examples/web/static/zws.js``, ZWS 2.0 in plain
 JavaScript) subscribes to 10001; the test publishes updates for 10001 and
 90210 into the feed until the page shows enough of them, then reads the DOM
@@ -9,7 +10,8 @@ and saves a screenshot under the test's temporary directory.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by playwright-core from
 npm (``tests/peers/node/browser.js``) with a fresh, empty user-data-dir;
-one launch serves both pages. For ``https``/``wss`` the app's certificate
+one launch serves the three pages (aiohttp over http and https, FastAPI
+over http). For ``https``/``wss`` the app's certificate
 is one the test makes, trusted by its public key alone with
 ``--ignore-certificate-errors-spki-list`` (no system trust store is
 touched, and any other certificate error still fails).
@@ -25,6 +27,7 @@ import os
 import shutil
 import ssl
 import subprocess
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +35,11 @@ import pytest
 from aiohttp import web
 from interop._node import NODE_MODULES, REPO
 
+from ._servers import asgi_missing, uvicorn_serving
 from ._support import load_example, running_feed, running_workers
 
 aiohttp_app = load_example("aiohttp_app")
+fastapi_app = load_example("fastapi_app")
 
 BROWSER_SCRIPT = REPO / "tests" / "peers" / "node" / "browser.js"
 CHROMIUM = os.environ.get("AIOMSG_CHROMIUM", "/usr/bin/chromium")
@@ -57,7 +62,7 @@ def browser_missing() -> str | None:
         return f"{CHROMIUM} is missing: Debian's chromium package (`make peers` as root)"
     if shutil.which("openssl") is None:
         return "the openssl command is not installed: no certificate for the https page"
-    return None
+    return asgi_missing()
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path, str]:
@@ -98,6 +103,7 @@ async def run_browser(request: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_weather_page_shows_live_updates_over_ws_and_wss(tmp_path: Path) -> None:
+    """aiohttp over http (ws) and https (wss), FastAPI over http (ws)."""
     if missing := browser_missing():
         pytest.skip(missing)
     cert, key, spki = make_certificate(tmp_path)
@@ -107,7 +113,11 @@ async def test_weather_page_shows_live_updates_over_ws_and_wss(tmp_path: Path) -
     async with running_workers(1) as workers, running_feed() as (publisher, feed):
         runner = web.AppRunner(aiohttp_app.create_app(workers, feed))
         await runner.setup()
-        try:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(runner.cleanup)
+            fastapi_port = await stack.enter_async_context(
+                uvicorn_serving(fastapi_app.create_app(workers, feed), lifespan="on")
+            )
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls).start()
             (_, http_port), (_, https_port) = runner.addresses[:2]
@@ -116,6 +126,8 @@ async def test_weather_page_shows_live_updates_over_ws_and_wss(tmp_path: Path) -
                  "rows": ROWS, "screenshot": str(tmp_path / "weather-ws.png")},
                 {"url": f"https://127.0.0.1:{https_port}/weather?zipcode=10001",
                  "rows": ROWS, "screenshot": str(tmp_path / "weather-wss.png")},
+                {"url": f"http://127.0.0.1:{fastapi_port}/weather?zipcode=10001",
+                 "rows": ROWS, "screenshot": str(tmp_path / "weather-fastapi.png")},
             ]  # fmt: skip
             request = {
                 "chromium": CHROMIUM,
@@ -134,8 +146,6 @@ async def test_weather_page_shows_live_updates_over_ws_and_wss(tmp_path: Path) -
                 await publisher.send_string(f"90210 {rounds} 40")
                 await asyncio.wait([browser], timeout=0.02)
             reports = browser.result()
-        finally:
-            await runner.cleanup()
 
     assert [report["url"] for report in reports] == [page["url"] for page in pages]
     for report, page in zip(reports, pages, strict=True):
@@ -148,3 +158,4 @@ async def test_weather_page_shows_live_updates_over_ws_and_wss(tmp_path: Path) -
             assert zipcode == "10001" and int(temperature) >= 1 and humidity == "40", report
         assert Path(page["screenshot"]).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert reports[1]["status"].startswith(f"subscribed to 10001 at wss://127.0.0.1:{https_port}")
+    assert reports[2]["status"].startswith(f"subscribed to 10001 at ws://127.0.0.1:{fastapi_port}")
