@@ -80,6 +80,11 @@ async def aiohttp_handler(
     unbound. It returns when the WebSocket closes; cancelling it is safe
     (the peer is dropped and the WebSocket closed).
 
+    Leave aiohttp's ``handler_cancellation`` off (its default): with it on,
+    aiohttp cancels the handler as soon as the peer's TCP closes, and the
+    messages it had read but not yet handed over are lost (a PUSH that
+    sends and closes at once loses its last ones).
+
     Raises:
         AddressInUse: another socket is bound to ``web://<name>``.
         Closed: the socket is closed.

@@ -55,7 +55,9 @@ async def aiohttp_server(
     app = web.Application()
     app.router.add_get("/hello", hello)
     app.router.add_get(route, await aiomsg.web.aiohttp_handler(sock))
-    runner = web.AppRunner(app, handler_cancellation=True)
+    # Not handler_cancellation=True: aiohttp would then cancel a handler as
+    # soon as its client's TCP closes, dropping messages it had already read.
+    runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()

@@ -151,3 +151,18 @@ async def test_plain_and_curve_over_a_mounted_route(serve, mechanism: str) -> No
                 await rep.send(b"reply")
                 assert await req.recv() == b"reply"
         monitor.close()
+
+
+async def test_messages_sent_before_the_peer_closes_are_all_delivered(serve) -> None:
+    """A PUSH that sends and closes at once (linger: until written) loses nothing:
+    what the web server read before the close reaches the mounted PULL."""
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, linger=0, rcvhwm=100)
+        async with serve(pull, "/zmq") as port:
+            push = ctx.socket(aiomsg.PUSH, linger=-1)
+            await push.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                for n in range(3000):
+                    await push.send(b"%d" % n)
+                await push.aclose()
+                assert [await pull.recv() for _ in range(3000)] == [b"%d" % n for n in range(3000)]
