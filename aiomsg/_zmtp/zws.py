@@ -279,7 +279,7 @@ class ZwsCodec:
                 size, start = data[offset + 1], offset + 2
             body = data[start : start + size]
             if flags & COMMAND and self._bare:
-                pass  # bare ZWS2.0 has no commands: our READY, an ERROR stay here
+                pass  # bare ZWS2.0 has no commands: our READY (or an ERROR) is not sent
             elif flags & COMMAND and not body.startswith(_CURVE_MESSAGE):
                 out.append((_ZWS_COMMAND, body))
             else:

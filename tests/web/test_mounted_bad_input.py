@@ -2,9 +2,10 @@
 refused or dropped with a reason (an HTTP status or a WebSocket close code),
 reported (monitor event, log) and counted, and the good peer keeps flowing.
 
-Frames RFC 6455 itself forbids (unmasked client frames) are the web
-server's to refuse: aiohttp and uvicorn's wsproto parse the WebSocket, so
-only what reaches the socket, or what the server reports, is checked here.
+Frames are the web server's to parse: uvicorn's wsproto refuses an
+unmasked client frame (reported to the socket, which counts it), aiohttp
+3.14 accepts it; both reassemble a fragmented message, which the socket
+then gets whole.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import aiohttp
 import pytest
 
 import aiomsg
+from aiomsg._zmtp.websocket import OP_BINARY, build_request, encode_frame, mask, new_key
 
 from ._servers import SERVERS, TIMEOUT, asgi_missing
 
@@ -113,3 +115,46 @@ async def test_plain_websocket_client_refused(served: Served, protocols: tuple[s
         assert refused.value.status in (400, 403)
         await _wait_counted(pull, before)
         await _still_flows(pull, push)
+
+
+async def _raw_zws_peer(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A raw WebSocket client past the upgrade, its READY sent (a PUSH)."""
+    host_port = url.removeprefix("http://").partition("/")[0]
+    host, _, port = host_port.rpartition(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(build_request(host_port, "/zmq", ["ZWS2.0/NULL"], new_key()))
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101 ")
+    writer.writelines(encode_frame(OP_BINARY, READY_PUSH[:1], READY_PUSH[1:], masked=True))
+    return reader, writer
+
+
+KEY = b"\x11\x22\x33\x44"
+
+
+async def test_unmasked_client_frame_refused_by_uvicorn_and_reported(served: Served) -> None:
+    """uvicorn's wsproto refuses a client frame without a mask (1002); the socket
+    reports it. aiohttp 3.14 accepts such frames: nothing to refuse there
+    (docs/embedding.md)."""
+    pull, push, url, server = served
+    if server != "starlette":
+        pytest.skip("aiohttp accepts unmasked client frames: it never tells the socket")
+    before = _faults(pull)
+    async with asyncio.timeout(TIMEOUT):
+        reader, writer = await _raw_zws_peer(url)
+        writer.write(bytes((0x82, 6)) + b"\x00hello")  # FIN, binary, no mask bit
+        await reader.read()  # the server closes
+        writer.close()
+        await _wait_counted(pull, before)
+        await _still_flows(pull, push)
+
+
+async def test_fragmented_message_delivered_whole(served: Served) -> None:
+    """RFC 6455 lets a message span frames; libzmq does not send them, but the
+    web server reassembles them, so the socket gets one whole message."""
+    pull, _, url, _ = served
+    async with asyncio.timeout(TIMEOUT):
+        _, writer = await _raw_zws_peer(url)
+        writer.write(bytes((0x02, 0x84)) + KEY + mask(KEY, b"\x00hel"))  # binary, not FIN
+        writer.write(bytes((0x80, 0x82)) + KEY + mask(KEY, b"lo"))  # continuation, FIN
+        assert await pull.recv() == b"hello"
+        writer.close()
