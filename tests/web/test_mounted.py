@@ -2,14 +2,18 @@
 
 An aiohttp app and a Starlette app (served by uvicorn) each answer an HTTP
 route and a ZeroMQ route on the same loopback port; aiomsg sockets connect
-with ``ws://127.0.0.1:PORT/route``. A WebSocket without a ZWS subprotocol
-is refused.
+with ``ws://127.0.0.1:PORT/route`` (``wss://`` over the app's TLS), under
+NULL, PLAIN and CURVE. A WebSocket without a ZWS subprotocol is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -166,3 +170,34 @@ async def test_messages_sent_before_the_peer_closes_are_all_delivered(serve) -> 
                     await push.send(b"%d" % n)
                 await push.aclose()
                 assert [await pull.recv() for _ in range(3000)] == [b"%d" % n for n in range(3000)]
+
+
+async def test_wss_to_a_mounted_route_over_the_apps_tls(serve, tmp_path: Path) -> None:
+    """The app's own TLS (aiohttp's ssl_context, uvicorn's ssl_certfile) makes
+    a mounted route a wss:// endpoint; aiomsg trusts the test's certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: no certificate to test with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    if serve is aiohttp_server:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(cert, key)
+        options: dict[str, object] = {"tls": tls}
+    else:
+        options = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP, linger=0)
+        async with serve(rep, "/zmq", **options) as port:
+            req = ctx.socket(aiomsg.REQ, linger=0, wss_trust_pem=cert.read_text(),
+                             wss_trust_system=False)  # fmt: skip
+            await req.connect(f"wss://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await req.send_multipart([b"over", b"tls"])
+                assert await rep.recv_multipart() == [b"over", b"tls"]
+                await rep.send(b"yes")
+                assert await req.recv() == b"yes"
