@@ -51,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--transport",
-        choices=(*TRANSPORTS, "all"),
+        choices=(*TRANSPORTS, "ws", "all"),
         default="all",
         help="fan-out and memory always use tcp",
     )
@@ -274,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return codec.main(argv[1:])
     args = parse_args(argv)
+    if args.transport == "ws":  # its own rows and peers: bench/ws.py
+        from bench import ws
+
+        return ws.main(args)
     repeat = args.repeat or (1 if args.quick else 3)
     timeout = args.timeout or (30.0 if args.quick else 60.0)
     skipped: list[str] = []
