@@ -627,26 +627,6 @@ def lat_inproc(spec: Spec) -> None:
 # -- fan-out: PUB -> 4 SUB, and the memory cases ------------------------------------
 
 
-class RawPublisher:
-    """raw-asyncio's PUB: every message to every connected stream, waiting when paused."""
-
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self._ops = 0
-
-    async def send(self, body: bytes) -> None:
-        streams = self.server.streams
-        for stream in streams:
-            stream.queue(body)
-        self._ops += 1
-        if self._ops >= 64:
-            self._ops = 0
-            await asyncio.sleep(0)
-        for stream in streams:
-            if stream.paused:
-                await stream.wait_writable()
-
-
 def _pub_result(t_start: float, c0: float, count: int, dropped: Any) -> None:
     emit(
         "result",
@@ -692,7 +672,12 @@ def fan_pub(spec: Spec) -> None:
         ctx = new_context(impl)
         end = await open_end(impl, ctx, "PUB", spec["endpoint"], bind=True, hwm=hwm, linger=0)
         emit("bound", endpoint=end.endpoint)
-        send = RawPublisher(end.sock).send if impl == "raw-asyncio" else end.send
+        if impl == "raw-asyncio":
+            from bench.rawproto import RawPublisher
+
+            send = RawPublisher(end.sock).send
+        else:
+            send = end.send
         deadline = time.monotonic() + 60
         while not control.has("go") and time.monotonic() < deadline:
             await send(probe)
