@@ -52,7 +52,10 @@ _HEADER = struct.Struct(">I")
 _pack: Callable[[int], bytes] = _HEADER.pack
 #: A sender that never blocks yields to the loop once per this many messages:
 #: that ends the tick, and the tick's messages go out in one writelines call.
-YIELD_EVERY = 64
+#: 256 rather than 64: a quarter of the writev calls and loop iterations per
+#: message on both sides (measured: about 0.1-0.2 µs less CPU per 16 B message
+#: on each side, noisy); more than 256 made no further difference.
+YIELD_EVERY = 256
 #: ...or as soon as this many bytes are pending, so large messages are not held.
 FLUSH_BYTES = 64 * 1024
 #: Bytes read from the socket at most per read for small messages (uvloop's own
