@@ -751,7 +751,7 @@ def write_chart(path: Path, results: list[Result]) -> str:
             panels.append((case, found))
     if not panels:
         return "chart skipped: no tcp throughput, latency or scale results"
-    columns = min(3, len(panels))
+    columns = 2 if len(panels) in (2, 4) else min(3, len(panels))
     rows = (len(panels) + columns - 1) // columns
     fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 5 * rows), squeeze=False)
     for ax in axes.flat[len(panels) :]:
@@ -788,12 +788,17 @@ def _panel(ax: Any, kind: str, found: list[Result]) -> None:
     elif kind == "subscribers":
         _curves(ax, found, "msgs_per_s")
         ax.set_xscale("log", base=2)
+        ticks = sorted({int(r["x"]) for r in found})
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("subscribers")
         ax.set_ylabel("messages delivered / s")
         ax.set_title("Scale: PUB → N SUB (16 B), delivered")
     elif kind == "peers":
         _curves(ax, found, "msgs_per_s")
         ax.set_xscale("log")
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("DEALERs")
         ax.set_ylabel("messages / s at the ROUTER")
         ax.set_title("Scale: N DEALER → ROUTER (16 B), aggregate")

@@ -215,7 +215,9 @@ def test_targets_section_lists_every_target_with_its_status() -> None:
     ]
     lines = report.targets_section(report.targets(results))
     text = "\n".join(lines)
-    assert "| tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio | 0.40x | ≥ 0.5x | missed |" in text
+    assert (
+        "| tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio | 0.40x | ≥ 0.5x | missed |" in text
+    )
     assert "| memory per idle tcp connection (bound side) | — | ≤ 16 KiB | not measured |" in text
     assert f"0 of 1 measured targets met ({len(report.targets([]))} defined)." in text
 
