@@ -24,8 +24,9 @@ it to be the cheapest way to do that part in pure Python on uvloop:
   copied by Python at all after the read (only the part that arrived in the
   same read as its header is copied once); such a message is returned as a
   ``bytearray``.
-* **Fan-out** (:class:`RawPublisher`) frames a message once and hands the
-  same bytes to every subscriber's transport.
+* **Fan-out** (:class:`RawPublisher`) frames a message once into a list
+  shared by all subscribers, and at the end of the tick hands the same bytes
+  (the tick's messages joined once) to every subscriber's transport.
 """
 
 from __future__ import annotations
@@ -169,17 +170,6 @@ class RawStream(asyncio.BufferedProtocol):
 
     # -- sending ---------------------------------------------------------------
 
-    def queue(self, frame: bytes | list[bytes]) -> None:
-        """Queue an already framed message (header and body) for this tick; never waits."""
-        if not self._out:
-            self.loop.call_soon(self.flush)
-        if type(frame) is list:
-            self._out += frame
-            self._pending += len(frame[-1])
-        else:
-            self._out.append(frame)  # type: ignore[arg-type]
-            self._pending += len(frame)
-
     @property
     def paused(self) -> bool:
         return self._writable is not None
@@ -247,34 +237,61 @@ class RawStream(asyncio.BufferedProtocol):
 
 
 class RawPublisher:
-    """raw-asyncio's PUB: frames each message once and hands the same bytes to every stream.
+    """raw-asyncio's PUB: frames each message once, and writes each tick's bytes once
+    per subscriber: the same object to every subscriber's transport.
 
-    Lossless: it waits while any stream's transport has paused writing, where a
-    ZeroMQ PUB would drop (the fan-out row reports loss, which is then zero).
+    The messages of a tick go into one list shared by all subscribers, so the
+    per-message cost does not grow with their number; only the flush (one
+    ``write`` per subscriber per tick) does. Lossless: it waits while any
+    subscriber's transport has paused writing, where a ZeroMQ PUB would drop
+    (the fan-out row reports loss, which is then zero).
     """
 
     def __init__(self, server: RawServer) -> None:
         self.server = server
-        self._ops = 0
+        self.loop = asyncio.get_running_loop()
+        self._out: list[bytes] = []
+        self._pending = 0
+        self._sent_in_tick = 0
+        self._big_in_tick = False
 
     async def send(self, body: bytes) -> None:
-        # Small bodies: one bytes (header + body) shared by all; large ones: the
-        # same two objects, so the body is never copied.
-        frame: bytes | list[bytes] = (
-            _pack(len(body)) + body if len(body) < BIG_MESSAGE else [_pack(len(body)), body]
-        )
-        streams = self.server.streams
-        for stream in streams:
-            stream.queue(frame)
-        self._ops += 1
-        if self._ops >= YIELD_EVERY:
-            self._ops = 0
-            for stream in streams:
-                stream.flush()
+        out = self._out
+        if not out:
+            self.loop.call_soon(self.flush)  # the end of this tick
+        if len(body) < BIG_MESSAGE:
+            out.append(_pack(len(body)) + body)  # one object, shared by every subscriber
+        else:
+            out.append(_pack(len(body)))
+            out.append(body)  # never copied
+            self._big_in_tick = True
+        self._pending += len(body)
+        self._sent_in_tick += 1
+        if self._sent_in_tick >= YIELD_EVERY or self._pending >= FLUSH_BYTES:
+            self.flush()
             await asyncio.sleep(0)
-        for stream in streams:
+        for stream in self.server.streams:
             if stream._writable is not None:
                 await stream.wait_writable()
+
+    def flush(self) -> None:
+        self._sent_in_tick = 0
+        self._pending = 0
+        if not self._out:
+            return
+        out, self._out = self._out, []
+        # Small messages: join the tick once and hand the same bytes to everyone;
+        # with a large one in the tick, the same list (no copy of the body).
+        data = None if self._big_in_tick else b"".join(out)
+        self._big_in_tick = False
+        for stream in self.server.streams:
+            transport = stream.transport
+            if transport is None or transport.is_closing():
+                continue
+            if data is not None:
+                transport.write(data)
+            else:
+                transport.writelines(out)
 
 
 class RawServer:
