@@ -1,7 +1,8 @@
 """``python -m bench``: run the benchmark matrix, print the report, save JSON and a chart.
 
 ``python -m bench codec`` runs the socket-free codec micro-benchmarks instead
-(see :mod:`bench.codec`).
+(see :mod:`bench.codec`), and ``python -m bench floor`` the per-message floor
+of the await shape (see :mod:`bench.floor`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="aiomsg vs pyzmq, zmq.asyncio and raw asyncio: throughput, latency, "
         "fan-out, memory, CURVE and the scale curves, each peer in its own process. "
-        "'python -m bench codec --help' for the codec micro-benchmarks.",
+        "'python -m bench codec --help' for the codec micro-benchmarks, "
+        "'python -m bench floor --help' for the per-message floor of the await shape.",
     )
     parser.add_argument(
         "--pattern", choices=(*PATTERNS, "all"), default="all", help="what to measure"
@@ -363,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import codec
 
         return codec.main(argv[1:])
+    if argv[:1] == ["floor"]:
+        from bench import floor
+
+        return floor.main(argv[1:])
     args = parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     timeout = args.timeout or (30.0 if args.quick else 60.0)

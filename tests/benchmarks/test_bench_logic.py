@@ -297,3 +297,18 @@ def test_fd_limit_is_raised_not_lowered() -> None:
     before = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert scale.raise_fd_limit(16) >= min(before, 16)
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == before
+
+
+def test_floor_measures_every_piece() -> None:
+    from bench import floor
+
+    for size in (16, 100_000):  # both sides of raw-asyncio's large-message path
+        found = floor.measure(count=50, size=size, rounds=1)
+        assert list(found) == list(floor.PIECES)
+        assert all(ns > 0 for ns in found.values())
+
+
+def test_floor_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["floor", "--count", "20", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| piece | ns/message |" in out and "| raw recv |" in out
