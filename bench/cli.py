@@ -288,6 +288,8 @@ def _headline(result: dict[str, Any]) -> str:
         return f"{m['msgs_per_s']:>12,.0f} msg/s {m['mb_per_s']:>9,.1f} MB/s (CURVE)"
     if pattern == "scale":
         return report.scale_headline(result)
+    if "growth_mib" not in m:
+        return ", ".join(f"{k} {v:,.1f}" for k, v in m.items() if isinstance(v, (int, float)))
     return f"RSS growth {m['growth_mib']:.1f} MiB (worst {m['growth_mib_worst']:.1f})"
 
 

@@ -16,6 +16,10 @@ Implementations (``impl``):
 * ``pyzmq``: blocking ``zmq.Context`` sockets;
 * ``zmq.asyncio``: pyzmq's asyncio sockets on asyncio's default loop;
 * ``raw-asyncio``: :mod:`bench.rawproto` on uvloop.
+
+A spec with ``curve`` keys (Z85 text) makes the throughput peers CURVE
+server (the bound end) and client. The scale rows' own roles (a ROUTER and
+many DEALERs) are in :mod:`bench.scale`; :func:`roles` finds them.
 """
 
 from __future__ import annotations
@@ -1105,11 +1109,18 @@ ROLES: dict[str, Callable[[Spec], None]] = {
 }
 
 
-def roles() -> dict[str, Callable[[Spec], None]]:
-    """Every role: this module's and those of the bench's other peer modules."""
-    from bench import scale
+#: Other modules with peer roles (a ``ROLES`` dict each), imported when a peer starts.
+ROLE_MODULES = ("bench.scale",)
 
-    return {**ROLES, **scale.ROLES}
+
+def roles() -> dict[str, Callable[[Spec], None]]:
+    """Every role: this module's and those of :data:`ROLE_MODULES`."""
+    import importlib
+
+    found = dict(ROLES)
+    for name in ROLE_MODULES:
+        found.update(importlib.import_module(name).ROLES)
+    return found
 
 
 def main(argv: list[str]) -> int:
