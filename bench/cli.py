@@ -94,7 +94,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, help="runs per measurement (median; default 3)")
     parser.add_argument(
-        "--quick", action="store_true", help="small counts, one run each (about a minute)"
+        "--quick",
+        action="store_true",
+        help="small counts, one run each (about three minutes for everything)",
     )
     parser.add_argument("--timeout", type=float, help="seconds allowed per run (default 60)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")

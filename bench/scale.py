@@ -53,6 +53,8 @@ SUB_PROCESSES = 4
 #: full counts keep ``--pattern scale`` (three runs each) near three minutes.
 SIZE_BUDGET = {"bytes": 128 << 20, "min": 16, "max": 50_000}
 QUICK_SIZE_BUDGET = {"bytes": 64 << 20, "min": 8, "max": 20_000}
+#: The most payload one size-curve run sends, whatever --count says.
+MAX_BYTES = 1 << 30
 #: Deliveries per subscribers run (published = deliveries / subscribers, at least the floor).
 SUB_DELIVERIES, QUICK_SUB_DELIVERIES, SUB_MIN_PUBLISHED = 100_000, 40_000, 1_000
 #: Messages the ROUTER receives per peers run, whatever the number of peers.
@@ -88,7 +90,8 @@ def plan(
             if case == "size":
                 for size in SIZES:
                     hwm = LARGE_HWM if size >= LARGE else 1000
-                    n = count or size_count(size, quick)
+                    # --count applies, but never past 1 GiB of payload (16 MiB messages).
+                    n = min(count or size_count(size, quick), max(16, MAX_BYTES // size))
                     out.append(Params(n, size, "tcp", impl, hwm=hwm, extra=_x(case, size)))
             elif case == "subscribers":
                 for subs in SUBSCRIBERS:

@@ -312,3 +312,10 @@ def test_floor_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> Non
     assert cli.main(["floor", "--count", "20", "--rounds", "1"]) == 0
     out = capsys.readouterr().out
     assert "| piece | ns/message |" in out and "| raw recv |" in out
+
+
+def test_count_never_sends_more_than_a_gibibyte_on_the_size_curve() -> None:
+    items = scale.plan(("size",), ["pyzmq"], quick=False, count=1_000_000, skipped=[])
+    by_size = {p.size: p.count for p in items}
+    assert by_size[16] == 1_000_000
+    assert by_size[16 << 20] * (16 << 20) <= scale.MAX_BYTES
