@@ -11,10 +11,12 @@ it to be the cheapest way to do that part in pure Python on uvloop:
   two appends cost less than building one ``bytes``) and, on the first
   message of a loop tick, schedules one flush with ``loop.call_soon``; the
   flush hands the whole tick's list to ``transport.writelines`` in one call.
-  ``send`` yields to the loop only every :data:`YIELD_EVERY` messages (or when
-  :data:`FLUSH_BYTES` are pending), which is what ends a tick for a sender
-  that never blocks; a receiver about to wait flushes first, so a reply goes
-  out without waiting for the next tick (that is what REQ/REP latency needs).
+  ``send`` yields to the loop only after :data:`YIELD_EVERY` messages or
+  :data:`FLUSH_BYTES` (one counter for both), which is what ends a tick for a
+  sender that never blocks; a receiver about to wait flushes first, so a
+  reply goes out without waiting for the next tick (that is what REQ/REP
+  latency needs). Write pausing can only start inside a flush, so ``send``
+  checks for it once per tick, at the tick's first message.
 * **Receiving** is an :class:`asyncio.BufferedProtocol`: the loop reads into
   our buffer, each read is parsed with an offset loop into a deque, and
   ``await recv()`` pops from the deque without creating a future when a
@@ -60,6 +62,9 @@ YIELD_EVERY = 256
 #: ...or as soon as this many bytes are pending, so large messages are not held
 #: (256 KiB rather than 64: about 0.3 µs less CPU per 1 KiB message on each side).
 FLUSH_BYTES = 256 * 1024
+#: What one message counts for against FLUSH_BYTES besides its body, so that a tick
+#: holds at most YIELD_EVERY messages: one counter checks both limits.
+_MESSAGE_COST = FLUSH_BYTES // YIELD_EVERY
 #: Bytes read from the socket at most per read for small messages (uvloop's own
 #: read size): a read of many small messages is parsed in one go.
 READ_SIZE = 256 * 1024
@@ -78,8 +83,7 @@ class RawStream(asyncio.BufferedProtocol):
         self.closed: asyncio.Future[None] = self.loop.create_future()
         # sending
         self._out: list[bytes] = []
-        self._pending = 0  # bytes queued since the last flush
-        self._sent_in_tick = 0
+        self._budget = FLUSH_BYTES  # what this tick may still queue (see send)
         self._writable: asyncio.Future[None] | None = None
         # receiving
         self._inbound: collections.deque[bytes] = collections.deque()
@@ -139,14 +143,16 @@ class RawStream(asyncio.BufferedProtocol):
             # is then sliced from (uvloop's data_received path makes the same copy).
             data = bytes(self._view[:end])
             offset = 0
+            last = end - 4  # the last offset a header can start at
             unpack_from = _HEADER.unpack_from
             append = inbound.append
-            while end - offset >= 4:
+            while offset <= last:
                 (size,) = unpack_from(data, offset)
-                stop = offset + 4 + size
+                start = offset + 4
+                stop = start + size
                 if stop > end:
                     break
-                append(data[offset + 4 : stop])
+                append(data[start:stop])
                 offset = stop
             rest = end - offset
             if rest >= 4 and _HEADER.unpack_from(data, offset)[0] >= BIG_MESSAGE:
@@ -180,23 +186,27 @@ class RawStream(asyncio.BufferedProtocol):
             await waiter
 
     async def send(self, body: bytes) -> None:
+        if not self._out:
+            # The first message since a flush: only a flush can have paused writing
+            # (pause_writing is called from inside transport.write), so this is
+            # where to wait for the transport; then schedule this tick's flush.
+            waiter = self._writable
+            if waiter is not None:
+                await waiter
+            if not self._out:
+                self.loop.call_soon(self.flush)
         out = self._out
-        if not out:
-            self.loop.call_soon(self.flush)  # the end of this tick
-        out.append(_pack(len(body)))
+        size = len(body)
+        out.append(_pack(size))
         out.append(body)
-        self._pending += len(body)
-        self._sent_in_tick += 1
-        if self._sent_in_tick >= YIELD_EVERY or self._pending >= FLUSH_BYTES:
+        # One counter for both limits: each message costs its bytes plus a fixed share.
+        self._budget -= size + _MESSAGE_COST
+        if self._budget <= 0:
             self.flush()
-            await asyncio.sleep(0)
-        waiter = self._writable
-        if waiter is not None:
-            await waiter
+            await asyncio.sleep(0)  # end the tick
 
     def flush(self) -> None:
-        self._sent_in_tick = 0
-        self._pending = 0
+        self._budget = FLUSH_BYTES
         if self._out and self.transport is not None and not self.transport.is_closing():
             out, self._out = self._out, []
             self.transport.writelines(out)
@@ -204,23 +214,33 @@ class RawStream(asyncio.BufferedProtocol):
     # -- receiving -------------------------------------------------------------
 
     async def recv(self) -> bytes:
+        try:
+            body = self._inbound.popleft()  # the common case: no future, no check
+        except IndexError:
+            body = await self._recv_later()
+        if self._reading_paused:
+            self._resume_reading()
+        return body
+
+    async def _recv_later(self) -> bytes:
+        """Wait for a message: flush what this tick queued first, since we are about to wait."""
+        if self._out:
+            self.flush()
         inbound = self._inbound
-        if not inbound:
-            if self._out:
-                self.flush()  # about to wait: what this tick queued goes out now
-            while not inbound:
-                if self.closed.done():
-                    raise ConnectionError("connection closed")
-                self._reader = self.loop.create_future()
-                try:
-                    await self._reader
-                finally:
-                    self._reader = None
-        body = inbound.popleft()
-        if self._reading_paused and len(inbound) <= self.hwm // 2 and self.transport:
+        while not inbound:
+            if self.closed.done():
+                raise ConnectionError("connection closed")
+            self._reader = self.loop.create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
+        return inbound.popleft()
+
+    def _resume_reading(self) -> None:
+        if len(self._inbound) <= self.hwm // 2 and self.transport is not None:
             self._reading_paused = False
             self.transport.resume_reading()
-        return body
 
     async def close(self) -> None:
         """Flush, wait (bounded) until the kernel has the bytes, and close."""
@@ -251,8 +271,7 @@ class RawPublisher:
         self.server = server
         self.loop = asyncio.get_running_loop()
         self._out: list[bytes] = []
-        self._pending = 0
-        self._sent_in_tick = 0
+        self._budget = FLUSH_BYTES
         self._big_in_tick = False
 
     async def send(self, body: bytes) -> None:
@@ -265,9 +284,8 @@ class RawPublisher:
             out.append(_pack(len(body)))
             out.append(body)  # never copied
             self._big_in_tick = True
-        self._pending += len(body)
-        self._sent_in_tick += 1
-        if self._sent_in_tick >= YIELD_EVERY or self._pending >= FLUSH_BYTES:
+        self._budget -= len(body) + _MESSAGE_COST
+        if self._budget <= 0:
             self.flush()
             await asyncio.sleep(0)
         for stream in self.server.streams:
@@ -275,8 +293,7 @@ class RawPublisher:
                 await stream.wait_writable()
 
     def flush(self) -> None:
-        self._sent_in_tick = 0
-        self._pending = 0
+        self._budget = FLUSH_BYTES
         if not self._out:
             return
         out, self._out = self._out, []
