@@ -275,9 +275,15 @@ class RawPublisher:
         self._big_in_tick = False
 
     async def send(self, body: bytes) -> None:
+        if not self._out:
+            # The first message since a flush: wait for any subscriber whose
+            # transport that flush paused, then schedule this tick's flush.
+            for stream in self.server.streams:
+                if stream._writable is not None:
+                    await stream.wait_writable()
+            if not self._out:
+                self.loop.call_soon(self.flush)
         out = self._out
-        if not out:
-            self.loop.call_soon(self.flush)  # the end of this tick
         if len(body) < BIG_MESSAGE:
             out.append(_pack(len(body)) + body)  # one object, shared by every subscriber
         else:
@@ -287,10 +293,7 @@ class RawPublisher:
         self._budget -= len(body) + _MESSAGE_COST
         if self._budget <= 0:
             self.flush()
-            await asyncio.sleep(0)
-        for stream in self.server.streams:
-            if stream._writable is not None:
-                await stream.wait_writable()
+            await asyncio.sleep(0)  # end the tick
 
     def flush(self) -> None:
         self._budget = FLUSH_BYTES
