@@ -1,4 +1,4 @@
-"""The scale rows' peers run end to end with tiny counts. Behaviour only, no timing:
+"""The scale and CURVE rows' peers run end to end with tiny counts. Behaviour only, no timing:
 each run succeeds and reports figures of the right kind."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from bench.harness import Endpoints, Params, measure
 pytestmark = pytest.mark.timeout(60)
 
 
-def run(pattern: str, params: Params) -> dict[str, Any]:
+def run(pattern: str, params: Params, timeout: float = 30.0) -> dict[str, Any]:
     endpoints = Endpoints()
     try:
-        return asyncio.run(measure(pattern, params, 1, 30.0, endpoints))
+        return asyncio.run(measure(pattern, params, 1, timeout, endpoints))
     finally:
         endpoints.cleanup()
 
@@ -66,3 +66,33 @@ def test_large_message_throughput_row() -> None:
     assert got["ok"], got["errors"]
     assert got["metrics"]["mb_per_s"] > 0
     assert got["runs"][0]["raw"]["receiver"]["sizes"] == [1 << 20, 1 << 20]
+
+
+@pytest.mark.parametrize("impl", ["aiomsg-uvloop", "pyzmq"])
+def test_curve_row_runs_with_the_planned_keys(impl: str) -> None:
+    from bench import cli
+
+    keys = cli.curve_keys()
+    if keys is None:
+        pytest.skip("no CURVE support (PyNaCl) here")
+    got = run("curve", Params(300, 16, "tcp", impl, extra={"spec": {"curve": keys}}))
+    assert got["ok"], got["errors"]
+    assert got["metrics"]["msgs_per_s"] > 0
+
+
+def test_curve_row_really_uses_curve() -> None:
+    # A client that expects another server key cannot complete the handshake,
+    # so nothing arrives and the run fails: the keys are in use, not ignored.
+    from bench import cli
+
+    keys, other = cli.curve_keys(), cli.curve_keys()
+    if keys is None or other is None:
+        pytest.skip("no CURVE support (PyNaCl) here")
+    wrong = {**keys, "server_public": other["server_public"]}
+    got = run(
+        "curve",
+        Params(300, 16, "tcp", "aiomsg-uvloop", extra={"spec": {"curve": wrong}}),
+        timeout=3.0,
+    )
+    assert not got["ok"]
+    assert "timeout" in got["errors"][0]
