@@ -33,6 +33,14 @@ SCALE_X = {
 }
 
 
+#: The CPU figure the chart draws for each scale case, and whose it is.
+SCALE_CPU = {
+    "size": ("recv_cpu_us", "receiver"),
+    "subscribers": ("pub_cpu_us", "publisher"),
+    "peers": ("router_cpu_us", "ROUTER"),
+}
+
+
 def what_label(pattern: str, size: int, extra: dict[str, Any]) -> str:
     """Short label of one measurement for the progress lines."""
     if pattern == "scale":
@@ -730,7 +738,8 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 
 def write_chart(path: Path, results: list[Result]) -> str:
     """One PNG: tcp throughput per size (log scale) and latency medians as bars, then
-    the scale curves (size, subscribers, peers) and the connection figures."""
+    the scale curves (size, subscribers, peers: rates, then CPU per message) and
+    the connection figures."""
     try:
         import matplotlib
 
@@ -745,10 +754,15 @@ def write_chart(path: Path, results: list[Result]) -> str:
         panels.append(("thr", thr))
     if lat:
         panels.append(("lat", lat))
-    for case in ("size", "subscribers", "peers", "connections"):
-        found = [r for r in _scale_results(results, case) if r["ok"]]
+    # The rates along each scale curve, then how the CPU per message grows along
+    # the same curves, then the connection figures.
+    for kind in ("size", "subscribers", "peers", "size-cpu", "subscribers-cpu", "peers-cpu"):
+        found = [r for r in _scale_results(results, kind.split("-")[0]) if r["ok"]]
         if found:
-            panels.append((case, found))
+            panels.append((kind, found))
+    found = [r for r in _scale_results(results, "connections") if r["ok"]]
+    if found:
+        panels.append(("connections", found))
     if not panels:
         return "chart skipped: no tcp throughput, latency or scale results"
     columns = 2 if len(panels) in (2, 4) else min(3, len(panels))
@@ -802,6 +816,23 @@ def _panel(ax: Any, kind: str, found: list[Result]) -> None:
         ax.set_xlabel("DEALERs")
         ax.set_ylabel("messages / s at the ROUTER")
         ax.set_title("Scale: N DEALER → ROUTER (16 B), aggregate")
+    elif kind.endswith("-cpu"):
+        case = kind[: -len("-cpu")]
+        key, what = SCALE_CPU[case]
+        _curves(ax, found, key)
+        ax.set_xscale("log", base=2 if case != "peers" else 10)
+        ax.set_yscale("log")
+        if case == "size":
+            ticks = sorted({int(r["x"]) for r in found})
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([size_label(t) for t in ticks], rotation=30, fontsize=8)
+        elif case == "subscribers":
+            ticks = sorted({int(r["x"]) for r in found})
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([str(t) for t in ticks])
+        ax.set_xlabel(SCALE_X[case])
+        ax.set_ylabel(f"{what}, CPU µs per message (log)")
+        ax.set_title(f"Scale: {what} CPU per message by {SCALE_X[case]}")
     else:  # connections
         _bars(ax, found, "case", "server_kib_per_conn", lambda _: "bound side")
         for r in found:
