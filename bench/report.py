@@ -848,6 +848,7 @@ def _panel(ax: Any, kind: str, found: list[Result]) -> None:
 
 def _curves(ax: Any, found: list[Result], key: str) -> None:
     """One line per implementation: *key* against the run's x."""
+    drawn = False
     for impl in dict.fromkeys(r["impl"] for r in found):
         points = sorted(
             (int(r["x"]), value)
@@ -857,7 +858,11 @@ def _curves(ax: Any, found: list[Result], key: str) -> None:
         if points:
             xs, ys = zip(*points, strict=True)
             ax.plot(xs, ys, marker="o", label=impl, color=COLORS.get(impl))
-    ax.legend(fontsize=8)
+            drawn = True
+    if drawn:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
     ax.grid(alpha=0.3)
 
 

@@ -231,7 +231,14 @@ def scale_results() -> list[dict[str, Any]]:
         for size in (16, 65536):
             out.append(
                 result(
-                    "scale", impl, size, case="size", x=size, msgs_per_s=1e5 * k, mb_per_s=size * k
+                    "scale",
+                    impl,
+                    size,
+                    case="size",
+                    x=size,
+                    msgs_per_s=1e5 * k,
+                    mb_per_s=size * k,
+                    recv_cpu_us=size / 1000 * k,
                 )
             )
         for subs in (1, 4):
@@ -243,11 +250,16 @@ def scale_results() -> list[dict[str, Any]]:
                     x=subs,
                     msgs_per_s=1e5 * subs * k,
                     published_per_s=1e5 * k,
+                    pub_cpu_us=subs * k,
                     lost=0.0,
                 )
             )
         for peers in (1, 10):
-            out.append(result("scale", impl, case="peers", x=peers, msgs_per_s=1e5 * k))
+            out.append(
+                result(
+                    "scale", impl, case="peers", x=peers, msgs_per_s=1e5 * k, router_cpu_us=2.0 * k
+                )
+            )
         out.append(
             result(
                 "scale",
