@@ -354,19 +354,22 @@ class _Session:
         self.group = group
         self.pipe: PipeEnd | None = None
         self._loop = asyncio.get_running_loop()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
+        self._timer_at = 0.0
         self._channels: list[_Channel] = []
         self.closed = False
 
     def _arm(self, when: float | None) -> None:
         """Wake :meth:`_tick` at *when* (or sooner, if already due sooner)."""
-        timer = self._timer
         if when is None or self.closed:
             return
-        if timer is not None:
-            if timer.when() <= when:
+        if self._timer is not None:
+            if self._timer_at <= when:
                 return
-            timer.cancel()
+            self._timer.cancel()
+        # The deadline is kept here: uvloop hands back a plain Handle, with
+        # no when(), for a time already past.
+        self._timer_at = when
         self._timer = self._loop.call_at(when, self._tick)
 
     def _tick(self) -> None:

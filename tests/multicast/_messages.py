@@ -11,7 +11,9 @@ SYNC = b"\x00sync"
 
 
 def case(name: str) -> list[list[bytes]]:
-    """The messages of one case, in the order they are sent."""
+    """The messages of one case, in the order they are sent ("a+b": both)."""
+    if "+" in name:
+        return [message for part in name.split("+") for message in case(part)]
     if name == "small":
         return [[b"hello"], [b"topic", b"payload"], [b"A" * 300], [bytes(range(256)) * 12]]
     if name == "multipart":
@@ -23,8 +25,10 @@ def case(name: str) -> list[list[bytes]]:
     if name == "burst":
         # Many packets of several sizes: what loss tests run over.
         return [[b"m%05d" % i, bytes([i % 256]) * (i * 97 % 3000)] for i in range(400)]
-    if name.startswith("topics"):
+    if name == "topics":
         return [[b"news", b"1"], [b"sport", b"1"], [b"news", b"2"]]
+    if name == "sizes":  # every size of the interop matrix, in one run
+        return case("small+multipart+64k+1m")
     raise ValueError(f"no case {name!r}")
 
 

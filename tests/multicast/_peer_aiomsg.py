@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import sys
 from pathlib import Path
@@ -105,6 +106,8 @@ async def subscribe(ctx: aiomsg.Context, args: argparse.Namespace) -> None:
                     intact = intact and message == stream_message(index, args.stream)
                     indexes.append(index)
                 digests.append(digest(message))
+                if digests[-1] == args.last:
+                    break
     except TimeoutError:
         pass
     say(
@@ -132,11 +135,14 @@ if __name__ == "__main__":
     parser.add_argument("--options", default="{}")
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--stream", type=int, default=0)
+    parser.add_argument("--last", default=None)  # stop early on the message with this digest
     parser.add_argument("--bind", action="store_true")
     parser.add_argument("--xpub", action="store_true")
     parser.add_argument("--xsub", action="store_true")
     parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop"])
     arguments = parser.parse_args()
+    # A peer that hangs says where, on stderr, which the driver reports.
+    faulthandler.dump_traceback_later(arguments.timeout + 5, exit=True)
     if arguments.loop == "uvloop":
         import uvloop
 

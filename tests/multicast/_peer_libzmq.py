@@ -106,6 +106,8 @@ def subscribe(args: argparse.Namespace) -> None:
             intact = intact and message == stream_message(index, args.stream)
             indexes.append(index)
         digests.append(digest(message))
+        if digests[-1] == args.last:
+            break
     say("RESULT " + json.dumps({"digests": digests, "indexes": indexes, "intact": intact}))
     sock.close()
 
@@ -121,6 +123,7 @@ def main() -> None:
     parser.add_argument("--options", default="{}")
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--stream", type=int, default=0)
+    parser.add_argument("--last", default=None)  # stop early on the message with this digest
     parser.add_argument("--bind", action="store_true")
     parser.add_argument("--xpub", action="store_true")
     parser.add_argument("--xsub", action="store_true")

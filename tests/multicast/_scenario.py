@@ -42,6 +42,8 @@ def loss_rules(loss: dict[str, Any], raw: bool) -> list[str]:
         rules.append(
             f"{match} {ptype} {{ 4, 5 }} numgen random mod 100 < {loss['percent']} counter drop"
         )
+    if loss.get("rdata") == 100:
+        rules.append(f"{match} {ptype} 5 counter drop")
     for number in loss.get("odata_sqns", []):
         rules.append(f"{match} {ptype} 4 {sqn} {number} counter drop")
     return rules
@@ -75,7 +77,7 @@ class Peer:
     async def start(self) -> None:
         spec = self.spec
         command = [*PEERS[spec["impl"]], self.role, spec["endpoint"], "--loop", self.loop]
-        for key in ("name", "case", "count", "topic", "timeout", "stream"):
+        for key in ("name", "case", "count", "topic", "timeout", "stream", "last"):
             if spec.get(key) is not None:
                 command += [f"--{key}", str(spec[key])]
         command += ["--options", json.dumps(spec.get("options", {}))]
@@ -163,6 +165,16 @@ async def run(scenario: dict[str, Any]) -> dict[str, Any]:
             for pub in pubs:
                 pub.tell("STOP")
             pub_results = [await pub.result() for pub in pubs]
+    except TimeoutError:
+        report = []
+        for peer in subs + pubs:
+            if peer.process is not None and peer.process.returncode is None:
+                peer.process.kill()
+            await peer.end()
+            if peer.process is not None and peer.process.stderr is not None:
+                error = (await peer.process.stderr.read()).decode(errors="replace")
+                report.append(f"--- {peer.spec['impl']} {peer.role}:\n{error[-3000:]}")
+        raise RuntimeError("scenario timed out\n" + "\n".join(report)) from None
     finally:
         for peer in subs + pubs:
             if peer.process is not None and peer.process.returncode is None:
