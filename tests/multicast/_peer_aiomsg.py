@@ -90,6 +90,7 @@ async def subscribe(ctx: aiomsg.Context, args: argparse.Namespace) -> None:
     say("READY")
     synced: set[bytes] = set()
     digests: list[str] = []
+    shapes: list[list[object]] = []  # first bytes, frames, size: to tell what went wrong
     indexes: list[int] = []
     intact = True
     try:
@@ -106,6 +107,7 @@ async def subscribe(ctx: aiomsg.Context, args: argparse.Namespace) -> None:
                     intact = intact and message == stream_message(index, args.stream)
                     indexes.append(index)
                 digests.append(digest(message))
+                shapes.append([message[0][:8].hex(), len(message), sum(map(len, message))])
                 if digests[-1] == args.last:
                     break
     except TimeoutError:
@@ -113,7 +115,7 @@ async def subscribe(ctx: aiomsg.Context, args: argparse.Namespace) -> None:
     say(
         "RESULT "
         + json.dumps(
-            {"digests": digests, "indexes": indexes, "intact": intact, **stats_of(sock)}
+            {"digests": digests, "shapes": shapes, "indexes": indexes, "intact": intact, **stats_of(sock)}
         )
     )
 

@@ -89,6 +89,7 @@ def subscribe(args: argparse.Namespace) -> None:
     say("READY")
     synced: set[bytes] = set()
     digests: list[str] = []
+    shapes: list[list[object]] = []  # first bytes, frames, size: to tell what went wrong
     indexes: list[int] = []
     intact = True
     deadline = time.monotonic() + args.timeout
@@ -106,9 +107,10 @@ def subscribe(args: argparse.Namespace) -> None:
             intact = intact and message == stream_message(index, args.stream)
             indexes.append(index)
         digests.append(digest(message))
+        shapes.append([message[0][:8].hex(), len(message), sum(map(len, message))])
         if digests[-1] == args.last:
             break
-    say("RESULT " + json.dumps({"digests": digests, "indexes": indexes, "intact": intact}))
+    say("RESULT " + json.dumps({"digests": digests, "shapes": shapes, "indexes": indexes, "intact": intact}))
     sock.close()
 
 

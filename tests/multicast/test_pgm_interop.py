@@ -177,13 +177,20 @@ async def test_unrecoverable_loss_drops_whole_messages_and_resyncs(
             "timeout": 40,
         }
     )
-    got = result["subs"][0]["digests"]
+    received = result["subs"][0]
+    got = received["digests"]
     assert 0 < len(got) < len(want)
+    if receiver == "libzmq":
+        # libzmq passes a multipart message up frame by frame; when loss cuts
+        # one, the frames already passed up are merged with the next message
+        # (a libzmq source gives the same; docs/wire/pgm.md#pgm-delivery). Only
+        # those merged messages (more than the 2 frames sent) are not ours.
+        got = [d for d, shape in zip(got, received["shapes"], strict=True) if shape[1] == 2]
     # Whole messages only, in order: a subsequence of what was sent.
     remaining = iter(want)
     assert all(any(d == w for w in remaining) for d in got)
     if receiver == "aiomsg":
-        assert result["subs"][0]["data_losses"] > 0
+        assert received["data_losses"] > 0
 
 
 @pytest.mark.parametrize(("source", "receiver"), [("libzmq", "aiomsg"), ("aiomsg", "libzmq")])
