@@ -17,6 +17,8 @@ multicast and unicast), and :attr:`~Receiver.losses` to report.
 from __future__ import annotations
 
 import enum
+import heapq
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,15 @@ SPMR_EXPIRY = 0.025
 PEER_EXPIRY = 300.0
 #: Sources tracked at once: a flood of forged TSIs cannot grow memory for ever.
 MAX_SOURCES = 256
+#: Missing packets one jump of the sequence may open for repair. A larger gap
+#: (a forged or absurd sqn, or an outage longer than any buffer) is given up
+#: beyond this at once: otherwise one packet could make us track and NAK a
+#: whole window, 83 333 sqns at 100 Mbit/s, and send tens of thousands of
+#: NAKs to an address of the sender's choosing.
+MAX_GAP = 1024
+#: The timer heap's marks for the peer timers (sqns are 0 and up).
+_SPMR_TIMER = -1
+_EXPIRY_TIMER = -2
 
 _MASK = 0xFFFFFFFF
 _HALF = 0x80000000
@@ -150,6 +161,12 @@ class Receiver:
         #: Why packets were dropped as malformed, to report.
         self.errors: list[tuple[str, str]] = []
         self.counters = ReceiverCounters()
+        # Every deadline, in a heap: (when, tie-breaker, TSI, sqn or a peer
+        # timer mark). Entries are checked against the state when they come
+        # due, so a changed or settled one is simply skipped: poll() touches
+        # only what expired, however many sqns are missing.
+        self._timers: list[tuple[float, int, Tsi, int]] = []
+        self._tie = itertools.count()
         #: While True (the socket's queue is full) nothing is delivered: the
         #: window fills, as a kernel buffer would (docs/wire/pgm.md#pgm-delivery).
         self.holding = False
@@ -184,6 +201,13 @@ class Receiver:
             self._on_data(peer, packet, now)
         self._deliver(peer)
 
+    def _at(self, when: float, tsi: Tsi, what: int) -> None:
+        heapq.heappush(self._timers, (when, next(self._tie), tsi, what))
+
+    def _expire_at(self, peer: _Peer, missing: _Missing, when: float, sqn: int) -> None:
+        missing.expires = when
+        self._at(when, peer.tsi, sqn)
+
     def _new_peer(self, packet: Spm | Data, address: str, group: bytes, now: float) -> _Peer:
         # The first packet defines the window: a late joiner never asks for
         # what came before it (docs/wire/pgm.md#pgm-window-start).
@@ -195,6 +219,8 @@ class Receiver:
             peer.next_sqn = packet.sqn
             peer.lead = (packet.sqn - 1) & _MASK
             peer.spmr_at = now + SPMR_EXPIRY
+            self._at(peer.spmr_at, peer.tsi, _SPMR_TIMER)
+        self._at(now + PEER_EXPIRY, peer.tsi, _EXPIRY_TIMER)
         self._peers[packet.tsi] = peer
         return peer
 
@@ -236,23 +262,27 @@ class Receiver:
             missing = peer.missing.get(sqn)
             if missing is not None:
                 missing.state = _State.WAIT_DATA
-                missing.expires = now + NAK_RDATA_IVL
+                self._expire_at(peer, missing, now + NAK_RDATA_IVL, sqn)
 
     # -- the window ---------------------------------------------------------------
 
     def _extend(self, peer: _Peer, lead: int, now: float) -> None:
         """Sqns up to *lead* exist: each one not heard waits in BACK_OFF. Only
-        the last ``rxw_sqns`` get a place; older ones are given up at once, so
-        an absurd jump costs a loss, not memory."""
+        the last ``min(rxw_sqns, MAX_GAP)`` get a place; older ones are given
+        up at once, so an absurd jump costs a loss, not memory or NAKs."""
         gap = _after(lead, peer.lead)
         first = (peer.lead + 1) & _MASK
-        if gap > self.rxw_sqns:
-            skipped = gap - self.rxw_sqns
-            first = (first + skipped) & _MASK
-        for offset in range(min(gap, self.rxw_sqns)):
+        room = min(self.rxw_sqns, MAX_GAP)
+        if gap > room:
+            first = (first + gap - room) & _MASK
+        for offset in range(min(gap, room)):
             sqn = (first + offset) & _MASK
-            peer.missing[sqn] = _Missing(_State.BACK_OFF, now + self._backoff())
+            missing = _Missing(_State.BACK_OFF, 0.0)
+            peer.missing[sqn] = missing
+            self._expire_at(peer, missing, now + self._backoff(), sqn)
         peer.lead = lead
+        if gap > room:
+            self._drop_below(peer, first, "a sequence jump beyond what can be repaired")
         self._trim(peer)
 
     def _trim(self, peer: _Peer) -> None:
@@ -337,60 +367,65 @@ class Receiver:
         return 1e-6 + self._rng() * (NAK_BO_IVL - 1e-6)
 
     def deadline(self) -> float | None:
-        """When :meth:`poll` has work next; None when nothing waits."""
-        soonest: float | None = None
-        for peer in self._peers.values():
-            candidates = [m.expires for m in peer.missing.values()]
-            if peer.spmr_at is not None:
-                candidates.append(peer.spmr_at)
-            candidates.append(peer.last_heard + PEER_EXPIRY)
-            first = min(candidates)
-            if soonest is None or first < soonest:
-                soonest = first
-        return soonest
+        """When :meth:`poll` has work next (perhaps nothing, if what was due
+        has been settled since); None when nothing waits."""
+        return self._timers[0][0] if self._timers else None
 
     def poll(self, now: float) -> None:
         """Run the timers due by *now*: NAKs, retries, SPMRs, expiry."""
-        for tsi, peer in list(self._peers.items()):
-            if now - peer.last_heard >= PEER_EXPIRY:
-                del self._peers[tsi]
+        timers = self._timers
+        expired: dict[Tsi, list[int]] = {}
+        while timers and timers[0][0] <= now:
+            when, _, tsi, what = heapq.heappop(timers)
+            peer = self._peers.get(tsi)
+            if peer is None:
                 continue
-            if peer.spmr_at is not None and now >= peer.spmr_at:
-                peer.spmr_at = None
-                spmr = encode_spmr(tsi, self.data_port)
-                # Multicast, so other receivers hold theirs back, and unicast
-                # to where the data came from (docs/wire/pgm.md#spmr).
-                self.outgoing += [(spmr, None), (spmr, peer.address)]
-                self.counters.spmrs += 1
-            if peer.missing:
-                self._run_naks(peer, now)
+            if what == _EXPIRY_TIMER:
+                if now - peer.last_heard >= PEER_EXPIRY:
+                    del self._peers[tsi]
+                else:
+                    self._at(peer.last_heard + PEER_EXPIRY, tsi, _EXPIRY_TIMER)
+            elif what == _SPMR_TIMER:
+                if peer.spmr_at == when:
+                    peer.spmr_at = None
+                    spmr = encode_spmr(tsi, self.data_port)
+                    # Multicast, so other receivers hold theirs back, and
+                    # unicast to where the data came from (docs/wire/pgm.md#spmr).
+                    self.outgoing += [(spmr, None), (spmr, peer.address)]
+                    self.counters.spmrs += 1
+            else:
+                missing = peer.missing.get(what)
+                if missing is not None and missing.expires == when:
+                    expired.setdefault(tsi, []).append(what)
+        for tsi, sqns in expired.items():
+            peer = self._peers[tsi]
+            self._run_naks(peer, sqns, now)
             self._deliver(peer)
 
-    def _run_naks(self, peer: _Peer, now: float) -> None:
+    def _run_naks(self, peer: _Peer, expired: list[int], now: float) -> None:
         to_nak: list[int] = []
         given_up: list[int] = []
-        for sqn, missing in peer.missing.items():
-            if now < missing.expires:
-                continue
+        for sqn in expired:
+            missing = peer.missing[sqn]
             if missing.state is _State.BACK_OFF:
                 if peer.nla is None:
                     given_up.append(sqn)  # no SPM yet: nowhere to send a NAK
                 else:
                     to_nak.append(sqn)
                     missing.state = _State.WAIT_NCF
-                    missing.expires = now + NAK_RPT_IVL
-            elif missing.state is _State.WAIT_NCF:
+                    self._expire_at(peer, missing, now + NAK_RPT_IVL, sqn)
+                continue
+            if missing.state is _State.WAIT_NCF:
                 missing.ncf_retries += 1
-                if missing.ncf_retries >= NAK_NCF_RETRIES:
-                    given_up.append(sqn)
-                else:
-                    missing.state, missing.expires = _State.BACK_OFF, now + self._backoff()
+                out_of_retries = missing.ncf_retries >= NAK_NCF_RETRIES
             else:
                 missing.data_retries += 1
-                if missing.data_retries >= NAK_DATA_RETRIES:
-                    given_up.append(sqn)
-                else:
-                    missing.state, missing.expires = _State.BACK_OFF, now + self._backoff()
+                out_of_retries = missing.data_retries >= NAK_DATA_RETRIES
+            if out_of_retries:
+                given_up.append(sqn)
+            else:
+                missing.state = _State.BACK_OFF
+                self._expire_at(peer, missing, now + self._backoff(), sqn)
         for sqn in given_up:
             del peer.missing[sqn]
             peer.slots[sqn] = _LOST

@@ -443,8 +443,8 @@ class SourceSession(_Session):
 
     def receive(self, data: bytes, host: str, destination: str | None) -> None:
         """A packet for us: only NAKs and SPMRs matter to a source."""
-        if self.closed or len(data) < 16 or data[4] not in _UPSTREAM:
-            return
+        if self.closed or (len(data) > 4 and data[4] in _DOWNSTREAM):
+            return  # raw PGM hears the group's traffic, our own included
         if destination is not None and destination not in (self._interface, self.group):
             return  # raw PGM: another session's packet
         try:
@@ -558,8 +558,8 @@ class ReceiverSession(_Session):
 
     def receive(self, data: bytes, host: str, destination: str | None) -> None:
         """A packet heard on a group: downstream ones are the receiver's."""
-        if self.closed or len(data) < 16 or data[4] not in _DOWNSTREAM:
-            return
+        if self.closed or (len(data) > 4 and data[4] in _UPSTREAM):
+            return  # other receivers' multicast SPMRs (and, raw, their NAKs)
         group = self._groups.get(destination or "")
         if group is None:
             return  # raw PGM: not one of our groups

@@ -71,15 +71,16 @@ def loop_name(request: Any) -> str:
     return "uvloop" if "uvloop" in request.node.name else "asyncio"
 
 
-async def run_scenario(scenario: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
-    """Run *scenario* (see _scenario.py) in a fresh namespace; its JSON result.
+async def run_in_namespace(script: Path, *args: str, timeout: float = 60) -> dict[str, Any]:
+    """Run *script* under this interpreter in a fresh namespace; its last stdout
+    line, as JSON.
 
     Raises:
-        AssertionError: the scenario failed (its stderr is in the message).
+        AssertionError: it failed (its stderr is in the message).
         TimeoutError: it took longer than *timeout* seconds.
     """
     process = await asyncio.create_subprocess_exec(
-        "unshare", "-n", "sh", "-c", SETUP, sys.executable, str(SCENARIO), json.dumps(scenario),
+        "unshare", "-n", "sh", "-c", SETUP, sys.executable, str(script), *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -92,3 +93,13 @@ async def run_scenario(scenario: dict[str, Any], timeout: float = 60) -> dict[st
     assert process.returncode == 0, err.decode(errors="replace")[-4000:]
     result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     return result
+
+
+async def run_scenario(scenario: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+    """Run *scenario* (see _scenario.py) in a fresh namespace; its JSON result.
+
+    Raises:
+        AssertionError: the scenario failed (its stderr is in the message).
+        TimeoutError: it took longer than *timeout* seconds.
+    """
+    return await run_in_namespace(SCENARIO, json.dumps(scenario), timeout=timeout)
