@@ -6,6 +6,7 @@ prints their average temperature.
 
     python examples/weather_server.py [--port 5556]
     python examples/weather_client.py [ZIPCODE] [--port 5556] [--updates 5]
+    python examples/weather_client.py [ZIPCODE] --endpoint "epgm://eth0;239.192.1.1:5556"
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import contextlib
 import aiomsg
 
 
-async def main(zipcode: str, port: int, updates: int) -> None:
+async def main(zipcode: str, port: int, updates: int, endpoint: str | None) -> None:
     async with aiomsg.Context() as ctx:
         subscriber = ctx.socket(aiomsg.SUB)
-        await subscriber.connect(f"tcp://127.0.0.1:{port}")
+        await subscriber.connect(endpoint or f"tcp://127.0.0.1:{port}")
         subscriber.subscribe(zipcode)
         print(f"Collecting updates for zipcode '{zipcode}'...")
 
@@ -41,10 +42,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=5556, help="server's TCP port (default: 5556)")
     parser.add_argument("--updates", type=int, default=5, help="updates to collect (default: 5)")
+    parser.add_argument("--endpoint", help="connect here instead, e.g. epgm://eth0;239.192.1.1:5556")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     args = parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        aiomsg.run(main(args.zipcode, args.port, args.updates))
+        aiomsg.run(main(args.zipcode, args.port, args.updates, args.endpoint))

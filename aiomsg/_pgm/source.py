@@ -231,7 +231,8 @@ class Source:
                 self._repairs[sqn] = None
         # Even for sqns that left the window, as libzmq does: the receivers'
         # retries then end when our trail passes them.
-        return [encode_nak(self.tsi, self.data_port, packet.sqns, self.nla, self.group, confirm=True)]
+        ncf = encode_nak(self.tsi, self.data_port, packet.sqns, self.nla, self.group, confirm=True)
+        return [ncf]
 
     # -- time ---------------------------------------------------------------------
 

@@ -327,8 +327,9 @@ class UdpConnector(Connector):
             if address.multicast:
                 # multicast_hops (TTL 1 by default, as libzmq) and multicast_loop.
                 engine = self._engine
-                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_TTL, engine.multicast_hops)
-                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_LOOP, engine.multicast_loop)
+                hops, loop = engine.multicast_hops, engine.multicast_loop
+                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_TTL, hops)
+                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_LOOP, loop)
                 request = _interface_request(address.interface, self._endpoint)
                 sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_IF, bytes(4) + request)
             sock.connect(target)

@@ -12,16 +12,16 @@ import asyncio
 import json
 import os
 import socket
-import struct
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import aiomsg  # noqa: E402
-from _messages import SYNC, case, digest  # noqa: E402
-from aiomsg._pgm.packets import (  # noqa: E402
+from _messages import SYNC, case, digest
+
+import aiomsg
+from aiomsg._pgm.packets import (
     Tsi,
     checksum,
     encode_data,

@@ -15,8 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import aiomsg  # noqa: E402
-from _messages import SYNC, case, digest, stream_message  # noqa: E402
+from _messages import SYNC, case, digest, stream_message
+
+import aiomsg
 
 
 def say(line: str) -> None:

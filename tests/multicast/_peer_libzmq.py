@@ -20,8 +20,7 @@ from pathlib import Path
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _messages import SYNC, case, digest, stream_message  # noqa: E402
-
+from _messages import SYNC, case, digest, stream_message
 
 # Our own channel to the driver; whatever else writes to fd 1 goes to stderr.
 _DRIVER = os.fdopen(os.dup(1), "w", buffering=1)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import time
@@ -73,6 +73,7 @@ class Peer:
         self.lines: asyncio.Queue[str] = asyncio.Queue()
         self.process: asyncio.subprocess.Process | None = None
         self.stderr = b""
+        self._reader: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         spec = self.spec
@@ -90,7 +91,7 @@ class Peer:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        asyncio.ensure_future(self._read())
+        self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None

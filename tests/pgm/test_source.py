@@ -61,7 +61,7 @@ def test_a_nak_gets_an_ncf_at_once_and_rdata_from_poll() -> None:
 def test_sqns_out_of_the_window_get_an_ncf_but_no_repair() -> None:
     """As libzmq: the receivers' retries end when the trail passes the sqn."""
     src = source(txw_sqns=2)
-    for i in range(4):
+    for _ in range(4):
         src.send(b"\x00\x00\x02\x00x", 0.0)
     assert len(src.on_upstream(nak(0), 0.0)) == 1
     assert not [p for p in src.poll(0.0) if isinstance(parse(p), Data)]
