@@ -1,7 +1,8 @@
 """``python -m bench``: run the benchmark matrix, print the report, save JSON and a chart.
 
 ``python -m bench codec`` runs the socket-free codec micro-benchmarks instead
-(see :mod:`bench.codec`).
+(see :mod:`bench.codec`), and ``python -m bench multicast`` the epgm rows
+(see :mod:`bench.multicast`).
 """
 
 from __future__ import annotations
@@ -273,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import codec
 
         return codec.main(argv[1:])
+    if argv[:1] == ["multicast"]:
+        from bench import multicast
+
+        return multicast.main(argv[1:])
     args = parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     timeout = args.timeout or (30.0 if args.quick else 60.0)

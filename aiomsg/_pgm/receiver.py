@@ -38,12 +38,16 @@ SPMR_EXPIRY = 0.025
 PEER_EXPIRY = 300.0
 #: Sources tracked at once: a flood of forged TSIs cannot grow memory for ever.
 MAX_SOURCES = 256
-#: Missing packets one jump of the sequence may open for repair. A larger gap
-#: (a forged or absurd sqn, or an outage longer than any buffer) is given up
-#: beyond this at once: otherwise one packet could make us track and NAK a
-#: whole window, 83 333 sqns at 100 Mbit/s, and send tens of thousands of
-#: NAKs to an address of the sender's choosing.
-MAX_GAP = 1024
+#: Missing packets one jump of the sequence may open for repair: 5.8 MB at
+#: the default maxtpdu, a 50 ms outage at 1 Gbit/s. A larger gap (a forged or
+#: absurd sqn) is given up beyond this at once: otherwise one packet could
+#: make us track and NAK a whole window, 833 333 sqns at 1 Gbit/s, and send
+#: NAKs by the thousand to an address of the sender's choosing.
+MAX_GAP = 4096
+#: Sqns one source may be NAKed for in one pass of the timers (16 NAK
+#: packets); the rest wait one more back-off. Bounds the NAKs a burst of loss
+#: (or a forger) can make us send.
+MAX_NAKS_PER_PASS = 16 * MAX_NAK_SQNS
 #: The timer heap's marks for the peer timers (sqns are 0 and up).
 _SPMR_TIMER = -1
 _EXPIRY_TIMER = -2
@@ -410,6 +414,8 @@ class Receiver:
             if missing.state is _State.BACK_OFF:
                 if peer.nla is None:
                     given_up.append(sqn)  # no SPM yet: nowhere to send a NAK
+                elif len(to_nak) >= MAX_NAKS_PER_PASS:
+                    self._expire_at(peer, missing, now + NAK_BO_IVL, sqn)
                 else:
                     to_nak.append(sqn)
                     missing.state = _State.WAIT_NCF

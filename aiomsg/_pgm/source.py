@@ -57,7 +57,7 @@ def window_sqns(rate: int, recovery_ivl: int, maxtpdu: int) -> int:
 class TokenBucket:
     """ODATA pacing at *rate* bytes/s (docs/wire/pgm.md#pgm-zmq-options).
 
-    The bucket holds 10 ms of rate (at least one packet): short bursts pass,
+    The bucket holds 2 ms of rate (at least two packets): short bursts pass,
     but never the second-long burst OpenPGM allows at low rates, which
     overflows receivers' kernel buffers and costs repairs.
     """
@@ -66,7 +66,7 @@ class TokenBucket:
 
     def __init__(self, rate: float, packet: int, now: float) -> None:
         self._rate = rate
-        self._capacity = max(rate * 0.01, float(packet))
+        self._capacity = max(rate * 0.002, 2.0 * packet)
         self._level = self._capacity
         self._updated = now
 

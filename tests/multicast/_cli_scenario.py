@@ -30,7 +30,7 @@ async def cli() -> dict[str, object]:
         *aiomsg, "pub", ENDPOINT, stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     await pub.communicate(b"weather\tsunny\nsport\t2-1\nweather\train\n")
-    out, err = await sub.communicate()
+    out, _ = await sub.communicate()
     return {"stdout": out.decode(), "pub": pub.returncode, "sub": sub.returncode}
 
 
