@@ -198,7 +198,7 @@ async def test_unrecoverable_loss_drops_whole_messages_and_resyncs(
         assert received["data_losses"] > 0
 
 
-@pytest.mark.parametrize(("source", "receiver"), [("libzmq", "aiomsg"), ("aiomsg", "libzmq")])
+@pytest.mark.parametrize(("source", "receiver"), DIRECTIONS)
 async def test_raw_pgm_with_loss(source: str, receiver: str, request: pytest.FixtureRequest) -> None:
     """pgm:// (IP protocol 113, raw sockets: root) both ways, repaired under 5 % loss."""
     needs_peers(source, receiver)
