@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import fcntl
 import ipaddress
 import os
 import random
@@ -40,6 +39,11 @@ import socket as _socket
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+
+try:
+    import fcntl  # the interface-address ioctl: Unix only
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from aiomsg._pgm.framing import Packer
 from aiomsg._pgm.packets import NAK, SPMR, MalformedPacket, Tsi, parse
@@ -185,6 +189,8 @@ def _interface_address(interface: str | None, send_group: str, port: int, text: 
         raise EndpointError(
             text, f"no interface named {interface!r} (names are looked up locally, not in DNS)"
         ) from None
+    if fcntl is None:  # pragma: no cover - Windows
+        raise EndpointError(text, "name the interface by its IPv4 address on this system")
     request = struct.pack("256s", interface.encode()[:15])
     with _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM) as probe:
         try:
