@@ -130,8 +130,9 @@ async def main(loop_name: str) -> None:
             to_group = malformed(forged[0]) + undecodable(forged[1]) + jumps(forged[2])
             # NAKs at the PUB: garbage, for another address, and a flood of
             # valid ones for the first packets (one RDATA per holdoff each).
+            valid = encode_nak(good, PORT, [0], LOCAL, GROUP_NLA)
             bad_naks = [
-                b"\x15\xb3" + os.urandom(30),
+                valid[:6] + bytes([valid[6] ^ 0xFF, valid[7]]) + valid[8:],  # bad checksum
                 encode_nak(good, PORT, [0], socket.inet_aton("10.1.2.3"), GROUP_NLA),
             ]
             flood = [encode_nak(good, PORT, [n % 5], LOCAL, GROUP_NLA) for n in range(2000)]
