@@ -1,8 +1,9 @@
 """``python -m bench``: run the benchmark matrix, print the report, save JSON and a chart.
 
 ``python -m bench codec`` runs the socket-free codec micro-benchmarks instead
-(see :mod:`bench.codec`), and ``python -m bench floor`` the per-message floor
-of the await shape (see :mod:`bench.floor`).
+(see :mod:`bench.codec`), ``python -m bench floor`` the per-message floor
+of the await shape (see :mod:`bench.floor`), and ``python -m bench multicast``
+the epgm rows (see :mod:`bench.multicast`).
 """
 
 from __future__ import annotations
@@ -373,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import floor
 
         return floor.main(argv[1:])
+    if argv[:1] == ["multicast"]:
+        from bench import multicast
+
+        return multicast.main(argv[1:])
     args = parse_args(argv)
     if args.transport == "ws":  # its own rows and peers: bench/ws.py
         from bench import ws

@@ -7,8 +7,9 @@ prints their average temperature.
     python examples/weather_server.py [--port 5556]
     python examples/weather_client.py [ZIPCODE] [--port 5556] [--updates 5]
 
-``--endpoint`` connects elsewhere, e.g. to the web example's relay over
-WebSocket: ``--endpoint ws://127.0.0.1:8080/zmq/weather``.
+``--endpoint`` connects elsewhere: to the web example's relay over
+WebSocket (``--endpoint ws://127.0.0.1:8080/zmq/weather``) or to a
+multicast feed (``--endpoint "epgm://eth0;239.192.1.1:5556"``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def parse_args() -> argparse.Namespace:
         "zipcode", nargs="?", default="10001", help="zipcode to follow (default: 10001)"
     )
     parser.add_argument("--port", type=int, default=5556, help="server's TCP port (default: 5556)")
-    parser.add_argument("--endpoint", help="connect here instead (tcp://, ws://...)")
+    parser.add_argument("--endpoint", help="connect here instead (tcp://, ws://, epgm://...)")
     parser.add_argument("--updates", type=int, default=5, help="updates to collect (default: 5)")
     return parser.parse_args()
 
