@@ -15,7 +15,7 @@ CHECK  := build/dist-check
 # MkDocs builds the site under site/ (gitignored); silence mkdocs-material's banner.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: venv test lint typecheck pytest demo dist dist-check bench docs clean peers
+.PHONY: venv test lint typecheck pytest demo dist dist-check bench docs clean peers multicast
 
 venv: $(STAMP)
 
@@ -90,6 +90,12 @@ docs: venv
 PEERS ?= .cache/peers
 peers:
 	tests/peers/install $(PEERS)
+
+# The multicast (epgm/pgm) tests alone, after installing their peers: run as
+# root, since each test makes its own private network namespace (multicast
+# never leaves the machine). Without root or the peers they skip and say why.
+multicast: venv peers
+	$(BIN)/python -m pytest -q tests/pgm tests/transports/test_pgm.py tests/multicast
 
 clean:
 	rm -rf $(VENV) site dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -154,6 +154,11 @@ TCP_MAXRT = SocketOption.TCP_MAXRT
 USE_FD = SocketOption.USE_FD
 ZAP_ENFORCE_DOMAIN = SocketOption.ZAP_ENFORCE_DOMAIN
 RECONNECT_STOP = SocketOption.RECONNECT_STOP
+RATE = SocketOption.RATE
+RECOVERY_IVL = SocketOption.RECOVERY_IVL
+MULTICAST_HOPS = SocketOption.MULTICAST_HOPS
+MULTICAST_MAXTPDU = SocketOption.MULTICAST_MAXTPDU
+MULTICAST_LOOP = SocketOption.MULTICAST_LOOP
 
 # Poll events, security mechanisms, error numbers.
 POLLIN = PollEvent.POLLIN
@@ -170,6 +175,7 @@ EADDRINUSE = Errno.EADDRINUSE
 ENOTSOCK = Errno.ENOTSOCK
 EHOSTUNREACH = Errno.EHOSTUNREACH
 EFSM = Errno.EFSM
+ENOCOMPATPROTO = Errno.ENOCOMPATPROTO
 ETERM = Errno.ETERM
 
 __version__ = "0.1.0"
@@ -203,6 +209,7 @@ __all__ = [
     "EFSM",
     "EHOSTUNREACH",
     "EINVAL",
+    "ENOCOMPATPROTO",
     "ENOTSOCK",
     "ENOTSUP",
     "EPROTONOSUPPORT",
@@ -221,6 +228,9 @@ __all__ = [
     "LINGER",
     "MAXMSGSIZE",
     "MECHANISM",
+    "MULTICAST_HOPS",
+    "MULTICAST_LOOP",
+    "MULTICAST_MAXTPDU",
     "NOBLOCK",
     "NOTIFY_CONNECT",
     "NOTIFY_DISCONNECT",
@@ -240,6 +250,7 @@ __all__ = [
     "PULL",
     "PUSH",
     "RADIO",
+    "RATE",
     "RCVBUF",
     "RCVHWM",
     "RCVMORE",
@@ -250,6 +261,7 @@ __all__ = [
     "RECONNECT_STOP_AFTER_DISCONNECT",
     "RECONNECT_STOP_CONN_REFUSED",
     "RECONNECT_STOP_HANDSHAKE_FAILED",
+    "RECOVERY_IVL",
     "REP",
     "REQ",
     "REQ_CORRELATE",

@@ -46,9 +46,11 @@ class ZmqEvent(enum.IntFlag):
 class Event(enum.Enum):
     """What happened; names follow libzmq's ``ZMQ_EVENT_*`` where one exists.
 
-    :attr:`zmq_event` is libzmq's event for it, None for the four aiomsg adds
+    :attr:`zmq_event` is libzmq's event for it, None for those aiomsg adds
     (``PROTOCOL_ERROR``, ``PEER_REFUSED`` and ``HEARTBEAT_TIMEOUT``, which
-    libzmq reports only as the ``DISCONNECTED`` that follows them here too).
+    libzmq reports only as the ``DISCONNECTED`` that follows them here too,
+    and ``DATA_LOST``: multicast data that could not be repaired, which
+    libzmq does not report at all; its value is the packets lost).
     libzmq's three handshake failures are one aiomsg event,
     ``HANDSHAKE_FAILED``; each occurrence says which in
     :attr:`MonitorEvent.zmq_event`.
@@ -66,6 +68,7 @@ class Event(enum.Enum):
     PROTOCOL_ERROR = "protocol_error"
     PEER_REFUSED = "peer_refused"
     HEARTBEAT_TIMEOUT = "heartbeat_timeout"
+    DATA_LOST = "data_lost"
     DISCONNECTED = "disconnected"
     CLOSED = "closed"
     CLOSE_FAILED = "close_failed"
@@ -93,7 +96,13 @@ _ZMQ_EVENTS[Event.HANDSHAKE_FAILED] = ZmqEvent.HANDSHAKE_FAILED_NO_DETAIL
 
 # Events that mean a peer misbehaved or was turned away: logged as warnings.
 _WARNINGS = frozenset(
-    {Event.HANDSHAKE_FAILED, Event.PROTOCOL_ERROR, Event.PEER_REFUSED, Event.HEARTBEAT_TIMEOUT}
+    {
+        Event.HANDSHAKE_FAILED,
+        Event.PROTOCOL_ERROR,
+        Event.PEER_REFUSED,
+        Event.HEARTBEAT_TIMEOUT,
+        Event.DATA_LOST,
+    }
 )
 
 

@@ -192,6 +192,12 @@ class SocketOption(enum.IntEnum):
     USE_FD = 89
     ZAP_ENFORCE_DOMAIN = 93
     RECONNECT_STOP = 109
+    # Multicast (epgm://, pgm://; issue 9).
+    RATE = 8
+    RECOVERY_IVL = 9
+    MULTICAST_HOPS = 25
+    MULTICAST_MAXTPDU = 84
+    MULTICAST_LOOP = 96
 
 
 class PollEvent(enum.IntFlag):
@@ -231,6 +237,7 @@ class Errno(enum.IntEnum):
     ENOTSOCK = errno.ENOTSOCK
     EHOSTUNREACH = errno.EHOSTUNREACH
     EFSM = _HAUSNUMERO + 51
+    ENOCOMPATPROTO = _HAUSNUMERO + 52
     ETERM = _HAUSNUMERO + 53
 #: ``router_notify`` flags (libzmq's ``ZMQ_NOTIFY_CONNECT`` and
 #: ``ZMQ_NOTIFY_DISCONNECT``): a ROUTER receives ``[routing_id, b""]`` when a

@@ -78,6 +78,12 @@ DEFAULTS: dict[str, Any] = {
     "wss_trust_pem": "",  # CA certificates a client trusts for the server
     "wss_hostname": "",  # the name a client checks in the server's certificate ("": the host)
     "wss_trust_system": True,  # a client also trusts the system's CAs
+    # Multicast (epgm://, pgm://; docs/multicast.md), named as pyzmq names them.
+    "rate": 100,  # kbit/s a PGM source sends ODATA at; with recovery_ivl, sizes the windows
+    "recovery_ivl": 10000,  # ms of data a PGM source keeps for repairs (and a receiver waits)
+    "multicast_hops": 1,  # IP_MULTICAST_TTL of multicast (epgm, pgm, udp)
+    "multicast_maxtpdu": 1500,  # largest PGM packet with its IP (and UDP) header, bytes
+    "multicast_loop": True,  # IP_MULTICAST_LOOP: this host's own sockets hear its multicast
 }
 
 #: Inclusive bounds of the options whose range is narrower than "-1 or more".
@@ -86,6 +92,11 @@ _RANGES: dict[str, tuple[int, int | None]] = {
     "tcp_keepalive": (-1, 1),
     "reconnect_stop": (0, 7),
     "tos": (0, 255),
+    "rate": (1, None),
+    "recovery_ivl": (0, None),
+    "multicast_hops": (1, 255),
+    # Room for the headers and 2 stream bytes; a UDP datagram's limit above.
+    "multicast_maxtpdu": (256, 65535),
 }
 
 #: Bytes options with no length or first-byte rule (any message body).

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from aiomsg._socket import Socket
 from aiomsg.errors import EndpointError
 from aiomsg.transports import register_transport
-from aiomsg.transports._mount import Channel, MountBinding, MountTransport
+from aiomsg.transports._mount import Channel, ChannelError, MountBinding, MountTransport
 from aiomsg.transports._peer import format_peer
 
 if TYPE_CHECKING:
@@ -80,6 +80,11 @@ async def aiohttp_handler(
     unbound. It returns when the WebSocket closes; cancelling it is safe
     (the peer is dropped and the WebSocket closed).
 
+    Leave aiohttp's ``handler_cancellation`` off (its default): with it on,
+    aiohttp cancels the handler as soon as the peer's TCP closes, and the
+    messages it had read but not yet handed over are lost (a PUSH that
+    sends and closes at once loses its last ones).
+
     Raises:
         AddressInUse: another socket is bound to ``web://<name>``.
         Closed: the socket is closed.
@@ -127,7 +132,10 @@ class _AiohttpChannel(Channel):
         if message.type in (WSMsgType.BINARY, WSMsgType.TEXT):
             data: bytes | str = message.data
             return data
-        return None  # close, closing, closed or error: the WebSocket is done
+        if message.type is WSMsgType.ERROR:
+            # aiohttp has closed it already, with the code the fault calls for.
+            raise ChannelError(f"WebSocket error: {message.data}")
+        return None  # close, closing or closed: the WebSocket is done
 
     async def send(self, payload: bytes) -> None:
         if self._response.closed:
@@ -202,6 +210,15 @@ async def _http_refusal(send: Send, reason: str, prefix: str) -> None:
     await send({"type": prefix + ".body", "body": reason.encode()})
 
 
+# The close codes that end a WebSocket for a fault (RFC 6455 section 7.4.1).
+_PEER_FAULTS = {
+    1002: "protocol error",
+    1003: "unsupported data",
+    1007: "invalid payload",
+    1009: "message too big",
+}
+
+
 class _AsgiChannel(Channel):
     """An accepted ASGI WebSocket as whole messages."""
 
@@ -220,6 +237,12 @@ class _AsgiChannel(Channel):
                 return str(message.get("text") or "")
             if message["type"] == "websocket.disconnect":
                 self._closed = True
+                code = message.get("code", 1005)
+                if code in _PEER_FAULTS:
+                    # The server closed it for the peer's fault (uvicorn: a
+                    # message over ws_max_size is 1009), or the peer said so.
+                    reason = message.get("reason") or _PEER_FAULTS[code]
+                    raise ChannelError(f"WebSocket closed with {code}: {reason}")
         return None
 
     async def send(self, payload: bytes) -> None:

@@ -1,7 +1,9 @@
 """``python -m bench``: run the benchmark matrix, print the report, save JSON and a chart.
 
 ``python -m bench codec`` runs the socket-free codec micro-benchmarks instead
-(see :mod:`bench.codec`).
+(see :mod:`bench.codec`), ``python -m bench floor`` the per-message floor
+of the await shape (see :mod:`bench.floor`), and ``python -m bench multicast``
+the epgm rows (see :mod:`bench.multicast`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, scale
 from bench.harness import ROOT, Endpoints, Params, measure
 
 IMPLS = ("aiomsg", "aiomsg-uvloop", "aiomsg-batch", "pyzmq", "zmq.asyncio", "raw-asyncio")
-PATTERNS = ("throughput", "latency", "fanout", "memory")
+PATTERNS = ("throughput", "latency", "fanout", "memory", "curve", "scale")
 TRANSPORTS = ("tcp", "ipc", "inproc")
 DEFAULT_SIZES = (16, 1024, 65536)
 
@@ -34,6 +36,13 @@ MEMORY_PUB_COUNT = 1_000_000
 #: Memory case (b): how long the PUSH keeps retrying NOBLOCK sends after Again.
 MEMORY_PUSH_SECONDS, QUICK_MEMORY_PUSH_SECONDS = 2.0, 1.0
 MESSAGE_SIZE_SMALL = 16
+#: CURVE PUSH → PULL over tcp: sizes and messages per run (full / --quick).
+CURVE_SIZES = (16, 1024)
+CURVE_COUNTS = {16: 50_000, 1024: 25_000}
+QUICK_CURVE_COUNTS = {16: 10_000, 1024: 5_000}
+#: Implementations the CURVE rows support, and those measured unless --impl says.
+CURVE_IMPLS = ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio")
+CURVE_DEFAULT_IMPLS = ("aiomsg-uvloop", "pyzmq")
 
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 DEFAULT_CHART = ROOT / "bench" / "results" / "chart.png"
@@ -43,17 +52,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="aiomsg vs pyzmq, zmq.asyncio and raw asyncio: throughput, latency, "
-        "fan-out and memory, each peer in its own process. "
-        "'python -m bench codec --help' for the codec micro-benchmarks.",
+        "fan-out, memory, CURVE and the scale curves, each peer in its own process. "
+        "'python -m bench codec --help' for the codec micro-benchmarks, "
+        "'python -m bench floor --help' for the per-message floor of the await shape.",
     )
     parser.add_argument(
         "--pattern", choices=(*PATTERNS, "all"), default="all", help="what to measure"
     )
     parser.add_argument(
+        "--scale",
+        action="append",
+        choices=scale.CASES,
+        help="scale case for --pattern scale/all (repeatable; default all: "
+        + ", ".join(scale.CASES)
+        + ")",
+    )
+    parser.add_argument(
         "--transport",
-        choices=(*TRANSPORTS, "all"),
+        choices=(*TRANSPORTS, "ws", "all"),
         default="all",
-        help="fan-out and memory always use tcp",
+        help="fan-out, memory, CURVE and the scale rows always use tcp",
     )
     parser.add_argument(
         "--size",
@@ -64,15 +82,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--count",
         type=int,
-        help="messages per throughput and fan-out run, round trips per latency run "
-        "(default depends on size and pattern; the memory cases keep their own)",
+        help="messages per throughput, CURVE, fan-out and scale run, round trips per latency "
+        "run (default depends on size and pattern; the memory and connections cases keep "
+        "their own)",
     )
     parser.add_argument(
-        "--impl", action="append", choices=IMPLS, help="implementation (repeatable; default all)"
+        "--impl",
+        action="append",
+        choices=IMPLS,
+        help="implementation (repeatable; default all, except CURVE: aiomsg-uvloop and pyzmq, "
+        "and the scale rows: aiomsg-uvloop, pyzmq and raw-asyncio where it applies)",
     )
     parser.add_argument("--repeat", type=int, help="runs per measurement (median; default 3)")
     parser.add_argument(
-        "--quick", action="store_true", help="small counts, one run each (about a minute)"
+        "--quick",
+        action="store_true",
+        help="small counts, one run each (about three minutes for everything)",
     )
     parser.add_argument("--timeout", type=float, help="seconds allowed per run (default 60)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
@@ -119,15 +144,21 @@ def plan(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
             chosen.append(impl)
         return chosen
 
-    if "raw-asyncio" in impls and "inproc" in transports:
+    if (
+        "raw-asyncio" in impls
+        and "inproc" in transports
+        and {"throughput", "latency"} & set(patterns)
+    ):
         skipped.append("raw-asyncio over inproc: there is no such transport for a raw socket")
     if "throughput" in patterns:
         counts = QUICK_THROUGHPUT_COUNTS if quick else THROUGHPUT_COUNTS
         for transport in transports:
             for size in sizes:
-                count = args.count or counts.get(size) or max(1000, counts[16] * 16 // size)
+                count = args.count or counts.get(size) or scale.size_count(size, quick)
+                # Large messages: a small high-water mark keeps the queues' memory bounded.
+                hwm = scale.LARGE_HWM if size >= scale.LARGE else 1000
                 for impl in impls_for(transport, "throughput"):
-                    items.append(Item("throughput", Params(count, size, transport, impl)))
+                    items.append(Item("throughput", Params(count, size, transport, impl, hwm=hwm)))
     if "latency" in patterns:
         count = args.count or (QUICK_LATENCY_COUNT if quick else LATENCY_COUNT)
         warmup = min(500, max(50, count // 10))
@@ -182,7 +213,67 @@ def plan(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
                     ),
                 )
             )
+    if "curve" in patterns:
+        items += plan_curve(args, skipped)
+    if "scale" in patterns:
+        items += plan_scale(args, skipped)
     return items
+
+
+def curve_keys() -> dict[str, str] | None:
+    """A server and a client CURVE key pair (Z85 text), or None without CURVE support."""
+    try:
+        import aiomsg
+
+        if not aiomsg.has_curve():
+            return None
+        server_public, server_secret = aiomsg.curve_keypair()
+        client_public, client_secret = aiomsg.curve_keypair()
+    except (ImportError, RuntimeError):
+        return None
+    return {
+        "server_public": server_public.decode(),
+        "server_secret": server_secret.decode(),
+        "client_public": client_public.decode(),
+        "client_secret": client_secret.decode(),
+    }
+
+
+def plan_curve(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
+    """CURVE PUSH → PULL over tcp at 16 B and 1 KiB."""
+    impls = [i for i in dict.fromkeys(args.impl or CURVE_DEFAULT_IMPLS) if i in CURVE_IMPLS]
+    if args.transport not in ("all", "tcp"):
+        skipped.append("curve: runs over tcp only (not selected)")
+        return []
+    if not impls:
+        skipped.append("curve: measures " + ", ".join(CURVE_IMPLS) + " only (none selected)")
+        return []
+    keys = curve_keys()
+    if keys is None:
+        skipped.append("curve: aiomsg has no CURVE here (pip install pynacl)")
+        return []
+    counts = QUICK_CURVE_COUNTS if args.quick else CURVE_COUNTS
+    return [
+        Item(
+            "curve",
+            Params(args.count or counts[size], size, "tcp", impl, extra={"spec": {"curve": keys}}),
+        )
+        for size in CURVE_SIZES
+        for impl in impls
+    ]
+
+
+def plan_scale(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
+    """The scale curves (:mod:`bench.scale`), over tcp."""
+    if args.transport not in ("all", "tcp"):
+        skipped.append("scale: runs over tcp only (not selected)")
+        return []
+    cases = tuple(dict.fromkeys(args.scale or scale.CASES))
+    impls = list(dict.fromkeys(args.impl or scale.DEFAULT_IMPLS))
+    return [
+        Item("scale", params)
+        for params in scale.plan(cases, impls, args.quick, args.count, skipped)
+    ]
 
 
 def _headline(result: dict[str, Any]) -> str:
@@ -196,6 +287,12 @@ def _headline(result: dict[str, Any]) -> str:
         return f"median {m['median_us']:8,.1f} µs  p99 {m['p99_us']:8,.1f} µs"
     if pattern == "fanout":
         return f"{m['msgs_per_s']:>12,.0f} msg/s delivered, lost {m['lost']:,.0f}"
+    if pattern == "curve":
+        return f"{m['msgs_per_s']:>12,.0f} msg/s {m['mb_per_s']:>9,.1f} MB/s (CURVE)"
+    if pattern == "scale":
+        return report.scale_headline(result)
+    if "growth_mib" not in m:
+        return ", ".join(f"{k} {v:,.1f}" for k, v in m.items() if isinstance(v, (int, float)))
     return f"RSS growth {m['growth_mib']:.1f} MiB (worst {m['growth_mib_worst']:.1f})"
 
 
@@ -254,7 +351,7 @@ async def run_plan(items: list[Item], repeat: int, timeout: float) -> list[dict[
             p = item.params
             result = await measure(item.pattern, p, repeat, timeout, endpoints)
             results.append(result)
-            what = p.extra.get("case") or report.size_label(p.size)
+            what = report.what_label(item.pattern, p.size, p.extra)
             print(
                 f"[{index:>{width}}/{len(items)}] {item.pattern:<10} {p.transport:<6} "
                 f"{what:<17} {p.impl:<13} {_headline(result)} "
@@ -273,7 +370,19 @@ def main(argv: list[str] | None = None) -> int:
         from bench import codec
 
         return codec.main(argv[1:])
+    if argv[:1] == ["floor"]:
+        from bench import floor
+
+        return floor.main(argv[1:])
+    if argv[:1] == ["multicast"]:
+        from bench import multicast
+
+        return multicast.main(argv[1:])
     args = parse_args(argv)
+    if args.transport == "ws":  # its own rows and peers: bench/ws.py
+        from bench import ws
+
+        return ws.main(args)
     repeat = args.repeat or (1 if args.quick else 3)
     timeout = args.timeout or (30.0 if args.quick else 60.0)
     skipped: list[str] = []
@@ -303,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             "pattern": args.pattern,
             "transport": args.transport,
             "sizes": args.size or list(DEFAULT_SIZES),
+            "scale": args.scale or list(scale.CASES),
             "count": args.count,
             "impls": args.impl or list(IMPLS),
             "repeat": repeat,
@@ -316,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
                     "impl": item.params.impl,
                     "count": item.params.count,
                     "hwm": item.params.hwm,
-                    **item.params.extra,
+                    # CURVE keys are throwaway, but there is no need to publish them.
+                    **{k: v for k, v in item.params.extra.items() if k != "spec"},
                 }
                 for item in items
             ],

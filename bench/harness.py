@@ -218,7 +218,14 @@ class Params:
 
 
 async def throughput_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
-    base = {"impl": p.impl, "count": p.count, "size": p.size, "hwm": p.hwm}
+    # extra["spec"]: more fields for both peers (the CURVE rows' keys).
+    base = {
+        "impl": p.impl,
+        "count": p.count,
+        "size": p.size,
+        "hwm": p.hwm,
+        **p.extra.get("spec", {}),
+    }
     if p.transport == "inproc":
         peer = await session.start("inproc peer", {**base, "role": "thr-inproc"})
         got = await peer.event("result")
@@ -283,14 +290,19 @@ async def latency_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
 
 async def fanout_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
     subscribers = int(p.extra.get("subscribers", 4))
+    # Subscriber processes; more subscribers than processes share them (SUB sockets).
+    processes = int(p.extra.get("processes", subscribers))
+    shares = [subscribers // processes + (i < subscribers % processes) for i in range(processes)]
     base = {"impl": p.impl, "count": p.count, "size": p.size, "hwm": p.hwm}
     pub = await session.start(
         "publisher", {**base, "role": "fan-pub", "endpoint": endpoints.bind(p.transport)}
     )
     bound = await pub.event("bound")
     subs = [
-        await session.start(f"subscriber {i}", {**base, "role": "fan-sub", **bound})
-        for i in range(subscribers)
+        await session.start(
+            f"subscriber {i}", {**base, "role": "fan-sub", "sockets": share, **bound}
+        )
+        for i, share in enumerate(shares)
     ]
     for sub in subs:
         await sub.event("ready")
@@ -308,6 +320,7 @@ async def fanout_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
         "loss_pct": 100.0 * (expected - received) / expected,
         "pub_cpu_us": published["cpu"] / p.count * 1e6,
         "sub_cpu_us": statistics.fmean(r["cpu"] / max(r["received"], 1) * 1e6 for r in results),
+        "published_per_s": p.count / span,
         "raw": {"publisher": published, "subscribers": results},
     }
 
@@ -345,11 +358,19 @@ async def memory_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
     }
 
 
+async def _scale_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
+    from bench.scale import scale_run
+
+    return await scale_run(p, endpoints, session)
+
+
 RUNNERS: dict[str, Callable[[Params, Endpoints, Session], Awaitable[Run]]] = {
     "throughput": throughput_run,
     "latency": latency_run,
     "fanout": fanout_run,
     "memory": memory_run,
+    "curve": throughput_run,  # PUSH → PULL with CURVE keys in extra["spec"]
+    "scale": _scale_run,
 }
 
 
@@ -387,6 +408,7 @@ async def measure(
         "size": p.size,
         "impl": p.impl,
         "case": p.extra.get("case"),
+        "x": p.extra.get("x"),
         "count": p.count,
         "ok": bool(runs),
         "runs_ok": len(runs),

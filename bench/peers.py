@@ -16,6 +16,10 @@ Implementations (``impl``):
 * ``pyzmq``: blocking ``zmq.Context`` sockets;
 * ``zmq.asyncio``: pyzmq's asyncio sockets on asyncio's default loop;
 * ``raw-asyncio``: :mod:`bench.rawproto` on uvloop.
+
+A spec with ``curve`` keys (Z85 text) makes the throughput peers CURVE
+server (the bound end) and client. The scale rows' own roles (a ROUTER and
+many DEALERs) are in :mod:`bench.scale`; :func:`roles` finds them.
 """
 
 from __future__ import annotations
@@ -174,15 +178,56 @@ async def close_context(impl: str, ctx: Any) -> None:
         ctx.term()
 
 
+def curve_options(spec: Spec, server: bool) -> dict[str, Any]:
+    """Socket options for CURVE if the spec has keys (Z85 text), else none.
+
+    The names are those of aiomsg's keyword options and pyzmq's socket
+    attributes alike; the bound end is the CURVE server.
+    """
+    keys = spec.get("curve")
+    if not keys:
+        return {}
+    if server:
+        return {
+            "curve_server": True,
+            "curve_secretkey": keys["server_secret"].encode(),
+            "curve_publickey": keys["server_public"].encode(),
+        }
+    return {
+        "curve_serverkey": keys["server_public"].encode(),
+        "curve_secretkey": keys["client_secret"].encode(),
+        "curve_publickey": keys["client_public"].encode(),
+    }
+
+
+def set_options(sock: Any, options: dict[str, Any]) -> None:
+    """Set pyzmq socket options given as attribute names (before bind/connect)."""
+    for name, value in options.items():
+        setattr(sock, name, value)
+
+
 async def open_end(
-    impl: str, ctx: Any, kind: str, endpoint: str, *, bind: bool, hwm: int, linger: int = -1
+    impl: str,
+    ctx: Any,
+    kind: str,
+    endpoint: str,
+    *,
+    bind: bool,
+    hwm: int,
+    linger: int = -1,
+    options: dict[str, Any] | None = None,
 ) -> AsyncEnd:
-    """Open a socket of *kind* (``"PUSH"``...) bound or connected to *endpoint*."""
+    """Open a socket of *kind* (``"PUSH"``...) bound or connected to *endpoint*.
+
+    *options* (aiomsg keyword options / pyzmq attribute names) are set first;
+    raw-asyncio takes none.
+    """
     family = FAMILY[impl]
+    options = options or {}
     if family == "aiomsg":
         import aiomsg
 
-        sock = ctx.socket(getattr(aiomsg, kind), sndhwm=hwm, rcvhwm=hwm, linger=linger)
+        sock = ctx.socket(getattr(aiomsg, kind), sndhwm=hwm, rcvhwm=hwm, linger=linger, **options)
         if kind == "SUB":
             sock.subscribe(b"")
         resolved = endpoint
@@ -202,6 +247,7 @@ async def open_end(
         zsock.sndhwm = hwm
         zsock.rcvhwm = hwm
         zsock.linger = linger
+        set_options(zsock, options)
         if kind == "SUB":
             zsock.setsockopt(zmq.SUBSCRIBE, b"")
         resolved = endpoint
@@ -217,6 +263,9 @@ async def open_end(
         return AsyncEnd(zsock.send, zsock.recv, close_zmq, resolved, zsock)
     if family == "raw":
         from bench.rawproto import open_raw_connection, start_raw_server
+
+        if options:
+            raise ValueError(f"raw-asyncio takes no socket options: {sorted(options)}")
 
         if bind:
             server = await start_raw_server(endpoint, hwm)
@@ -317,6 +366,7 @@ def thr_recv(spec: Spec) -> None:
         sock = ctx.socket(zmq.PULL)
         sock.rcvhwm = spec["hwm"]
         sock.linger = 0
+        set_options(sock, curve_options(spec, server=True))
         sock.bind(spec["endpoint"])
         emit("bound", endpoint=sock.getsockopt_string(zmq.LAST_ENDPOINT))
         count = spec["count"]
@@ -342,7 +392,14 @@ def thr_recv(spec: Spec) -> None:
     async def main() -> None:
         ctx = new_context(impl)
         end = await open_end(
-            impl, ctx, "PULL", spec["endpoint"], bind=True, hwm=spec["hwm"], linger=0
+            impl,
+            ctx,
+            "PULL",
+            spec["endpoint"],
+            bind=True,
+            hwm=spec["hwm"],
+            linger=0,
+            options=curve_options(spec, server=True),
         )
         emit("bound", endpoint=end.endpoint)
         end = await bound_stream(impl, end)
@@ -370,6 +427,7 @@ def thr_send(spec: Spec) -> None:
         sock = ctx.socket(zmq.PUSH)
         sock.sndhwm = spec["hwm"]
         sock.linger = 0
+        set_options(sock, curve_options(spec, server=False))
         sock.connect(spec["endpoint"])
         message = payload(size)
         send = sock.send
@@ -386,7 +444,14 @@ def thr_send(spec: Spec) -> None:
     async def main() -> None:
         ctx = new_context(impl)
         end = await open_end(
-            impl, ctx, "PUSH", spec["endpoint"], bind=False, hwm=spec["hwm"], linger=0
+            impl,
+            ctx,
+            "PUSH",
+            spec["endpoint"],
+            bind=False,
+            hwm=spec["hwm"],
+            linger=0,
+            options=curve_options(spec, server=False),
         )
         sent = await _send_count(impl, end, count, size)
         await control.wait("stop")
@@ -627,26 +692,6 @@ def lat_inproc(spec: Spec) -> None:
 # -- fan-out: PUB -> 4 SUB, and the memory cases ------------------------------------
 
 
-class RawPublisher:
-    """raw-asyncio's PUB: every message to every connected stream, waiting when paused."""
-
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self._ops = 0
-
-    async def send(self, body: bytes) -> None:
-        streams = self.server.streams
-        for stream in streams:
-            stream.queue(body)
-        self._ops += 1
-        if self._ops >= 64:
-            self._ops = 0
-            await asyncio.sleep(0)
-        for stream in streams:
-            if stream.paused:
-                await stream.wait_writable()
-
-
 def _pub_result(t_start: float, c0: float, count: int, dropped: Any) -> None:
     emit(
         "result",
@@ -692,7 +737,12 @@ def fan_pub(spec: Spec) -> None:
         ctx = new_context(impl)
         end = await open_end(impl, ctx, "PUB", spec["endpoint"], bind=True, hwm=hwm, linger=0)
         emit("bound", endpoint=end.endpoint)
-        send = RawPublisher(end.sock).send if impl == "raw-asyncio" else end.send
+        if impl == "raw-asyncio":
+            from bench.rawproto import RawPublisher
+
+            send = RawPublisher(end.sock).send
+        else:
+            send = end.send
         deadline = time.monotonic() + 60
         while not control.has("go") and time.monotonic() < deadline:
             await send(probe)
@@ -711,7 +761,15 @@ def fan_pub(spec: Spec) -> None:
 
 
 def fan_sub(spec: Spec) -> None:
-    """Say ``ready`` on the first probe; count data messages until an end marker."""
+    """Say ``ready`` on the first probe; count data messages until an end marker.
+
+    With ``sockets`` > 1 (the scale rows' many subscribers), this process holds
+    that many SUB sockets, says ``ready`` once each has had a probe, and
+    reports the sum over them (``t_end`` when the last one saw its end marker).
+    """
+    if spec.get("sockets", 1) > 1:
+        _fan_subs(spec)
+        return
     impl, hwm = spec["impl"], spec["hwm"]
     if impl == "pyzmq":
         import zmq
@@ -774,6 +832,102 @@ def fan_sub(spec: Spec) -> None:
             cpu=time.process_time() - c0,
         )
         await end.close()
+        await close_context(impl, ctx)
+
+    run_async(impl, main)
+
+
+def _fan_subs(spec: Spec) -> None:
+    """:func:`fan_sub` with ``sockets`` SUB sockets in this one process."""
+    impl, hwm, sockets = spec["impl"], spec["hwm"], spec["sockets"]
+    if impl == "pyzmq":
+        import zmq
+
+        ctx = zmq.Context()
+        socks = []
+        for _ in range(sockets):
+            sock = ctx.socket(zmq.SUB)
+            sock.rcvhwm = hwm
+            sock.linger = 0
+            sock.setsockopt(zmq.SUBSCRIBE, b"")
+            sock.connect(spec["endpoint"])
+            socks.append(sock)
+        for sock in socks:
+            while sock.recv()[:1] != PROBE:
+                pass
+        emit("ready")
+        poller = zmq.Poller()
+        for sock in socks:
+            poller.register(sock, zmq.POLLIN)
+        received = 0
+        c0 = time.process_time()
+        t_first = 0.0
+        open_socks = set(socks)
+        while open_socks:
+            ready = poller.poll(60_000)
+            if not ready:
+                break  # nothing for a minute: report what came (the harness times out first)
+            for sock, _ in ready:
+                while True:
+                    try:
+                        kind = sock.recv(zmq.NOBLOCK)[:1]
+                    except zmq.Again:
+                        break
+                    if kind == DATA:
+                        received += 1
+                        if received == 1:
+                            t_first = time.monotonic()
+                    elif kind == END:
+                        open_socks.discard(sock)
+                        poller.unregister(sock)
+                        break
+        emit(
+            "result",
+            received=received,
+            t_first=t_first,
+            t_end=time.monotonic(),
+            cpu=time.process_time() - c0,
+        )
+        for sock in socks:
+            sock.close()
+        ctx.term()
+        return
+
+    async def main() -> None:
+        ctx = new_context(impl)
+        ends = [
+            await open_end(impl, ctx, "SUB", spec["endpoint"], bind=False, hwm=hwm, linger=0)
+            for _ in range(sockets)
+        ]
+        for end in ends:
+            while (await end.recv())[:1] != PROBE:
+                pass
+        emit("ready")
+        firsts: list[float] = []
+
+        async def count(end: AsyncEnd) -> int:
+            recv = end.recv
+            received = 0
+            while True:
+                kind = (await recv())[:1]
+                if kind == DATA:
+                    received += 1
+                    if received == 1:
+                        firsts.append(time.monotonic())
+                elif kind == END:
+                    return received
+
+        c0 = time.process_time()
+        counts = await asyncio.gather(*(count(end) for end in ends))
+        emit(
+            "result",
+            received=sum(counts),
+            t_first=min(firsts, default=0.0),
+            t_end=time.monotonic(),
+            cpu=time.process_time() - c0,
+        )
+        for end in ends:
+            await end.close()
         await close_context(impl, ctx)
 
     run_async(impl, main)
@@ -955,9 +1109,23 @@ ROLES: dict[str, Callable[[Spec], None]] = {
 }
 
 
+#: Other modules with peer roles (a ``ROLES`` dict each), imported when a peer starts.
+ROLE_MODULES = ("bench.scale",)
+
+
+def roles() -> dict[str, Callable[[Spec], None]]:
+    """Every role: this module's and those of :data:`ROLE_MODULES`."""
+    import importlib
+
+    found = dict(ROLES)
+    for name in ROLE_MODULES:
+        found.update(importlib.import_module(name).ROLES)
+    return found
+
+
 def main(argv: list[str]) -> int:
     spec: Spec = json.loads(argv[1])
-    ROLES[spec["role"]](spec)
+    roles()[spec["role"]](spec)
     sys.stdout.flush()
     return 0
 

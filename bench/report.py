@@ -11,13 +11,62 @@ Result = dict[str, Any]
 
 #: The aiomsg figures the targets are checked with: uvloop, per-message API.
 HEADLINE = "aiomsg-uvloop"
-BASELINES = ("zmq.asyncio", "pyzmq")
+BASELINES = ("zmq.asyncio", "pyzmq", "raw-asyncio")
+#: The ceiling: the same per-message await shape with no library around it.
+CEILING = "raw-asyncio"
 
 
 def size_label(size: int) -> str:
+    if size >= 1 << 20 and size % (1 << 20) == 0:
+        return f"{size >> 20} MiB"
     if size >= 1024 and size % 1024 == 0:
         return f"{size // 1024} KiB"
     return f"{size} B"
+
+
+#: What the x of each scale case counts.
+SCALE_X = {
+    "size": "message size",
+    "subscribers": "subscribers",
+    "peers": "DEALERs",
+    "connections": "connections",
+}
+
+
+#: The CPU figure the chart draws for each scale case, and whose it is.
+SCALE_CPU = {
+    "size": ("recv_cpu_us", "receiver"),
+    "subscribers": ("pub_cpu_us", "publisher"),
+    "peers": ("router_cpu_us", "ROUTER"),
+}
+
+
+def what_label(pattern: str, size: int, extra: dict[str, Any]) -> str:
+    """Short label of one measurement for the progress lines."""
+    if pattern == "scale":
+        case, x = extra.get("case"), extra.get("x")
+        if case == "size":
+            return f"size {size_label(int(x or size))}"
+        return f"{x} {SCALE_X.get(str(case), str(case))}"
+    if pattern == "curve":
+        return f"{size_label(size)} CURVE"
+    return str(extra.get("case") or size_label(size))
+
+
+def scale_headline(result: dict[str, Any]) -> str:
+    """The progress line's figure for a scale run."""
+    m = result["metrics"]
+    case = result.get("case")
+    if case == "connections":
+        return (
+            f"{m.get('accepts_per_s') or 0:>9,.0f} accepts/s, "
+            f"{m.get('server_kib_per_conn') or 0:.1f} KiB/conn (bound side)"
+        )
+    if case == "subscribers":
+        return f"{m.get('msgs_per_s') or 0:>12,.0f} msg/s delivered, lost {m.get('lost') or 0:,.0f}"
+    if case == "size":
+        return f"{m.get('msgs_per_s') or 0:>12,.0f} msg/s {m.get('mb_per_s') or 0:>9,.1f} MB/s"
+    return f"{m.get('msgs_per_s') or 0:>12,.0f} msg/s at the ROUTER"
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -46,6 +95,7 @@ def find(
     transport: str | None = None,
     size: int | None = None,
     case: str | None = None,
+    x: int | None = None,
 ) -> Result | None:
     for result in results:
         if (
@@ -54,6 +104,7 @@ def find(
             and (transport is None or result["transport"] == transport)
             and (size is None or result["size"] == size)
             and (case is None or result["case"] == case)
+            and (x is None or result.get("x") == x)
             and result["ok"]
         ):
             return result
@@ -71,7 +122,15 @@ def ratio_to(results: list[Result], result: Result, baseline: str, key: str) -> 
     """*result*'s *key* divided by the same measurement of *baseline* in this run."""
     if not result["ok"]:
         return None
-    other = find(results, result["pattern"], baseline, result["transport"], result["size"])
+    other = find(
+        results,
+        result["pattern"],
+        baseline,
+        result["transport"],
+        result["size"],
+        result.get("case"),
+        result.get("x"),
+    )
     mine, theirs = metric(result, key), metric(other, key)
     if mine is None or not theirs:
         return None
@@ -106,6 +165,7 @@ def throughput_table(results: list[Result]) -> list[str]:
                 _num(m.get("cpu_total_us"), 2),
                 _ratio(ratio_to(results, r, "zmq.asyncio", "msgs_per_s")),
                 _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
                 _runs(r),
             ]
         )
@@ -120,6 +180,7 @@ def throughput_table(results: list[Result]) -> list[str]:
         "total CPU µs/msg",
         "vs zmq.asyncio",
         "vs pyzmq",
+        "vs raw-asyncio",
         "runs",
     ]
     return _table(header, rows) if rows else []
@@ -142,6 +203,7 @@ def latency_table(results: list[Result]) -> list[str]:
                 _num(m.get("client_cpu_us"), 1),
                 _ratio(ratio_to(results, r, "zmq.asyncio", "median_us")),
                 _ratio(ratio_to(results, r, "pyzmq", "median_us")),
+                _ratio(ratio_to(results, r, CEILING, "median_us")),
                 _runs(r),
             ]
         )
@@ -155,6 +217,7 @@ def latency_table(results: list[Result]) -> list[str]:
         "client CPU µs/rt",
         "median vs zmq.asyncio",
         "median vs pyzmq",
+        "median vs raw-asyncio",
         "runs",
     ]
     return _table(header, rows) if rows else []
@@ -179,6 +242,7 @@ def fanout_table(results: list[Result]) -> list[str]:
                 _num(m.get("sub_cpu_us"), 2),
                 _ratio(ratio_to(results, r, "zmq.asyncio", "msgs_per_s")),
                 _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
                 _runs(r),
             ]
         )
@@ -193,6 +257,173 @@ def fanout_table(results: list[Result]) -> list[str]:
         "sub CPU µs/msg",
         "vs zmq.asyncio",
         "vs pyzmq",
+        "vs raw-asyncio",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def curve_table(results: list[Result]) -> list[str]:
+    rows = []
+    for r in results:
+        if r["pattern"] != "curve":
+            continue
+        m = r["metrics"]
+        rows.append(
+            [
+                r["transport"],
+                size_label(r["size"]),
+                r["impl"],
+                _num(m.get("msgs_per_s")),
+                _num(m.get("mb_per_s"), 1),
+                _num(m.get("send_cpu_us"), 2),
+                _num(m.get("recv_cpu_us"), 2),
+                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _ratio(
+                    _over(r, find(results, "throughput", r["impl"], "tcp", r["size"]), "msgs_per_s")
+                ),
+                _runs(r),
+            ]
+        )
+    header = [
+        "transport",
+        "size",
+        "impl",
+        "msgs/s",
+        "MB/s",
+        "snd CPU µs/msg",
+        "rcv CPU µs/msg",
+        "vs pyzmq CURVE",
+        "vs own NULL",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def _scale_results(results: list[Result], case: str) -> list[Result]:
+    return [r for r in results if r["pattern"] == "scale" and r.get("case") == case]
+
+
+def scale_size_table(results: list[Result]) -> list[str]:
+    rows = []
+    for r in _scale_results(results, "size"):
+        m = r["metrics"]
+        rows.append(
+            [
+                size_label(r["size"]),
+                r["impl"],
+                _num(r["count"]),
+                _num(m.get("msgs_per_s")),
+                _num(m.get("mb_per_s"), 1),
+                _num(m.get("send_cpu_us"), 2),
+                _num(m.get("recv_cpu_us"), 2),
+                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                _runs(r),
+            ]
+        )
+    header = [
+        "size",
+        "impl",
+        "messages",
+        "msgs/s",
+        "MB/s",
+        "snd CPU µs/msg",
+        "rcv CPU µs/msg",
+        "vs pyzmq",
+        "vs raw-asyncio",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def scale_subscribers_table(results: list[Result]) -> list[str]:
+    rows = []
+    for r in _scale_results(results, "subscribers"):
+        m = r["metrics"]
+        rows.append(
+            [
+                str(r.get("x")),
+                r["impl"],
+                _num(m.get("msgs_per_s")),
+                _num(m.get("published_per_s")),
+                _num(m.get("pub_cpu_us"), 2),
+                _num(m.get("sub_cpu_us"), 2),
+                _num(m.get("lost")),
+                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                _runs(r),
+            ]
+        )
+    header = [
+        "subscribers",
+        "impl",
+        "delivered msgs/s",
+        "published msgs/s",
+        "pub CPU µs/msg",
+        "sub CPU µs/delivery",
+        "lost",
+        "vs pyzmq",
+        "vs raw-asyncio",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def scale_peers_table(results: list[Result]) -> list[str]:
+    rows = []
+    for r in _scale_results(results, "peers"):
+        m = r["metrics"]
+        one = find(results, "scale", r["impl"], case="peers", x=1)
+        rows.append(
+            [
+                str(r.get("x")),
+                r["impl"],
+                _num(m.get("msgs_per_s")),
+                _num(m.get("router_cpu_us"), 2),
+                _num(m.get("dealers_cpu_us"), 2),
+                _ratio(_over(r, one, "msgs_per_s")),
+                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
+                _runs(r),
+            ]
+        )
+    header = [
+        "DEALERs",
+        "impl",
+        "ROUTER msgs/s (aggregate)",
+        "ROUTER CPU µs/msg",
+        "DEALERs CPU µs/msg",
+        "vs 1 DEALER",
+        "vs pyzmq",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def scale_connections_table(results: list[Result]) -> list[str]:
+    rows = []
+    for r in _scale_results(results, "connections"):
+        m = r["metrics"]
+        rows.append(
+            [
+                str(r.get("x")),
+                r["impl"],
+                _num(m.get("accepts_per_s")),
+                _num(m.get("server_kib_per_conn"), 1),
+                _num(m.get("client_kib_per_socket"), 1),
+                _ratio(ratio_to(results, r, "pyzmq", "accepts_per_s")),
+                _ratio(ratio_to(results, r, "pyzmq", "server_kib_per_conn")),
+                _runs(r),
+            ]
+        )
+    header = [
+        "connections",
+        "impl",
+        "accepted/s",
+        "KiB per idle connection (bound side)",
+        "KiB per connecting socket",
+        "accepts vs pyzmq",
+        "memory vs pyzmq",
         "runs",
     ]
     return _table(header, rows) if rows else []
@@ -279,65 +510,149 @@ def _over(a: Result | None, b: Result | None, key: str) -> float | None:
     return x / y if x is not None and y else None
 
 
+#: The issue's ceiling ratios: (name, pattern, impl, baseline impl, size, key, required,
+#: higher is better). Checked against the same measurement of the baseline in one run.
+RATIO_TARGETS: list[tuple[str, str, str, str, int, str, float, bool]] = [
+    (
+        "tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio",
+        "throughput",
+        HEADLINE,
+        CEILING,
+        16,
+        "msgs_per_s",
+        0.5,
+        True,
+    ),
+    (
+        "tcp PUSH/PULL 16 B, batch API (aiomsg-batch), vs blocking pyzmq",
+        "throughput",
+        "aiomsg-batch",
+        "pyzmq",
+        16,
+        "msgs_per_s",
+        1.0,
+        True,
+    ),
+    (
+        "tcp PUSH/PULL 1 KiB vs raw-asyncio",
+        "throughput",
+        HEADLINE,
+        CEILING,
+        1024,
+        "msgs_per_s",
+        0.65,
+        True,
+    ),
+    (
+        "PUB → 4 SUB tcp, delivered msgs/s, vs raw-asyncio",
+        "fanout",
+        HEADLINE,
+        CEILING,
+        16,
+        "msgs_per_s",
+        0.4,
+        True,
+    ),
+    (
+        "REQ/REP tcp median latency vs raw-asyncio",
+        "latency",
+        HEADLINE,
+        CEILING,
+        16,
+        "median_us",
+        1.1,
+        False,
+    ),
+    (
+        "CURVE PUSH/PULL tcp 16 B vs libzmq CURVE (pyzmq)",
+        "curve",
+        HEADLINE,
+        "pyzmq",
+        16,
+        "msgs_per_s",
+        0.7,
+        True,
+    ),
+    (
+        "CURVE PUSH/PULL tcp 1 KiB vs libzmq CURVE (pyzmq)",
+        "curve",
+        HEADLINE,
+        "pyzmq",
+        1024,
+        "msgs_per_s",
+        0.7,
+        True,
+    ),
+]
+LARGE_MESSAGE = 16 << 20
+
+
 def targets(results: list[Result]) -> list[Target]:
     me = HEADLINE
-
-    def thr(impl: str, transport: str, size: int) -> Result | None:
-        return find(results, "throughput", impl, transport, size)
-
-    out = [
-        Target(
-            "PUSH/PULL tcp 16 B msgs/s vs zmq.asyncio",
-            _over(thr(me, "tcp", 16), thr("zmq.asyncio", "tcp", 16), "msgs_per_s"),
-            10.0,
-            True,
-        ),
-        Target(
-            "PUSH/PULL tcp 16 B msgs/s vs pyzmq",
-            _over(thr(me, "tcp", 16), thr("pyzmq", "tcp", 16), "msgs_per_s"),
-            0.5,
-            True,
-        ),
-        Target(
-            "PUSH/PULL tcp 1 KiB msgs/s vs zmq.asyncio",
-            _over(thr(me, "tcp", 1024), thr("zmq.asyncio", "tcp", 1024), "msgs_per_s"),
-            5.0,
-            True,
-        ),
-        Target(
-            "REQ/REP tcp median latency vs zmq.asyncio",
-            _over(
-                find(results, "latency", me, "tcp"),
-                find(results, "latency", "zmq.asyncio", "tcp"),
-                "median_us",
-            ),
-            0.6,
-            False,
-        ),
-        Target(
-            "PUB → 4 SUB tcp delivered msgs/s vs zmq.asyncio",
-            _over(
-                find(results, "fanout", me, "tcp"),
-                find(results, "fanout", "zmq.asyncio", "tcp"),
-                "msgs_per_s",
-            ),
-            5.0,
-            True,
-        ),
-    ]
-    sizes = sorted({r["size"] for r in results if r["pattern"] == "throughput"})
-    for size in sizes:
-        inproc, tcp = thr(me, "inproc", size), thr(me, "tcp", size)
-        if inproc is None and tcp is None and size != 16:
-            continue
+    out = []
+    for name, pattern, impl, baseline, size, key, required, higher in RATIO_TARGETS:
+        transport = "tcp"
         out.append(
             Target(
-                f"inproc PUSH/PULL {size_label(size)} msgs/s vs aiomsg's own tcp",
-                _over(inproc, tcp, "msgs_per_s"),
-                1.5,
-                True,
+                name,
+                _over(
+                    find(results, pattern, impl, transport, size),
+                    find(results, pattern, baseline, transport, size),
+                    key,
+                ),
+                required,
+                higher,
             )
         )
+    out.append(
+        Target(
+            "inproc PUSH/PULL 16 B vs aiomsg's own tcp",
+            _over(
+                find(results, "throughput", me, "inproc", 16),
+                find(results, "throughput", me, "tcp", 16),
+                "msgs_per_s",
+            ),
+            1.5,
+            True,
+        )
+    )
+
+    def large(impl: str) -> Result | None:
+        # A throughput row of 16 MiB if the run has one, else the size curve's point.
+        return find(results, "throughput", impl, "tcp", LARGE_MESSAGE) or find(
+            results, "scale", impl, "tcp", LARGE_MESSAGE, case="size"
+        )
+
+    out.append(
+        Target(
+            "tcp 16 MiB messages, MB/s, vs blocking pyzmq",
+            _over(large(me), large("pyzmq"), "mb_per_s"),
+            1.0,
+            True,
+        )
+    )
+    out.append(
+        Target(
+            "ROUTER aggregate msgs/s with 1,000 DEALERs vs with 1",
+            _over(
+                find(results, "scale", me, case="peers", x=1000),
+                find(results, "scale", me, case="peers", x=1),
+                "msgs_per_s",
+            ),
+            0.8,
+            True,
+        )
+    )
+    out.append(
+        Target(
+            "memory per idle tcp connection (bound side)",
+            metric(find(results, "scale", me, case="connections"), "server_kib_per_conn"),
+            16.0,
+            False,
+            "KiB",
+        )
+    )
+    # Round one's bounds on memory growth, kept as regression guards.
     for case in ("pub-unread-sub", "push-stalled-pull"):
         out.append(
             Target(
@@ -364,7 +679,7 @@ def targets_section(found: list[Target]) -> list[str]:
         required = f"{sign} {t.required:g}{'x' if t.unit == 'x' else ' ' + t.unit}"
         rows.append([t.name, measured, required, t.status])
     lines = [
-        f"## Targets ({HEADLINE}, per-message API)",
+        f"## Targets ({HEADLINE} unless named; ratios within this run)",
         "",
         "| target | measured | required | status |",
         "| --- | ---: | ---: | --- |",
@@ -382,7 +697,8 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
         "",
         f"{meta.get('machine', {}).get('summary', '')}",
         "",
-        "Ratios compare with the same measurement of zmq.asyncio / blocking pyzmq in this run. "
+        "Ratios compare with the same measurement of zmq.asyncio / blocking pyzmq / "
+        "raw-asyncio (the ceiling) in this run. "
         "Throughput: higher is better. Latency: the ratio of medians, lower is better.",
     ]
     for title, table in (
@@ -390,6 +706,11 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
         ("Latency: REQ/REP round trips", latency_table(results)),
         ("Fan-out: PUB → 4 SUB", fanout_table(results)),
         ("Memory: sender RSS growth", memory_table(results)),
+        ("CURVE: PUSH → PULL", curve_table(results)),
+        ("Scale: message size (PUSH → PULL, tcp)", scale_size_table(results)),
+        ("Scale: subscribers (PUB → N SUB, tcp)", scale_subscribers_table(results)),
+        ("Scale: peers (N DEALER → ROUTER, tcp)", scale_peers_table(results)),
+        ("Scale: connections (accept rate, idle memory)", scale_connections_table(results)),
     ):
         if table:
             lines += ["", f"## {title}", "", *table]
@@ -416,7 +737,9 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 
 
 def write_chart(path: Path, results: list[Result]) -> str:
-    """Throughput (tcp, log scale) per implementation per size, and latency medians."""
+    """One PNG: tcp throughput per size (log scale) and latency medians as bars, then
+    the scale curves (size, subscribers, peers: rates, then CPU per message) and
+    the connection figures."""
     try:
         import matplotlib
 
@@ -426,21 +749,121 @@ def write_chart(path: Path, results: list[Result]) -> str:
         return "chart skipped: matplotlib is not installed (pip install matplotlib)"
     thr = [r for r in results if r["pattern"] == "throughput" and r["transport"] == "tcp"]
     lat = [r for r in results if r["pattern"] == "latency"]
-    if not thr and not lat:
-        return "chart skipped: no tcp throughput or latency results"
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
-    _bars(ax1, thr, "size", "msgs_per_s", lambda s: size_label(int(s)))
-    ax1.set_yscale("log")
-    ax1.set_ylabel("messages / s (log)")
-    ax1.set_title("PUSH → PULL over tcp: throughput")
-    _bars(ax2, lat, "transport", "median_us", str)
-    ax2.set_ylabel("median round trip, µs")
-    ax2.set_title("REQ/REP latency (16 B): median")
+    panels: list[tuple[str, Any]] = []
+    if thr:
+        panels.append(("thr", thr))
+    if lat:
+        panels.append(("lat", lat))
+    # The rates along each scale curve, then how the CPU per message grows along
+    # the same curves, then the connection figures.
+    for kind in ("size", "subscribers", "peers", "size-cpu", "subscribers-cpu", "peers-cpu"):
+        found = [r for r in _scale_results(results, kind.split("-")[0]) if r["ok"]]
+        if found:
+            panels.append((kind, found))
+    found = [r for r in _scale_results(results, "connections") if r["ok"]]
+    if found:
+        panels.append(("connections", found))
+    if not panels:
+        return "chart skipped: no tcp throughput, latency or scale results"
+    columns = 2 if len(panels) in (2, 4) else min(3, len(panels))
+    rows = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 5 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (kind, found) in zip(axes.flat, panels, strict=False):
+        _panel(ax, kind, found)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return f"chart written to {path}"
+
+
+def _panel(ax: Any, kind: str, found: list[Result]) -> None:
+    if kind == "thr":
+        _bars(ax, found, "size", "msgs_per_s", lambda s: size_label(int(s)))
+        ax.set_yscale("log")
+        ax.set_ylabel("messages / s (log)")
+        ax.set_title("PUSH → PULL over tcp: throughput")
+    elif kind == "lat":
+        _bars(ax, found, "transport", "median_us", str)
+        ax.set_ylabel("median round trip, µs")
+        ax.set_title("REQ/REP latency (16 B): median")
+    elif kind == "size":
+        _curves(ax, found, "mb_per_s")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ticks = sorted({int(r["x"]) for r in found})
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([size_label(t) for t in ticks], rotation=30, fontsize=8)
+        ax.set_xlabel("message size")
+        ax.set_ylabel("MB/s of payload (log)")
+        ax.set_title("Scale: PUSH → PULL tcp by message size")
+    elif kind == "subscribers":
+        _curves(ax, found, "msgs_per_s")
+        ax.set_xscale("log", base=2)
+        ticks = sorted({int(r["x"]) for r in found})
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("subscribers")
+        ax.set_ylabel("messages delivered / s")
+        ax.set_title("Scale: PUB → N SUB (16 B), delivered")
+    elif kind == "peers":
+        _curves(ax, found, "msgs_per_s")
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("DEALERs")
+        ax.set_ylabel("messages / s at the ROUTER")
+        ax.set_title("Scale: N DEALER → ROUTER (16 B), aggregate")
+    elif kind.endswith("-cpu"):
+        case = kind[: -len("-cpu")]
+        key, what = SCALE_CPU[case]
+        _curves(ax, found, key)
+        ax.set_xscale("log", base=2 if case != "peers" else 10)
+        ax.set_yscale("log")
+        if case == "size":
+            ticks = sorted({int(r["x"]) for r in found})
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([size_label(t) for t in ticks], rotation=30, fontsize=8)
+        elif case == "subscribers":
+            ticks = sorted({int(r["x"]) for r in found})
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([str(t) for t in ticks])
+        ax.set_xlabel(SCALE_X[case])
+        ax.set_ylabel(f"{what}, CPU µs per message (log)")
+        ax.set_title(f"Scale: {what} CPU per message by {SCALE_X[case]}")
+    else:  # connections
+        _bars(ax, found, "case", "server_kib_per_conn", lambda _: "bound side")
+        for r in found:
+            ax.annotate(
+                f"{r['impl']}: {metric(r, 'accepts_per_s') or 0:,.0f} accepts/s",
+                xy=(0.02, 0.95 - 0.07 * found.index(r)),
+                xycoords="axes fraction",
+                fontsize=8,
+            )
+        ax.set_ylabel("KiB per idle tcp connection")
+        ax.set_title(f"Scale: {found[0].get('x')} idle connections")
+
+
+def _curves(ax: Any, found: list[Result], key: str) -> None:
+    """One line per implementation: *key* against the run's x."""
+    drawn = False
+    for impl in dict.fromkeys(r["impl"] for r in found):
+        points = sorted(
+            (int(r["x"]), value)
+            for r in found
+            if r["impl"] == impl and (value := metric(r, key)) is not None
+        )
+        if points:
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, marker="o", label=impl, color=COLORS.get(impl))
+            drawn = True
+    if drawn:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
+    ax.grid(alpha=0.3)
 
 
 #: One colour per implementation, the same in both charts.

@@ -10,6 +10,15 @@ this off) and a demo subscriber to it is served at once.
 
     python examples/weather_server.py [--port 5556] [--hot 10001] [--duration SECONDS]
     python examples/weather_client.py 10001 [--port 5556]
+
+Over reliable multicast instead of TCP (one send on the wire for every
+subscriber on the LAN; see docs/multicast.md), give both the same endpoint:
+
+    python examples/weather_server.py --endpoint "epgm://eth0;239.192.1.1:5556"
+    python examples/weather_client.py 10001 --endpoint "epgm://eth0;239.192.1.1:5556"
+
+Over multicast the subscriptions stay with the subscribers: every update goes
+to the group, and each subscriber keeps the ones it asked for.
 """
 
 from __future__ import annotations
@@ -23,10 +32,12 @@ import random
 import aiomsg
 
 
-async def main(port: int, hot: int, duration: float | None) -> None:
+async def main(port: int, hot: int, duration: float | None, endpoint: str | None) -> None:
     async with aiomsg.Context() as ctx:
-        publisher = ctx.socket(aiomsg.PUB)
-        endpoint = await publisher.bind(f"tcp://*:{port}")
+        # Over multicast, rate (kbit/s) paces what goes on the wire; the
+        # default, 100, is libzmq's.
+        publisher = ctx.socket(aiomsg.PUB, rate=1000)
+        endpoint = await publisher.bind(endpoint or f"tcp://*:{port}")
         print(f"Publishing weather updates on {endpoint}")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(duration):
@@ -48,10 +59,11 @@ def parse_args() -> argparse.Namespace:
         "--hot", type=int, default=10001, help="zipcode of every other update (default: 10001)"
     )
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("--endpoint", help="bind here instead, e.g. epgm://eth0;239.192.1.1:5556")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     args = parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        aiomsg.run(main(args.port, args.hot, args.duration))
+        aiomsg.run(main(args.port, args.hot, args.duration, args.endpoint))

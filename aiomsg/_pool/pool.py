@@ -184,6 +184,11 @@ class Pool(HasOptions):
     wss_trust_pem = Option[str]()
     wss_hostname = Option[str]()
     wss_trust_system = Option[bool]()
+    rate = Option[int]()
+    recovery_ivl = Option[int]()
+    multicast_hops = Option[int]()
+    multicast_maxtpdu = Option[int]()
+    multicast_loop = Option[bool]()
 
     # -- services transports use (Engine) ----------------------------------------
 
@@ -564,6 +569,7 @@ class Pool(HasOptions):
             protocol_errors=counts[Event.PROTOCOL_ERROR],
             refused_peers=counts[Event.PEER_REFUSED],
             heartbeat_timeouts=counts[Event.HEARTBEAT_TIMEOUT],
+            data_losses=counts[Event.DATA_LOST],
             queued_in=sum(peer.queued_in for peer in peers),
             queued_out=sum(peer.queued_out for peer in peers),
             peers=peers,

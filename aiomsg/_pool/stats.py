@@ -58,6 +58,8 @@ class SocketStats:
         refused_peers: peers turned away (incompatible, duplicate identity,
             a second PAIR peer...).
         heartbeat_timeouts: peers dropped for silence.
+        data_losses: multicast losses that could not be repaired (``DATA_LOST``
+            events; each dropped the message in progress).
         queued_in, queued_out: messages in the receive and send queues now.
         peers: the peers the socket has now.
     """
@@ -75,6 +77,7 @@ class SocketStats:
     protocol_errors: int
     refused_peers: int
     heartbeat_timeouts: int
+    data_losses: int
     queued_in: int
     queued_out: int
     peers: tuple[PeerStats, ...]

@@ -6,6 +6,9 @@ Two layers, so that a WebSocket framed by someone else can use the first:
   payload is one ZMTP frame behind a flags byte (``00`` last, ``01`` more,
   ``02`` command); the handshake is ZMTP's, without the greeting, since the
   subprotocol (``ZWS2.0/NULL``, ``/PLAIN``, ``/CURVE``) names the mechanism.
+  A server also accepts bare ``ZWS2.0`` (jszmq's only offer) from a
+  classic socket type under NULL: no handshake commands, each side's
+  first message its routing id (docs/wire/draft.md#zws-handshake).
   A WebSocket accepted by aiohttp or Starlette is adapted to this.
 - :class:`ZwsStreamCodec` runs a :class:`ZwsCodec` over a byte stream: the
   HTTP upgrade and the RFC 6455 framing (:mod:`aiomsg._zmtp.websocket`),
@@ -23,6 +26,7 @@ from __future__ import annotations
 from aiomsg._zmtp.codec import Admission, CodecEvent, PeerFailed, ZmtpCodec
 from aiomsg._zmtp.frames import COMMAND, LONG_SIZE, MORE, frame_header
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply
+from aiomsg._zmtp.properties import encode_properties
 from aiomsg._zmtp.websocket import (
     OP_BINARY,
     OP_CLOSE,
@@ -45,10 +49,12 @@ from aiomsg.constants import SocketType
 from aiomsg.errors import IncompatiblePeer
 
 __all__ = [
+    "BARE_SUBPROTOCOL",
     "ZwsCodec",
     "ZwsMessageCodec",
     "ZwsStreamCodec",
     "choose_subprotocol",
+    "speaks_bare",
     "subprotocol",
 ]
 
@@ -67,13 +73,31 @@ def subprotocol(mechanism: bytes) -> str:
     return "ZWS2.0/" + mechanism.decode("ascii")
 
 
-def choose_subprotocol(offered: list[str], mechanism: bytes) -> str | None:
+#: ZWS 2.0 without a mechanism: what jszmq offers (docs/wire/draft.md#zws-jszmq).
+BARE_SUBPROTOCOL = "ZWS2.0"
+# The frame that tells the inner codec the peer's READY arrived, for bare ZWS.
+_READY = b"\x05READY"
+
+
+def speaks_bare(socket_type: SocketType, mechanism: bytes) -> bool:
+    """Whether a server accepts bare ``ZWS2.0``: only under NULL (it has no
+    mechanism), and only for the classic types, since it carries no
+    commands for a DISH's JOIN and no type check for the draft types'
+    pairing rules (docs/wire/draft.md#zws-handshake)."""
+    return mechanism == b"NULL" and socket_type < SocketType.STREAM
+
+
+def choose_subprotocol(offered: list[str], mechanism: bytes, *, bare: bool = False) -> str | None:
     """The subprotocol a server with *mechanism* accepts from the client's
-    list, or None. Names are case-sensitive, as libzmq's are
-    (docs/wire/draft.md#zws-subprotocols). Bare ``ZWS2.0`` (ZMTP 2.0 style,
-    without a mechanism) is not spoken, so it is never chosen."""
+    list, or None: the first entry it speaks, in the client's order, as
+    libzmq chooses. Names are case-sensitive, as libzmq's are
+    (docs/wire/draft.md#zws-subprotocols). Bare ``ZWS2.0`` is chosen only
+    with *bare* (see :func:`speaks_bare`)."""
     wanted = subprotocol(mechanism)
-    return wanted if wanted in offered else None
+    for name in offered:
+        if name == wanted or (bare and name == BARE_SUBPROTOCOL):
+            return name
+    return None
 
 
 class ZwsCodec:
@@ -83,7 +107,7 @@ class ZwsCodec:
     :meth:`begin` once the WebSocket is open.
     """
 
-    __slots__ = ("_failed", "_inner", "_out")
+    __slots__ = ("_awaiting_routing_id", "_bare", "_failed", "_identity", "_inner", "_out")
 
     def __init__(
         self,
@@ -108,6 +132,28 @@ class ZwsCodec:
         )
         self._out: list[tuple[int, bytes]] = []
         self._failed = False
+        self._identity = identity
+        self._bare = False
+        self._awaiting_routing_id = False
+
+    @property
+    def bare(self) -> bool:
+        """Whether bare ``ZWS2.0`` is spoken (:meth:`speak_bare`)."""
+        return self._bare
+
+    @property
+    def bare_allowed(self) -> bool:
+        """Whether this side may speak bare ``ZWS2.0`` (:func:`speaks_bare`)."""
+        return speaks_bare(self._inner.socket_type, self._inner.mechanism.name)
+
+    def speak_bare(self) -> None:
+        """Speak bare ``ZWS2.0`` (call before :meth:`begin`): our routing id
+        goes first and the peer's first message is its routing id, with no
+        READY and so no type check; the NULL handshake the inner codec runs
+        is kept inside (docs/wire/draft.md#zws-handshake)."""
+        assert self.bare_allowed, "bare ZWS2.0 needs NULL and a classic socket type"
+        self._bare = True
+        self._awaiting_routing_id = True
 
     @property
     def mechanism(self) -> Mechanism:
@@ -141,7 +187,10 @@ class ZwsCodec:
 
     def begin(self) -> list[CodecEvent]:
         """The WebSocket is open: queue our first handshake command (each side
-        sends it at once, docs/wire/draft.md#zws-handshake)."""
+        sends it at once, docs/wire/draft.md#zws-handshake); for bare
+        ``ZWS2.0``, our routing id instead."""
+        if self._bare:
+            self._out.append((0, self._identity))
         events = self._inner.begin()
         self._drain()
         return events
@@ -179,6 +228,20 @@ class ZwsCodec:
         if self._failed or not payloads:
             return []
         chunks: list[bytes | memoryview] = []
+        if self._awaiting_routing_id:
+            routing_id = payloads[0]
+            if routing_id[:1] != b"\x00":
+                # A command, a MORE frame or no flags byte: not ZMTP 2.0's routing id.
+                self._failed = True
+                return [PeerFailed("bare ZWS2.0: the first message must be a one-frame routing id")]
+            self._awaiting_routing_id = False
+            payloads = payloads[1:]
+            # The peer's routing id stands in for its READY, so that the
+            # inner codec completes the NULL handshake: no Socket-Type, so
+            # no type check, and the Identity a ROUTER keeps.
+            identity = {b"Identity": routing_id[1:]} if len(routing_id) > 1 else {}
+            ready = _READY + encode_properties(identity)
+            chunks += (frame_header(COMMAND, len(ready)), ready)
         for payload in payloads:
             if not payload:
                 # No flags byte: libzmq stalls on this (docs/wire/draft.md#zws-violations).
@@ -216,7 +279,9 @@ class ZwsCodec:
             else:
                 size, start = data[offset + 1], offset + 2
             body = data[start : start + size]
-            if flags & COMMAND and not body.startswith(_CURVE_MESSAGE):
+            if flags & COMMAND and self._bare:
+                pass  # bare ZWS2.0 has no commands: our READY (or an ERROR) is not sent
+            elif flags & COMMAND and not body.startswith(_CURVE_MESSAGE):
                 out.append((_ZWS_COMMAND, body))
             else:
                 out.append((flags & MORE, body))
@@ -231,11 +296,12 @@ class ZwsMessageCodec:
     item :meth:`take_output` returns is one binary message to send. The
     upgrade, the close handshake and the pings are the framework's: so
     :meth:`send_close` and :meth:`send_ping` queue nothing, and
-    :attr:`pings_allowed` is False. Args are :class:`ZwsCodec`'s; our first
-    handshake command is queued at once.
+    :attr:`pings_allowed` is False. Args are :class:`ZwsCodec`'s, and
+    *bare* for a WebSocket accepted with bare ``ZWS2.0``; our first
+    handshake command (or routing id) is queued at once.
     """
 
-    __slots__ = ("_events", "_zws", "peer_ttl")
+    __slots__ = ("_events", "_failed", "_limit", "_zws", "close_status", "peer_ttl")
 
     def __init__(
         self,
@@ -247,6 +313,7 @@ class ZwsMessageCodec:
         max_message_size: int = -1,
         accepted: bool = False,
         admit: Admission | None = None,
+        bare: bool = False,
     ) -> None:
         self._zws = ZwsCodec(
             socket_type,
@@ -257,11 +324,18 @@ class ZwsMessageCodec:
             accepted=accepted,
             admit=admit,
         )
+        if bare:
+            self._zws.speak_bare()
         # What starting the handshake reported (a mechanism that cannot
         # start): returned with the first message received.
         self._events = self._zws.begin()
         #: ZWS has no PING command TTL.
         self.peer_ttl = 0
+        #: The close code and reason the WebSocket should end with: 1000,
+        #: or why the peer was dropped (RFC 6455 section 7.4.1 codes).
+        self.close_status: tuple[int, str] = (CloseCode.NORMAL, "")
+        self._limit = self._zws.frame_limit()
+        self._failed = False
 
     @property
     def mechanism(self) -> Mechanism:
@@ -270,7 +344,9 @@ class ZwsMessageCodec:
 
     @property
     def subprotocol(self) -> str:
-        """The subprotocol this codec speaks (``ZWS2.0/NULL``...)."""
+        """The subprotocol this codec speaks (``ZWS2.0/NULL``..., or ``ZWS2.0``)."""
+        if self._zws.bare:
+            return BARE_SUBPROTOCOL
         return subprotocol(self._zws.mechanism.name)
 
     @property
@@ -316,16 +392,32 @@ class ZwsMessageCodec:
 
     def authentication_result(self, reply: ZapReply) -> list[CodecEvent]:
         """Resume a handshake that waited for the authenticator."""
-        return self._zws.authentication_result(reply)
+        return self._check(self._zws.authentication_result(reply))
 
     def receive_data(self, data: bytes) -> list[CodecEvent]:
         """Consume one binary message's payload; return the events it completes.
 
-        A peer's fault never raises: the last event is then
-        :class:`~aiomsg._zmtp.codec.PeerFailed` and later input is ignored.
+        A message over the size limits is refused before it is parsed (an
+        ASGI server reads up to its own limit, not the socket's). A peer's
+        fault never raises: the last event is then
+        :class:`~aiomsg._zmtp.codec.PeerFailed`, :attr:`close_status` says
+        why, and later input is ignored.
         """
+        if self._failed:
+            return []
         events, self._events = self._events, []
-        return events + self._zws.receive([data])
+        if 0 <= self._limit < len(data):
+            reason = f"message of {len(data)} bytes exceeds the limit of {self._limit}"
+            self._failed = True
+            self.close_status = (CloseCode.MESSAGE_TOO_BIG, reason)
+            return [*events, PeerFailed(reason)]
+        return self._check(events + self._zws.receive([data]))
+
+    def _check(self, events: list[CodecEvent]) -> list[CodecEvent]:
+        if events and isinstance(events[-1], PeerFailed) and not self._failed:
+            self._failed = True
+            self.close_status = (CloseCode.PROTOCOL_ERROR, events[-1].reason)
+        return events
 
 
 _UPGRADE, _OPEN, _CLOSED = range(3)
@@ -508,7 +600,8 @@ class ZwsStreamCodec:
         return self._after(events)
 
     def _upgrade(self, key: str, offered: list[str]) -> None:
-        chosen = choose_subprotocol(offered, self._zws.mechanism.name)
+        zws = self._zws
+        chosen = choose_subprotocol(offered, zws.mechanism.name, bare=zws.bare_allowed)
         if chosen is None:
             shown = ", ".join(offered) or "none"
             raise WebSocketError(
@@ -516,6 +609,8 @@ class ZwsStreamCodec:
                 f"{subprotocol(self._zws.mechanism.name)}, the client offered {shown}"
             )
         self.subprotocol = chosen
+        if chosen == BARE_SUBPROTOCOL:
+            zws.speak_bare()
         self._out.append(build_response(key, chosen))
 
     def _accepted(self, chosen: str) -> None:

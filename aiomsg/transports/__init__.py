@@ -1,4 +1,4 @@
-"""Transports, registered by endpoint scheme: tcp, ipc, inproc, udp, ws and wss built in.
+"""Transports, registered by endpoint scheme: tcp, ipc, inproc, udp, ws, wss, epgm and pgm built in.
 
 This package is public: it is how a new transport is added. Implement
 :class:`Transport` against the interface in :mod:`aiomsg.transports.interface`
@@ -13,6 +13,7 @@ from aiomsg.constants import Errno
 from aiomsg.errors import EndpointError
 from aiomsg.transports._inproc import InprocTransport
 from aiomsg.transports._ipc import IpcTransport
+from aiomsg.transports._pgm import PgmTransport
 from aiomsg.transports._tcp import TcpTransport
 from aiomsg.transports._udp import UdpTransport
 from aiomsg.transports._ws import WsTransport
@@ -49,6 +50,8 @@ _REGISTRY: dict[str, Transport] = {
     "udp": UdpTransport(),
     "ws": WsTransport(),
     "wss": WsTransport(secure=True),
+    "epgm": PgmTransport(raw=False),
+    "pgm": PgmTransport(raw=True),
 }
 
 

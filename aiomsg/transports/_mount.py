@@ -21,7 +21,7 @@ from typing import Any
 
 from aiomsg._endpoint import Endpoint
 from aiomsg._zmtp.codec import StreamCodec
-from aiomsg._zmtp.zws import ZwsMessageCodec, choose_subprotocol
+from aiomsg._zmtp.zws import BARE_SUBPROTOCOL, ZwsMessageCodec, choose_subprotocol, speaks_bare
 from aiomsg.constants import SocketType
 from aiomsg.errors import AddressInUse, EndpointError
 from aiomsg.transports._peer import PeerProtocol
@@ -34,7 +34,14 @@ from aiomsg.transports.interface import (
     Transport,
 )
 
-__all__ = ["Channel", "ChannelTransport", "MountBinding", "MountTransport", "MountedPeer"]
+__all__ = [
+    "Channel",
+    "ChannelError",
+    "ChannelTransport",
+    "MountBinding",
+    "MountTransport",
+    "MountedPeer",
+]
 
 # Above this many bytes queued for the WebSocket, the protocol stops writing
 # (messages then wait in the socket's pipe); it resumes below the low mark.
@@ -44,13 +51,22 @@ _LOW_WATER = 64 * 1024
 _NORMAL, _UNSUPPORTED_DATA = 1000, 1003
 
 
+class ChannelError(Exception):
+    """The web framework ended a WebSocket for the peer's fault (a message
+    over its size limit, a frame RFC 6455 forbids); the text says which."""
+
+
 class Channel(abc.ABC):
     """A WebSocket the web framework accepted, as whole messages."""
 
     @abc.abstractmethod
     async def receive(self) -> bytes | str | None:
         """The next message: its payload (``str`` for a text message), or
-        None once the WebSocket is closed. Cancelling is safe."""
+        None once the WebSocket is closed. Cancelling is safe.
+
+        Raises:
+            ChannelError: the framework closed the WebSocket for the peer's fault.
+        """
 
     @abc.abstractmethod
     async def send(self, payload: bytes) -> None:
@@ -70,10 +86,18 @@ class ChannelTransport(asyncio.Transport):
     item of ``writelines`` leaves as one binary message, in order, from a
     writer task; each binary message received is one ``data_received``."""
 
-    def __init__(self, channel: Channel, protocol: PeerProtocol, peer_address: str) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        protocol: PeerProtocol,
+        peer_address: str,
+        codec: ZwsMessageCodec | None = None,
+    ) -> None:
         super().__init__({"peername": peer_address})
         self._channel = channel
         self._protocol = protocol
+        # Says why the peer was dropped, for the close frame (None: 1000).
+        self._codec = codec
         self._queue: collections.deque[bytes] = collections.deque()
         self._queued = 0
         self._wakeup = asyncio.Event()
@@ -155,22 +179,28 @@ class ChannelTransport(asyncio.Transport):
             self._protocol.connection_lost(None)
             if not self._channel_done:
                 self._channel_done = True
-                await self._channel.close(self._close_code, self._close_reason)
+                await self._channel.close(*self._close_status())
 
     async def _read(self) -> None:
         channel, protocol = self._channel, self._protocol
         while not self._closing:
             await self._reading.wait()
-            payload = await channel.receive()
+            try:
+                payload = await channel.receive()
+            except ChannelError as error:
+                self._channel_done = True  # the framework closed it, with its own code
+                protocol.peer_violated(str(error))
+                return
             if payload is None:
                 self._channel_done = True
                 return
             if self.is_closing():
                 return
             if isinstance(payload, str):
+                # libzmq stalls on a text frame (docs/wire/draft.md#zws-violations): we close.
                 self._close_code = _UNSUPPORTED_DATA
-                self._close_reason = "ZWS carries binary messages only"
-                protocol.abort(self._close_reason)
+                self._close_reason = "text frame: ZWS carries binary messages only"
+                protocol.peer_violated(self._close_reason)
                 return
             protocol.data_received(payload)
 
@@ -193,7 +223,15 @@ class ChannelTransport(asyncio.Transport):
             self._channel_done = True  # the WebSocket is gone: nothing to close
             return
         self._channel_done = True
-        await channel.close(self._close_code, self._close_reason)
+        await channel.close(*self._close_status())
+
+    def _close_status(self) -> tuple[int, str]:
+        """The close code and reason: a text frame's, or the codec's fault's."""
+        if self._close_code == _NORMAL and self._codec is not None:
+            code, reason = self._codec.close_status
+            # A close frame carries at most 123 bytes of reason.
+            return code, reason.encode()[:120].decode(errors="ignore")
+        return self._close_code, self._close_reason
 
 
 class MountedPeer:
@@ -207,17 +245,19 @@ class MountedPeer:
     def __init__(self, engine: Engine, binding: MountBinding, subprotocol: str) -> None:
         self._binding = binding
         made: list[ZwsMessageCodec] = []
+        bare = subprotocol == BARE_SUBPROTOCOL
         self._protocol = PeerProtocol(
-            engine, binding.endpoint, None, functools.partial(self._make_codec, made)
+            engine, binding.endpoint, None, functools.partial(self._make_codec, made, bare)
         )
         #: The subprotocol to accept the WebSocket with.
         self.subprotocol: str = subprotocol
         #: The largest message payload worth reading (0: no limit).
         self.max_message_size: int = max(made[0].frame_limit(), 0)
+        self._codec = made[0]
 
     @staticmethod
     def _make_codec(
-        made: list[ZwsMessageCodec], engine: Engine, pipe: PipeEnd | None
+        made: list[ZwsMessageCodec], bare: bool, engine: Engine, pipe: PipeEnd | None
     ) -> StreamCodec:
         codec = ZwsMessageCodec(
             engine.socket_type,
@@ -227,6 +267,7 @@ class MountedPeer:
             max_message_size=engine.max_message_size,
             accepted=True,
             admit=functools.partial(engine.refusal, pipe),
+            bare=bare,
         )
         made.append(codec)
         return codec
@@ -236,7 +277,7 @@ class MountedPeer:
         socket unbinds or closes). Never raises for what the peer does.
         Cancelling is safe: the peer is then dropped and the WebSocket closed.
         """
-        transport = ChannelTransport(channel, self._protocol, peer_address)
+        transport = ChannelTransport(channel, self._protocol, peer_address, self._codec)
         self._binding.peers.add(self._protocol)
         try:
             self._protocol.connection_made(transport)
@@ -260,14 +301,17 @@ class MountBinding(Binding):
         """A peer for a WebSocket whose client offered the subprotocols
         *offered*, or why it is refused (the socket is closed or unbound,
         its type cannot be mounted, or no ``ZWS2.0/<mechanism>`` matching the
-        socket's security mechanism was offered)."""
+        socket's security mechanism was offered, nor bare ``ZWS2.0`` where
+        it may be spoken: see :func:`~aiomsg._zmtp.zws.speaks_bare`)."""
         engine = self._engine
         if not self._accepting or engine.closed:
             return "the ZeroMQ socket of this endpoint is closed"
         if engine.socket_type is SocketType.STREAM:
             return "a STREAM socket cannot take WebSocket peers"
         mechanism = engine.new_mechanism().name
-        chosen = choose_subprotocol(offered, mechanism)
+        chosen = choose_subprotocol(
+            offered, mechanism, bare=speaks_bare(engine.socket_type, mechanism)
+        )
         if chosen is None:
             shown = ", ".join(offered) or "none"
             wanted = "ZWS2.0/" + mechanism.decode("ascii")

@@ -329,6 +329,12 @@ class PeerProtocol(ReadPacing):
                 raw.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, _LINGER_ZERO)
             transport.abort()
 
+    def peer_violated(self, reason: str) -> None:
+        """The layer below the codec (a web framework's WebSocket) caught the
+        peer breaking its protocol: report it as a codec's fault is reported
+        (a monitor event, the log, the socket's counters), then close."""
+        self._fail(reason, ZmqEvent.HANDSHAKE_FAILED_PROTOCOL)
+
     def close(self, reason: str) -> None:
         self.writable = False
         if self._handshake_timer is not None:

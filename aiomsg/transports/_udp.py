@@ -50,8 +50,6 @@ MAX_DATAGRAM = 8192
 #: libzmq 4.3.5 reads the length byte as a signed char: a group of 128
 #: bytes or more must never be sent to it (docs/wire/draft.md#udp-datagram).
 MAX_UDP_GROUP = 127
-# Multicast datagrams leave with TTL 1, libzmq's ZMQ_MULTICAST_HOPS default.
-_MULTICAST_HOPS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +325,11 @@ class UdpConnector(Connector):
         try:
             sock.setblocking(False)
             if address.multicast:
-                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_TTL, _MULTICAST_HOPS)
-                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_LOOP, 1)
+                # multicast_hops (TTL 1 by default, as libzmq) and multicast_loop.
+                engine = self._engine
+                hops, loop = engine.multicast_hops, engine.multicast_loop
+                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_TTL, hops)
+                sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_LOOP, loop)
                 request = _interface_request(address.interface, self._endpoint)
                 sock.setsockopt(_socket.IPPROTO_IP, _socket.IP_MULTICAST_IF, bytes(4) + request)
             sock.connect(target)

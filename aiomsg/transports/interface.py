@@ -61,8 +61,10 @@ __all__ = [
 Message = list[bytes]
 
 #: A peer property a transport sets in :meth:`Engine.peer_ready` when the
-#: peer filters RADIO groups itself and wants every message: a udp DISH,
-#: which never sends JOIN (docs/wire/draft.md#udp-datagram).
+#: peer filters itself and wants every message: a udp DISH, which never sends
+#: JOIN (docs/wire/draft.md#udp-datagram), gets every RADIO group; a
+#: multicast group of SUBs (epgm, pgm) gets every PUB topic, and an XPUB
+#: hears no subscription for it (docs/wire/pgm.md#pgm-subscriptions).
 ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
@@ -269,6 +271,27 @@ class Engine(Protocol):
     @property
     def wss_trust_system(self) -> bool:
         """The ``wss_trust_system`` option: a TLS client also trusts the system's CAs."""
+
+    @property
+    def rate(self) -> int:
+        """The ``rate`` option: kbit/s of a PGM source's ODATA."""
+
+    @property
+    def recovery_ivl(self) -> int:
+        """The ``recovery_ivl`` option: ms of data a PGM window holds."""
+
+    @property
+    def multicast_hops(self) -> int:
+        """The ``multicast_hops`` option: ``IP_MULTICAST_TTL``."""
+
+    @property
+    def multicast_maxtpdu(self) -> int:
+        """The ``multicast_maxtpdu`` option: bytes of the largest PGM packet,
+        IP and UDP headers included."""
+
+    @property
+    def multicast_loop(self) -> bool:
+        """The ``multicast_loop`` option: ``IP_MULTICAST_LOOP``."""
 
     def new_mechanism(self) -> Mechanism:
         """A fresh security mechanism for one new connection, from the options."""

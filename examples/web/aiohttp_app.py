@@ -1,4 +1,5 @@
-"""aiomsg inside aiohttp: request/reply to a worker pool, and a PUB/SUB feed as SSE.
+"""aiomsg inside aiohttp: request/reply to a worker pool, and a PUB/SUB feed as SSE
+and as ZeroMQ over WebSocket on the app's own port, with a live page.
 
 A ``cleanup_ctx`` generator opens one aiomsg Context for the whole app, with
 one DEALER socket connected to every worker and a RequestClient on it, and
@@ -6,10 +7,19 @@ closes them when the app is cleaned up. Each client of the event stream gets
 a SUB socket of its own, subscribed to its zipcode and closed when the stream
 ends (limit reached, client gone, app shutting down).
 
+The feed is also relayed to ZeroMQ clients on the app's port: an XSUB
+connected to the feed and an XPUB mounted on ``/zmq/weather`` with
+:func:`aiomsg.web.aiohttp_handler`, joined by :func:`aiomsg.proxy` (the
+clients' subscriptions travel up to the feed). The page at ``/weather`` is
+such a client: a SUB socket in the browser (``static/zws.js``) that shows
+the updates as they come.
+
     GET  /compute?x=3[&delay=0][&timeout=5]   -> {"x": 3.0, "result": 9.0, "worker": "w1"}
     POST /compute  {"x": 3, "delay": 0}       -> the same
     GET  /weather/stream?zipcode=10001[&limit=N]
                                               -> text/event-stream of weather updates
+    GET  /weather[?zipcode=10001]             -> the live page
+    ws://host:port/zmq/weather                -> the feed for ZeroMQ SUB sockets (ZWS 2.0)
 
 A worker that does not answer within the timeout gives HTTP 504, a worker
 whose handler failed 502, and a request made while the app shuts down 503.
@@ -22,23 +32,30 @@ Run it (from the repository root, after ``pip install -e '.[web]'``):
     cd examples/web && \\
     AIOMSG_WORKERS=tcp://127.0.0.1:5555,tcp://127.0.0.1:5557 AIOMSG_FEED=tcp://127.0.0.1:5556 \\
         python -m aiohttp.web -H 127.0.0.1 -P 8080 aiohttp_app:app_from_env
+    # or: python examples/web/aiohttp_app.py --port 8080 \
+    #         --workers tcp://127.0.0.1:5555,tcp://127.0.0.1:5557 --feed tcp://127.0.0.1:5556
     curl 'http://127.0.0.1:8080/compute?x=12'
     curl -N 'http://127.0.0.1:8080/weather/stream?zipcode=10001&limit=5'
+    python examples/weather_client.py 10001 --endpoint ws://127.0.0.1:8080/zmq/weather
+    # and open http://127.0.0.1:8080/weather in a browser
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import msgspec
 from aiohttp import web
 
 import aiomsg
+import aiomsg.web
 
 #: Comma-separated endpoints of the workers (``app_from_env``).
 WORKERS_ENV = "AIOMSG_WORKERS"
@@ -48,6 +65,8 @@ FEED_ENV = "AIOMSG_FEED"
 MAX_TIMEOUT = 60.0
 
 ZIPCODE = re.compile(r"\d{5}")
+#: The live page and its ZeroMQ client.
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 class ComputeRequest(msgspec.Struct):
@@ -83,6 +102,10 @@ class Backend:
     feed_endpoint: str
     request_timeout: float
     heartbeat: float
+    #: The XPUB relaying the feed to ZeroMQ clients of ``/zmq/weather``.
+    weather_xpub: aiomsg.Socket
+    #: The handler of ``/zmq/weather`` that makes each WebSocket a peer of it.
+    weather_zmq: Callable[[web.Request], Awaitable[web.StreamResponse]]
     #: The SUB sockets of the event streams now open (one per client).
     subscribers: set[aiomsg.Socket] = field(default_factory=set)
 
@@ -115,17 +138,31 @@ def create_app(
             dealer = context.socket(aiomsg.DEALER, linger=0)
             for endpoint in worker_endpoints:
                 await dealer.connect(endpoint)  # returns at once, connects in the background
-            async with aiomsg.RequestClient(dealer, timeout=request_timeout) as client:
-                app[BACKEND] = Backend(
-                    context, dealer, client, feed_endpoint, request_timeout, heartbeat
-                )
-                yield
-            # The client is closed: requests still waiting raise Closed (-> 503).
+            # The relay: XSUB (to the feed) -> proxy -> XPUB (mounted on /zmq/weather).
+            upstream = context.socket(aiomsg.XSUB, linger=0)
+            await upstream.connect(feed_endpoint)
+            downstream = context.socket(aiomsg.XPUB, linger=0)
+            weather_zmq = await aiomsg.web.aiohttp_handler(downstream)
+            relay = asyncio.create_task(aiomsg.proxy(upstream, downstream))
+            try:
+                async with aiomsg.RequestClient(dealer, timeout=request_timeout) as client:
+                    app[BACKEND] = Backend(
+                        context, dealer, client, feed_endpoint, request_timeout, heartbeat,
+                        weather_xpub=downstream, weather_zmq=weather_zmq,
+                    )  # fmt: skip
+                    yield
+                # The client is closed: requests still waiting raise Closed (-> 503).
+            finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError, aiomsg.Closed):
+                    await relay
 
     async def end_streams(app: web.Application) -> None:
         # on_shutdown runs before aiohttp waits for the handlers still running:
-        # closing the SUB sockets ends the event streams at once.
-        for subscriber in list(app[BACKEND].subscribers):
+        # closing the SUB sockets ends the event streams at once, and closing
+        # the mounted XPUB its WebSockets.
+        backend = app[BACKEND]
+        for subscriber in [*backend.subscribers, backend.weather_xpub]:
             subscriber.close()
 
     app = web.Application()
@@ -134,6 +171,10 @@ def create_app(
     app.router.add_get("/compute", compute)
     app.router.add_post("/compute", compute_json)
     app.router.add_get("/weather/stream", weather_stream)
+    app.router.add_get("/weather", weather_page)
+    app.router.add_static("/static/", STATIC)
+    # The route exists before startup; its socket is made in aiomsg_context.
+    app.router.add_get("/zmq/weather", weather_zmq)
     return app
 
 
@@ -265,6 +306,19 @@ async def weather_stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def weather_page(request: web.Request) -> web.FileResponse:
+    """``GET /weather[?zipcode=10001]``: the live page (its script reads the zipcode)."""
+    return web.FileResponse(STATIC / "weather.html")
+
+
+async def weather_zmq(request: web.Request) -> web.StreamResponse:
+    """``/zmq/weather``: a ZeroMQ WebSocket (ZWS 2.0) for the feed's relay.
+
+    A request that is not a ZWS WebSocket upgrade gets ``400`` naming why.
+    """
+    return await request.app[BACKEND].weather_zmq(request)
+
+
 def app_from_env(argv: Sequence[str] = ()) -> web.Application:
     """The app for ``python -m aiohttp.web``, configured by $AIOMSG_WORKERS and $AIOMSG_FEED.
 
@@ -273,3 +327,25 @@ def app_from_env(argv: Sequence[str] = ()) -> web.Application:
     workers = os.environ.get(WORKERS_ENV, "tcp://127.0.0.1:5555")
     feed = os.environ.get(FEED_ENV, "tcp://127.0.0.1:5556")
     return create_app([w.strip() for w in workers.split(",") if w.strip()], feed)
+
+
+def main() -> None:
+    """``python examples/web/aiohttp_app.py [--port 8080] [--workers ...] [--feed ...]``."""
+    parser = argparse.ArgumentParser(description="The aiohttp example app (see the module doc).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to serve on (default: 8080)")
+    parser.add_argument(
+        "--workers", default=os.environ.get(WORKERS_ENV, "tcp://127.0.0.1:5555"),
+        help="comma-separated worker endpoints (default: $AIOMSG_WORKERS or tcp://127.0.0.1:5555)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--feed", default=os.environ.get(FEED_ENV, "tcp://127.0.0.1:5556"),
+        help="the weather PUB's endpoint (default: $AIOMSG_FEED or tcp://127.0.0.1:5556)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    workers = [w.strip() for w in args.workers.split(",") if w.strip()]
+    web.run_app(create_app(workers, args.feed), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
-"""aiomsg inside FastAPI: request/reply to a worker pool, and a PUB/SUB feed as SSE.
+"""aiomsg inside FastAPI: request/reply to a worker pool, and a PUB/SUB feed as SSE
+and as ZeroMQ over WebSocket on the app's own port, with a live page.
 
 The app's lifespan opens one aiomsg Context for the whole app, with one
 DEALER socket connected to every worker and a RequestClient on it: all HTTP
@@ -6,10 +7,20 @@ requests share that socket, and each awaits its own reply. Each client of the
 event stream gets a SUB socket of its own, subscribed to its zipcode and
 closed when the stream ends (limit reached, client gone, app shutting down).
 
+The feed is also relayed to ZeroMQ clients on the app's port, as in
+aiohttp_app.py: an XSUB connected to the feed and an XPUB mounted on
+``/zmq/weather`` with :func:`aiomsg.web.asgi_endpoint`, joined by
+:func:`aiomsg.proxy`. The page at ``/weather`` subscribes there from the
+browser. uvicorn must run with ``--ws wsproto``: its default WebSocket
+library refuses the ``/`` in the ``ZWS2.0/NULL`` that aiomsg and libzmq
+clients offer (browsers offer bare ``ZWS2.0``, which both accept).
+
     GET  /compute?x=3[&delay=0][&timeout=5]   -> {"x": 3.0, "result": 9.0, "worker": "w1"}
     POST /compute  {"x": 3, "delay": 0}       -> the same
     GET  /weather/stream?zipcode=10001[&limit=N]
                                               -> text/event-stream of weather updates
+    GET  /weather[?zipcode=10001]             -> the live page
+    ws://host:port/zmq/weather                -> the feed for ZeroMQ SUB sockets (ZWS 2.0)
 
 A worker that does not answer within the timeout gives HTTP 504, a worker
 whose handler failed 502, and a request made while the app shuts down 503.
@@ -21,9 +32,11 @@ Run it (from the repository root, after ``pip install -e '.[web]'``):
     python examples/weather_server.py --port 5556 &
     AIOMSG_WORKERS=tcp://127.0.0.1:5555,tcp://127.0.0.1:5557 AIOMSG_FEED=tcp://127.0.0.1:5556 \\
         uvicorn --app-dir examples/web --factory fastapi_app:app_from_env --port 8000 \\
-        --timeout-graceful-shutdown 5
+        --ws wsproto --timeout-graceful-shutdown 5
     curl 'http://127.0.0.1:8000/compute?x=12'
     curl -N 'http://127.0.0.1:8000/weather/stream?zipcode=10001&limit=5'
+    python examples/weather_client.py 10001 --endpoint ws://127.0.0.1:8000/zmq/weather
+    # and open http://127.0.0.1:8000/weather in a browser
 
 Uvicorn runs the lifespan's shutdown only once every connection is done, and
 an event stream without a limit never is: ``--timeout-graceful-shutdown``
@@ -33,23 +46,30 @@ makes it cancel the streams still open after that many seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import msgspec
 from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 import aiomsg
+import aiomsg.web
 
 #: Comma-separated endpoints of the workers (``app_from_env``).
 WORKERS_ENV = "AIOMSG_WORKERS"
 #: Endpoint of the weather PUB socket (``app_from_env``).
 FEED_ENV = "AIOMSG_FEED"
+#: The live page and its ZeroMQ client (shared with aiohttp_app.py).
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 class ComputeRequest(msgspec.Struct):
@@ -87,6 +107,8 @@ class Backend:
     dealer: aiomsg.Socket
     client: aiomsg.RequestClient
     feed_endpoint: str
+    #: The ASGI app of ``/zmq/weather``: each WebSocket becomes a peer of the relay's XPUB.
+    weather_zmq: aiomsg.web.AsgiEndpoint
     #: The SUB sockets of the event streams now open (one per client).
     subscribers: set[aiomsg.Socket] = field(default_factory=set)
 
@@ -145,10 +167,23 @@ def create_app(
             dealer = context.socket(aiomsg.DEALER, linger=0)
             for endpoint in worker_endpoints:
                 await dealer.connect(endpoint)  # returns at once, connects in the background
-            async with aiomsg.RequestClient(dealer, timeout=request_timeout) as client:
-                app.state.backend = Backend(context, dealer, client, feed_endpoint)
-                yield
-            # The client is closed: requests still waiting raise Closed (-> 503).
+            # The relay: XSUB (to the feed) -> proxy -> XPUB (mounted on /zmq/weather).
+            upstream = context.socket(aiomsg.XSUB, linger=0)
+            await upstream.connect(feed_endpoint)
+            downstream = context.socket(aiomsg.XPUB, linger=0)
+            weather_zmq = await aiomsg.web.asgi_endpoint(downstream)
+            relay = asyncio.create_task(aiomsg.proxy(upstream, downstream))
+            try:
+                async with aiomsg.RequestClient(dealer, timeout=request_timeout) as client:
+                    app.state.backend = Backend(
+                        context, dealer, client, feed_endpoint, weather_zmq
+                    )
+                    yield
+                # The client is closed: requests still waiting raise Closed (-> 503).
+            finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError, aiomsg.Closed):
+                    await relay
 
     app = FastAPI(title="aiomsg + FastAPI", lifespan=lifespan)
 
@@ -203,7 +238,23 @@ def create_app(
         backend = backend_of(request)
         return EventStreamResponse(weather_events(backend, zipcode, limit, heartbeat))
 
+    @app.get("/weather", response_class=FileResponse)
+    async def weather_page() -> FileResponse:
+        """The live page (its script reads ``?zipcode=``)."""
+        return FileResponse(STATIC / "weather.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The route exists before the lifespan; its socket is made there.
+    app.router.routes.append(WebSocketRoute("/zmq/weather", WeatherRelay()))
     return app
+
+
+class WeatherRelay:
+    """The ASGI app of ``/zmq/weather``: hands each WebSocket to the relay's
+    mounted XPUB, which the lifespan made (``aiomsg.web.asgi_endpoint``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await scope["app"].state.backend.weather_zmq(scope, receive, send)
 
 
 async def weather_events(

@@ -21,7 +21,7 @@ PACKAGE = pathlib.Path(aiomsg.__file__).parent
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("aiomsg.errors", "aiomsg.constants", "aiomsg._closing",
                     "aiomsg._monitor", "aiomsg._endpoint", "aiomsg._replacements")),
-    ("codec", ("aiomsg._zmtp",)),
+    ("codec", ("aiomsg._zmtp", "aiomsg._pgm")),
     ("security and options", ("aiomsg._security", "aiomsg.options")),
     ("transports", ("aiomsg.transports",)),
     ("pool", ("aiomsg._pool",)),
@@ -207,6 +207,8 @@ PUBLIC_NAMES = [
     "TCP_MAXRT", "USE_FD", "ZAP_ENFORCE_DOMAIN", "RECONNECT_STOP",
     "STREAM", "Proxy", "ProxyStatistics", "ZmqEvent", "RECONNECT_STOP_AFTER_DISCONNECT",
     "RECONNECT_STOP_CONN_REFUSED", "RECONNECT_STOP_HANDSHAKE_FAILED",
+    # issue 9
+    "ENOCOMPATPROTO", "RATE", "RECOVERY_IVL", "MULTICAST_HOPS", "MULTICAST_MAXTPDU", "MULTICAST_LOOP",
 ]  # fmt: skip
 
 TRANSPORT_NAMES = [

@@ -47,3 +47,23 @@ def test_quick_inproc_throughput_reports_a_rate(tmp_path: Path) -> None:
         assert result["metrics"]["msgs_per_s"] > 0
         assert result["runs"] and result["runs"][0]["msgs_per_s"] > 0
     assert document["meta"]["versions"]["aiomsg"]
+
+
+def test_ws_rows_report_a_rate_or_say_why_not(tmp_path: Path) -> None:
+    """``--transport ws`` runs its own rows (bench/ws.py): each reports a rate,
+    or is skipped naming what is missing (Node, zeromq.js)."""
+    out = tmp_path / "latest.json"
+    command = [
+        sys.executable, "-m", "bench", "--transport", "ws", "--quick", "--size", "16",
+        "--count", "300", "--repeat", "1", "--json", str(out),
+    ]  # fmt: skip
+    completed = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "| aiomsg ws |" in completed.stdout and "| libzmq ws |" in completed.stdout
+    results = json.loads((tmp_path / "ws.json").read_text())["results"]
+    assert {entry["row"] for entry in results} >= {"aiomsg tcp", "aiomsg ws", "libzmq ws"}
+    for entry in results:
+        assert "error" not in entry, entry
+        assert entry.get("msg_per_s", 0) > 0 or entry.get("skipped"), entry

@@ -165,8 +165,11 @@ def test_run_demo() -> None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.communicate()
     assert demo.returncode == 0, output
-    assert len(re.findall(r"^== .* ==$", output, re.MULTILINE)) == 10
+    assert len(re.findall(r"^== .* ==$", output, re.MULTILINE)) == 11
     assert "All examples ran as expected" in output
+    # The weather example over epgm ran in a private namespace, or says why not.
+    multicast = output.split("over reliable multicast (epgm)", 1)[1].split("\n== ", 1)[0]
+    assert "Average temperature for zipcode '10001'" in multicast or "(skipped: " in multicast
 
 
 def test_ventilator_waits_for_enter_while_workers_connect(examples: Examples) -> None:
@@ -225,3 +228,29 @@ def test_stream_serves_http_to_curl_and_httpx(examples: Examples) -> None:
         )
         assert curl.stdout == "Hello from aiomsg! You asked: GET /curl HTTP/1.1\n"
     assert lines_after("Request: ", examples.finish(server))[0] == "GET /hello HTTP/1.1"
+
+
+def test_web_example_serves_the_page_and_relays_the_feed_over_websocket(
+    examples: Examples,
+) -> None:
+    """examples/web/aiohttp_app.py relays examples/weather_server.py's feed on its
+    own port: weather_client.py follows 10001 there over ws://, and the live
+    page and its script are served beside it."""
+    feed, worker, app = free_ports(3)
+    examples.start("weather_server.py", "--port", feed, "--hot", 10001)
+    examples.start("web/worker.py", "--bind", f"tcp://127.0.0.1:{worker}", "--name", "w1")
+    server = examples.start(
+        "web/aiohttp_app.py", "--port", app,
+        "--workers", f"tcp://127.0.0.1:{worker}", "--feed", f"tcp://127.0.0.1:{feed}",
+    )  # fmt: skip
+    server.wait_for_line(f"======== Running on http://127.0.0.1:{app} ========")
+    client = examples.start(
+        "weather_client.py", "10001", "--endpoint", f"ws://127.0.0.1:{app}/zmq/weather"
+    )
+    output = examples.finish(client)
+    updates = re.findall(r"^(\d{5}) (-?\d+) (\d+)$", output, re.MULTILINE)
+    assert len(updates) == 5 and {zipcode for zipcode, _, _ in updates} == {"10001"}
+    page = httpx.get(f"http://127.0.0.1:{app}/weather", timeout=TIMEOUT)
+    assert page.status_code == 200 and 'from "/static/zws.js"' in page.text
+    script = httpx.get(f"http://127.0.0.1:{app}/static/zws.js", timeout=TIMEOUT)
+    assert script.status_code == 200 and "export class ZwsSubscriber" in script.text

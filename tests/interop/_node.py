@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 PEERS = Path(os.environ.get("AIOMSG_PEERS", REPO / ".cache" / "peers"))
 NODE_MODULES = PEERS / "node" / "node_modules"
 SCRIPT = REPO / "tests" / "peers" / "node" / "peer.js"
+#: The same protocol over jszmq, a pure JavaScript ZWS 2.0 stack (bare ZWS2.0 only).
+JSZMQ_SCRIPT = REPO / "tests" / "peers" / "node" / "jszmq_peer.js"
 TIMEOUT = 10.0
 
 
@@ -32,6 +34,15 @@ def node_missing() -> str | None:
         return "node (Node 20) is not installed; run `make peers` as root"
     if not (NODE_MODULES / "zeromq").is_dir():
         return f"the npm package zeromq is not installed in {NODE_MODULES}; run `make peers`"
+    return None
+
+
+def jszmq_missing() -> str | None:
+    """Why the jszmq peer cannot run here, or None if it can."""
+    if shutil.which("node") is None:
+        return "node (Node 20) is not installed; run `make peers` as root"
+    if not (NODE_MODULES / "jszmq").is_dir():
+        return f"the npm package jszmq is not installed in {NODE_MODULES}; run `make peers`"
     return None
 
 
@@ -50,22 +61,26 @@ class NodePeer:
         self._process = process
         self._seq = 0
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: The script's first line (its library's version).
+        self.hello: dict[str, Any] = {}
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def start(cls, *, wrapper: tuple[str, ...] = ()) -> NodePeer:
-        """Start ``node peer.js`` (under *wrapper*, e.g. ``nsenter ...``) and wait for it."""
+    async def start(cls, *, wrapper: tuple[str, ...] = (), script: Path = SCRIPT) -> NodePeer:
+        """Start ``node peer.js`` (under *wrapper*, e.g. ``nsenter ...``) and
+        wait for it; *script* :data:`JSZMQ_SCRIPT` runs jszmq instead."""
         env = {**os.environ, "NODE_PATH": str(NODE_MODULES)}
         process = await asyncio.create_subprocess_exec(
-            *wrapper, "node", "--no-warnings", str(SCRIPT),
+            *wrapper, "node", "--no-warnings", str(script),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
             limit=1 << 24,  # an answer carries a whole message in hex
         )  # fmt: skip
         peer = cls(process)
         peer._waiting[0] = asyncio.get_running_loop().create_future()
         async with asyncio.timeout(TIMEOUT):
-            hello = await peer._waiting[0]
-        assert hello["draft"] and hello["version"] == "4.3.5", hello
+            peer.hello = hello = await peer._waiting[0]
+        if script == SCRIPT:
+            assert hello["draft"] and hello["version"] == "4.3.5", hello
         return peer
 
     async def _read(self) -> None:
@@ -128,6 +143,10 @@ class NodeSocket:
     async def bind(self, endpoint: str) -> str:
         return str((await self.peer.call("bind", id=self.id, endpoint=endpoint))["endpoint"])
 
+    async def bind_path(self, path: str) -> str:
+        """jszmq only: bind on an ephemeral loopback port at *path*; the endpoint."""
+        return str((await self.peer.call("bind", id=self.id, path=path))["endpoint"])
+
     async def connect(self, endpoint: str) -> None:
         await self.peer.call("connect", id=self.id, endpoint=endpoint)
 
@@ -154,7 +173,8 @@ class NodeSocket:
 
     async def recv_multipart(self) -> list[bytes]:
         answer = await self.peer.call("recv", id=self.id)
-        return [bytes.fromhex(f) for f in answer.get("frames", [answer["data"]])]
+        frames = answer["frames"] if "frames" in answer else [answer["data"]]
+        return [bytes.fromhex(f) for f in frames]
 
     async def subscribe(self, topic: bytes) -> None:
         await self.peer.call("subscribe", id=self.id, topic=topic.hex())

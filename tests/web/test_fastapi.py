@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 import aiomsg
 
+from ._servers import asgi_missing, uvicorn_serving
 from ._support import (
     TIMEOUT,
     assert_no_tasks_but,
@@ -241,3 +242,22 @@ async def test_shutdown_closes_everything() -> None:
             assert (await client.get("/compute", params={"x": 4})).status_code == 503
     await assert_no_tasks_but(baseline)
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_feed_relayed_to_zeromq_clients_on_the_apps_port() -> None:
+    """Under uvicorn (wsproto), a SUB connecting to ws://…/zmq/weather gets its
+    zipcode's updates through the relay, and /weather serves the page."""
+    if missing := asgi_missing():
+        pytest.skip(missing)
+    async with running_workers(1) as workers, running_feed() as (publisher, feed):
+        app = fastapi_app.create_app(workers, feed)
+        async with uvicorn_serving(app, lifespan="on") as port, aiomsg.Context() as ctx:
+            sub = ctx.socket(aiomsg.SUB, linger=0)
+            sub.subscribe("10001 ")
+            await sub.connect(f"ws://127.0.0.1:{port}/zmq/weather")
+            received = asyncio.ensure_future(sub.recv_string())
+            await publish_until(publisher, received, ["90210", "10001"])
+            assert received.result().startswith("10001 ")
+            async with httpx.AsyncClient() as client:
+                page = await client.get(f"http://127.0.0.1:{port}/weather", timeout=TIMEOUT)
+            assert page.status_code == 200 and "ZwsSubscriber" in page.text

@@ -2,94 +2,30 @@
 
 An aiohttp app and a Starlette app (served by uvicorn) each answer an HTTP
 route and a ZeroMQ route on the same loopback port; aiomsg sockets connect
-with ``ws://127.0.0.1:PORT/route``. A WebSocket without a ZWS subprotocol
-is refused.
+with ``ws://127.0.0.1:PORT/route`` (``wss://`` over the app's TLS), under
+NULL, PLAIN and CURVE. A WebSocket without a ZWS subprotocol is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket as _socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import shutil
+import ssl
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 import aiomsg
 import aiomsg.web
 
+from ._servers import SERVERS, aiohttp_server, asgi_missing
 from ._support import TIMEOUT
 
-uvicorn = pytest.importorskip("uvicorn")
-pytest.importorskip("wsproto")  # websockets refuses the "/" in ZWS2.0/NULL
-from starlette.applications import Starlette  # noqa: E402
-from starlette.responses import PlainTextResponse  # noqa: E402
-from starlette.routing import Route, WebSocketRoute  # noqa: E402
-
-# A factory: (the socket to mount, its route) -> a running server's base URL.
-Server = Callable[[aiomsg.Socket, str], "AsyncIterator[str]"]
-
-
-def _free_port() -> int:
-    with _socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def aiohttp_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="hello")
-
-    app = web.Application()
-    app.router.add_get("/hello", hello)
-    app.router.add_get(route, await aiomsg.web.aiohttp_handler(sock))
-    runner = web.AppRunner(app, handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield port
-    finally:
-        # Closing the socket ends its WebSockets' handlers, which aiohttp's
-        # cleanup would otherwise wait for (its shutdown_timeout).
-        sock.close()
-        await runner.cleanup()
-
-
-@asynccontextmanager
-async def starlette_server(sock: aiomsg.Socket, route: str) -> AsyncIterator[int]:
-    async def hello(request: object) -> PlainTextResponse:
-        return PlainTextResponse("hello")
-
-    app = Starlette(
-        routes=[
-            Route("/hello", hello),
-            WebSocketRoute(route, await aiomsg.web.asgi_endpoint(sock)),
-        ]
-    )
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="wsproto")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)  # a polled condition, bounded above
-        yield port
-    finally:
-        sock.close()
-        server.should_exit = True
-        async with asyncio.timeout(TIMEOUT):
-            await task
-
-
-SERVERS = {"aiohttp": aiohttp_server, "starlette": starlette_server}
+if missing := asgi_missing():
+    pytest.skip(missing, allow_module_level=True)
 
 
 @pytest.fixture(params=sorted(SERVERS))
@@ -179,3 +115,89 @@ async def test_web_scheme_only_binds() -> None:
         req = ctx.socket(aiomsg.REQ, linger=0)
         with pytest.raises(aiomsg.EndpointError):
             await req.connect("web://somewhere")
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "CURVE"])
+async def test_plain_and_curve_over_a_mounted_route(serve, mechanism: str) -> None:
+    """The mechanism's subprotocol (ZWS2.0/PLAIN, /CURVE) is accepted and its
+    handshake runs inside the web app's WebSocket; a wrong password is refused."""
+    async with aiomsg.Context() as ctx:
+        if mechanism == "PLAIN":
+            auth = aiomsg.Authenticator(ctx)
+            auth.start()
+            auth.configure_plain(domain="*", passwords={"ann": "pw"})
+            server: dict[str, object] = {"plain_server": True}
+            client: dict[str, object] = {"plain_username": "ann", "plain_password": "pw"}
+            intruder: dict[str, object] = {"plain_username": "ann", "plain_password": "no"}
+        else:
+            if not aiomsg.has_curve():
+                pytest.skip("CURVE needs PyNaCl")
+            public, secret = aiomsg.curve_keypair()
+            server = {"curve_server": True, "curve_secretkey": secret}
+            client_public, client_secret = aiomsg.curve_keypair()
+            client = {"curve_serverkey": public, "curve_publickey": client_public,
+                      "curve_secretkey": client_secret}  # fmt: skip
+            wrong_public, _ = aiomsg.curve_keypair()
+            intruder = {**client, "curve_serverkey": wrong_public}
+        rep = ctx.socket(aiomsg.REP, linger=0, **server)
+        monitor = rep.monitor()
+        async with serve(rep, "/zmq") as port:
+            bad = ctx.socket(aiomsg.REQ, linger=0, **intruder)
+            await bad.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await monitor.wait_for(aiomsg.Event.HANDSHAKE_FAILED)
+            bad.close()
+            req = ctx.socket(aiomsg.REQ, linger=0, **client)
+            await req.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await req.send_multipart([b"secret", b"x" * 70000])
+                assert await rep.recv_multipart() == [b"secret", b"x" * 70000]
+                await rep.send(b"reply")
+                assert await req.recv() == b"reply"
+        monitor.close()
+
+
+async def test_messages_sent_before_the_peer_closes_are_all_delivered(serve) -> None:
+    """A PUSH that sends and closes at once (linger: until written) loses nothing:
+    what the web server read before the close reaches the mounted PULL."""
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, linger=0, rcvhwm=100)
+        async with serve(pull, "/zmq") as port:
+            push = ctx.socket(aiomsg.PUSH, linger=-1)
+            await push.connect(f"ws://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                for n in range(3000):
+                    await push.send(b"%d" % n)
+                await push.aclose()
+                assert [await pull.recv() for _ in range(3000)] == [b"%d" % n for n in range(3000)]
+
+
+async def test_wss_to_a_mounted_route_over_the_apps_tls(serve, tmp_path: Path) -> None:
+    """The app's own TLS (aiohttp's ssl_context, uvicorn's ssl_certfile) makes
+    a mounted route a wss:// endpoint; aiomsg trusts the test's certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: no certificate to test with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    if serve is aiohttp_server:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(cert, key)
+        options: dict[str, object] = {"tls": tls}
+    else:
+        options = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP, linger=0)
+        async with serve(rep, "/zmq", **options) as port:
+            req = ctx.socket(aiomsg.REQ, linger=0, wss_trust_pem=cert.read_text(),
+                             wss_trust_system=False)  # fmt: skip
+            await req.connect(f"wss://127.0.0.1:{port}/zmq")
+            async with asyncio.timeout(TIMEOUT):
+                await req.send_multipart([b"over", b"tls"])
+                assert await rep.recv_multipart() == [b"over", b"tls"]
+                await rep.send(b"yes")
+                assert await req.recv() == b"yes"

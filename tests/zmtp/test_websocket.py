@@ -18,7 +18,7 @@ from aiomsg._zmtp.websocket import (
     encode_frame,
     mask,
 )
-from aiomsg._zmtp.zws import ZwsStreamCodec, choose_subprotocol
+from aiomsg._zmtp.zws import ZwsMessageCodec, ZwsStreamCodec, choose_subprotocol, speaks_bare
 from aiomsg.constants import SocketType
 
 
@@ -82,6 +82,73 @@ def test_subprotocol_choice_is_case_sensitive() -> None:
     assert choose_subprotocol(["chat", "ZWS2.0/NULL", "ZWS2.0"], b"NULL") == "ZWS2.0/NULL"
     assert choose_subprotocol(["zws2.0/null"], b"NULL") is None
     assert choose_subprotocol(["ZWS2.0/NULL"], b"CURVE") is None
+
+
+def test_subprotocol_choice_follows_the_clients_order() -> None:
+    # libzmq's rule (docs/wire/draft.md#zws-subprotocols): the first entry spoken wins.
+    offered = ["ZWS2.0", "ZWS2.0/NULL"]
+    assert choose_subprotocol(offered, b"NULL", bare=True) == "ZWS2.0"
+    assert choose_subprotocol(offered, b"NULL") == "ZWS2.0/NULL"
+    assert choose_subprotocol(["ZWS2.0"], b"NULL") is None
+    assert choose_subprotocol(["ZWS2.0/NULL", "ZWS2.0"], b"NULL", bare=True) == "ZWS2.0/NULL"
+
+
+def test_bare_zws_only_for_classic_types_under_null() -> None:
+    assert speaks_bare(SocketType.ROUTER, b"NULL") and speaks_bare(SocketType.XSUB, b"NULL")
+    assert not speaks_bare(SocketType.PUB, b"CURVE")
+    assert not speaks_bare(SocketType.PUB, b"PLAIN")
+    assert not speaks_bare(SocketType.DISH, b"NULL")
+    assert not speaks_bare(SocketType.STREAM, b"NULL")
+
+
+# A jszmq client's request (docs/wire/draft.md#zws-jszmq): bare ZWS2.0, deflate offered.
+JSZMQ_REQUEST = (
+    b"GET /zmq HTTP/1.1\r\nHost: 127.0.0.1:5555\r\nConnection: Upgrade\r\n"
+    b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    b"Sec-WebSocket-Protocol: ZWS2.0\r\n\r\n"
+)
+
+
+def _client_frame(payload: bytes) -> bytes:
+    return b"".join(encode_frame(OP_BINARY, payload[:1], payload[1:], masked=True))
+
+
+def test_bare_zws_server_routing_ids_then_traffic() -> None:
+    server = ZwsStreamCodec(SocketType.ROUTER)
+    assert server.receive_data(JSZMQ_REQUEST) == []
+    answer = b"".join(server.take_output())
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert b"Sec-WebSocket-Protocol: ZWS2.0\r\n" in head + b"\r\n"
+    assert b"Extensions" not in head  # no deflate negotiated
+    assert server.subprotocol == "ZWS2.0"
+    # Our routing id (empty) and no READY: bare ZWS2.0 has no commands.
+    assert FrameParser(masked=False).feed(rest) == [(OP_BINARY, b"\x00")]
+    # The peer's routing id, then a message, in one read.
+    events = server.receive_data(_client_frame(b"\x00js-1") + _client_frame(b"\x00hello"))
+    done, message = events
+    assert isinstance(done, HandshakeComplete)
+    assert done.identity == b"js-1" and done.socket_type == b""
+    assert message == [b"hello"]
+    server.send_message([b"js-1", b"back"])
+    out = FrameParser(masked=False).feed(b"".join(server.take_output()))
+    assert out == [(OP_BINARY, b"\x01js-1"), (OP_BINARY, b"\x00back")]
+
+
+def test_bare_zws_first_message_must_be_a_routing_id() -> None:
+    codec = ZwsMessageCodec(SocketType.PULL, accepted=True, bare=True)
+    assert codec.subprotocol == "ZWS2.0" and codec.take_output() == [b"\x00"]
+    events = codec.receive_data(b"\x02\x05READY")
+    assert isinstance(events[-1], PeerFailed) and "routing id" in events[-1].reason
+    assert codec.receive_data(b"\x00late") == []
+
+
+def test_bare_zws_refused_where_not_spoken() -> None:
+    server = ZwsStreamCodec(SocketType.DISH)
+    events = server.receive_data(JSZMQ_REQUEST)
+    assert isinstance(events[-1], PeerFailed) and "offered ZWS2.0" in events[-1].reason
+    assert b"".join(server.take_output()).startswith(b"HTTP/1.1 400 Bad Request\r\n")
 
 
 def _pair() -> tuple[ZwsStreamCodec, ZwsStreamCodec]:

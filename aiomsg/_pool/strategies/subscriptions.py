@@ -26,6 +26,7 @@ from aiomsg._pool.strategies.base import Filter, Sender
 from aiomsg._pool.strategies.distribute import Distribute
 from aiomsg.errors import InvalidState
 from aiomsg.options import DEFAULTS
+from aiomsg.transports.interface import ALL_GROUPS
 
 __all__ = [
     "ForwardSubscriptions",
@@ -204,6 +205,12 @@ class TrackSubscribers(Filter):
         self._options = options
 
     def linked(self, pipe: Pipe) -> None:
+        if ALL_GROUPS in pipe.peer_properties:
+            # A multicast group filters on the receivers' side: it has every
+            # topic, and no subscription is passed up, as libzmq's
+            # subscribe_to_all (docs/wire/pgm.md#pgm-subscriptions).
+            self.distribute.subscription(pipe, b"", True)
+            return
         welcome = self._options["xpub_welcome_msg"]
         if welcome:
             pipe.send([welcome])
@@ -275,6 +282,8 @@ class ForwardSubscriptions(TrackSubscribers):
             self.distribute.subscription(pipe, topic, subscribe)
 
     def unlinked(self, pipe: Pipe) -> None:
+        if ALL_GROUPS in pipe.peer_properties:
+            return  # its topic was never passed up (see linked)
         requested = self._requested.pop(pipe, None)
         if requested is not None or self._options["xpub_manual"]:
             # The table was the application's: report what the peer asked for.

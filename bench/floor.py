@@ -1,0 +1,228 @@
+"""``python -m bench floor``: the irreducible per-message calls of the await shape.
+
+What one message costs at the least in pure Python with a per-message
+``await send()`` / ``await recv()`` API, piece by piece, with no sockets: each
+piece runs N times inside a coroutine on uvloop (asyncio's loop without it),
+and the figure is the median of several rounds in ns per message. Read the
+pieces against the ``raw-asyncio`` row's CPU per message: what that row
+spends beyond their sum is the kernel and the event loop.
+
+* ``loop``: an empty ``for`` loop (the measuring loop itself);
+* ``await``: ``await f()`` of a coroutine that returns at once;
+* ``recv``: that, plus a deque ``popleft`` and its checks (raw-asyncio's
+  ``recv()`` when a message is waiting);
+* ``send``: that, plus a 4-byte header ``pack`` and two list appends
+  (raw-asyncio's ``send()`` between flushes);
+* ``parse``: the receiving side's offset loop per message: ``unpack_from``,
+  a slice and a deque ``append`` (16 B bodies);
+* ``raw send`` / ``raw recv``: :class:`bench.rawproto.RawStream` itself, with a
+  stub transport (no system calls), fed and drained in 256 KiB reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import statistics
+import struct
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bench import rawproto
+
+_HEADER = struct.Struct(">I")
+
+
+class _StubTransport(asyncio.Transport):
+    """Takes writes and does nothing: the protocol's own cost, without system calls."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def write(self, data: Any) -> None:
+        pass
+
+    def writelines(self, list_of_data: Any) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+async def _loop(n: int, size: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        pass
+    return time.perf_counter() - t0
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _await(n: int, size: int) -> float:
+    f = _nothing
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await f()
+    return time.perf_counter() - t0
+
+
+class _Shape:
+    """The smallest send/recv pair of the shape, with no transport at all."""
+
+    def __init__(self) -> None:
+        self.inbound: collections.deque[bytes] = collections.deque()
+        self.out: list[bytes] = []
+
+    async def recv(self) -> bytes:
+        inbound = self.inbound
+        if not inbound:
+            raise RuntimeError("empty")
+        return inbound.popleft()
+
+    async def send(self, body: bytes) -> None:
+        out = self.out
+        out.append(_HEADER.pack(len(body)))
+        out.append(body)
+        if len(out) >= 2 * rawproto.YIELD_EVERY:
+            self.out = []
+
+
+async def _recv(n: int, size: int) -> float:
+    shape = _Shape()
+    shape.inbound.extend([b"x" * size] * n)
+    recv = shape.recv
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await recv()
+    return time.perf_counter() - t0
+
+
+async def _send(n: int, size: int) -> float:
+    shape = _Shape()
+    send, body = shape.send, b"x" * size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await send(body)
+    return time.perf_counter() - t0
+
+
+async def _parse(n: int, size: int) -> float:
+    data = (_HEADER.pack(size) + b"x" * size) * n
+    inbound: collections.deque[bytes] = collections.deque()
+    append, unpack_from = inbound.append, _HEADER.unpack_from
+    t0 = time.perf_counter()
+    offset, end = 0, len(data)
+    while end - offset >= 4:
+        (length,) = unpack_from(data, offset)
+        stop = offset + 4 + length
+        append(data[offset + 4 : stop])
+        offset = stop
+    return time.perf_counter() - t0
+
+
+def _stream(hwm: int) -> rawproto.RawStream:
+    stream = rawproto.RawStream(hwm)
+    stream.connection_made(_StubTransport())
+    return stream
+
+
+async def _raw_send(n: int, size: int) -> float:
+    stream = _stream(1000)
+    send, body = stream.send, b"x" * size
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await send(body)
+    stream.flush()
+    return time.perf_counter() - t0
+
+
+async def _raw_recv(n: int, size: int) -> float:
+    stream = _stream(0)  # no receive high-water mark: the stub cannot pause anyway
+    wire = memoryview((_HEADER.pack(size) + b"x" * size) * n)
+    loop = asyncio.get_running_loop()
+    position = 0
+
+    def read() -> None:
+        # One simulated read per loop iteration, as a transport would deliver them.
+        nonlocal position
+        if position < len(wire):
+            buffer = stream.get_buffer(-1)
+            count = min(len(buffer), len(wire) - position, rawproto.READ_SIZE)
+            buffer[:count] = wire[position : position + count]
+            position += count
+            stream.buffer_updated(count)
+            loop.call_soon(read)
+
+    recv = stream.recv
+    t0 = time.perf_counter()
+    loop.call_soon(read)
+    for _ in range(n):
+        await recv()
+    return time.perf_counter() - t0
+
+
+PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
+    "loop": _loop,
+    "await": _await,
+    "recv": _recv,
+    "send": _send,
+    "parse": _parse,
+    "raw send": _raw_send,
+    "raw recv": _raw_recv,
+}
+
+
+def measure(count: int, size: int, rounds: int) -> dict[str, float]:
+    """Median ns per message of each piece over *rounds* rounds of *count* messages."""
+
+    async def main() -> dict[str, float]:
+        found: dict[str, float] = {}
+        for name, piece in PIECES.items():
+            times = [await piece(count, size) for _ in range(rounds)]
+            found[name] = statistics.median(times) / count * 1e9
+        return found
+
+    try:
+        import uvloop
+
+        factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    except ImportError:
+        factory = asyncio.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main())
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench floor",
+        description="The per-message floor of the await shape, piece by piece (no sockets).",
+    )
+    parser.add_argument("--count", type=int, default=100_000, help="messages per round")
+    parser.add_argument("--size", type=int, default=16, help="message size in bytes")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (median)")
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.size < 0 or args.rounds < 1:
+        parser.error("--count and --rounds must be at least 1, --size at least 0")
+    found = measure(args.count, args.size, args.rounds)
+    print(f"per message, {args.size} B, median of {args.rounds} rounds of {args.count:,}:")
+    print("| piece | ns/message |")
+    print("| --- | ---: |")
+    for name, ns in found.items():
+        print(f"| {name} | {ns:,.0f} |")
+    return 0

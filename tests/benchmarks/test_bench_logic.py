@@ -1,0 +1,333 @@
+"""The bench's own logic: plans, labels, targets, report tables and the chart.
+
+Benchmarks report; these tests check that the code around them behaves
+(what gets measured, how a ratio is taken, what the report says), with
+made-up results and no timing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import cli, report, scale
+
+
+def result(
+    pattern: str,
+    impl: str,
+    size: int = 16,
+    transport: str = "tcp",
+    case: str | None = None,
+    x: int | None = None,
+    ok: bool = True,
+    **metrics: float,
+) -> dict[str, Any]:
+    return {
+        "pattern": pattern,
+        "transport": transport,
+        "size": size,
+        "impl": impl,
+        "case": case,
+        "x": x,
+        "count": 1000,
+        "ok": ok,
+        "runs_ok": 1 if ok else 0,
+        "runs_total": 1,
+        "metrics": metrics if ok else {},
+        "errors": [] if ok else ["boom"],
+        "runs": [],
+        "seconds": 0.1,
+    }
+
+
+def by_name(found: list[report.Target]) -> dict[str, report.Target]:
+    return {t.name: t for t in found}
+
+
+# -- plans ----------------------------------------------------------------------------
+
+
+def test_scale_plan_covers_every_case_point_and_default_impl() -> None:
+    args = cli.parse_args(["--quick", "--pattern", "scale"])
+    skipped: list[str] = []
+    items = cli.plan(args, skipped)
+    assert {item.pattern for item in items} == {"scale"}
+    points = {(i.params.extra["case"], i.params.extra["x"], i.params.impl) for i in items}
+    for size in scale.SIZES:
+        for impl in scale.DEFAULT_IMPLS:
+            assert ("size", size, impl) in points
+    for subs in scale.SUBSCRIBERS:
+        assert ("subscribers", subs, "raw-asyncio") in points
+    for peers in scale.PEERS:
+        assert ("peers", peers, "aiomsg-uvloop") in points
+        assert ("peers", peers, "pyzmq") in points
+        assert ("peers", peers, "raw-asyncio") not in points  # no ROUTER in raw
+    assert ("connections", scale.CONNECTIONS, "pyzmq") in points
+    assert any("not for raw-asyncio" in note for note in skipped)
+
+
+def test_scale_plan_bounds_counts_and_memory() -> None:
+    items = scale.plan(("size",), ["pyzmq"], quick=True, count=None, skipped=[])
+    by_size = {p.size: p for p in items}
+    largest = by_size[16 << 20]
+    assert scale.QUICK_SIZE_BUDGET["min"] <= largest.count <= 64
+    assert largest.hwm == scale.LARGE_HWM  # a few 16 MiB messages queued, not a thousand
+    assert by_size[16].count == scale.QUICK_SIZE_BUDGET["max"]
+    assert by_size[16].hwm == 1000
+    for p in items:
+        assert p.count * p.size <= max(scale.QUICK_SIZE_BUDGET["bytes"], 64 << 20) * 2
+
+
+def test_subscribers_share_at_most_four_processes() -> None:
+    items = scale.plan(("subscribers",), ["aiomsg-uvloop"], quick=False, count=None, skipped=[])
+    for p in items:
+        assert p.extra["subscribers"] == p.extra["x"]
+        assert p.extra["processes"] == min(p.extra["x"], scale.SUB_PROCESSES)
+        assert p.count == scale.published_count(p.extra["x"], quick=False)
+        assert p.hwm > p.count  # lossless unless something is wrong
+
+
+def test_peers_and_connections_plan() -> None:
+    items = scale.plan(("peers", "connections"), ["pyzmq"], quick=True, count=500, skipped=[])
+    peers = [p for p in items if p.extra["case"] == "peers"]
+    assert [p.extra["peers"] for p in peers] == list(scale.PEERS)
+    assert all(p.count == 500 for p in peers)
+    (connections,) = [p for p in items if p.extra["case"] == "connections"]
+    assert connections.count == 0 and connections.extra["peers"] == scale.CONNECTIONS
+
+
+def test_scale_and_curve_need_tcp() -> None:
+    skipped: list[str] = []
+    args = cli.parse_args(["--pattern", "scale", "--transport", "ipc"])
+    assert cli.plan(args, skipped) == []
+    assert any("scale: runs over tcp only" in note for note in skipped)
+    args = cli.parse_args(["--pattern", "curve", "--transport", "inproc"])
+    assert cli.plan(args, skipped) == []
+    assert any("curve: runs over tcp only" in note for note in skipped)
+
+
+def test_curve_plan_default_impls_and_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = {"server_public": "a", "server_secret": "b", "client_public": "c", "client_secret": "d"}
+    monkeypatch.setattr(cli, "curve_keys", lambda: keys)
+    items = cli.plan(cli.parse_args(["--pattern", "curve", "--quick"]), [])
+    assert [(i.params.size, i.params.impl) for i in items] == [
+        (size, impl) for size in cli.CURVE_SIZES for impl in cli.CURVE_DEFAULT_IMPLS
+    ]
+    assert all(i.params.extra["spec"]["curve"] == keys for i in items)
+    assert all(i.params.transport == "tcp" for i in items)
+
+
+def test_curve_plan_without_curve_support_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "curve_keys", lambda: None)
+    skipped: list[str] = []
+    assert cli.plan(cli.parse_args(["--pattern", "curve"]), skipped) == []
+    assert any("no CURVE" in note for note in skipped)
+
+
+def test_throughput_plan_keeps_large_messages_bounded() -> None:
+    args = cli.parse_args(["--pattern", "throughput", "--transport", "tcp", "--size", "16777216"])
+    items = cli.plan(args, [])
+    assert items and all(i.params.hwm == scale.LARGE_HWM for i in items)
+    assert all(i.params.count == scale.size_count(16 << 20, quick=False) for i in items)
+
+
+# -- labels -----------------------------------------------------------------------------
+
+
+def test_labels() -> None:
+    assert report.size_label(16) == "16 B"
+    assert report.size_label(1024) == "1 KiB"
+    assert report.size_label(16 << 20) == "16 MiB"
+    assert report.what_label("scale", 4096, {"case": "size", "x": 4096}) == "size 4 KiB"
+    assert report.what_label("scale", 16, {"case": "peers", "x": 100}) == "100 DEALERs"
+    assert report.what_label("curve", 1024, {}) == "1 KiB CURVE"
+    assert report.what_label("memory", 16, {"case": "pub-unread-sub"}) == "pub-unread-sub"
+
+
+# -- targets ------------------------------------------------------------------------------
+
+
+def test_targets_take_ratios_against_the_ceiling_and_pyzmq() -> None:
+    results = [
+        result("throughput", "aiomsg-uvloop", msgs_per_s=600.0),
+        result("throughput", "raw-asyncio", msgs_per_s=1000.0),
+        result("throughput", "aiomsg-batch", msgs_per_s=900.0),
+        result("throughput", "pyzmq", msgs_per_s=1000.0),
+        result("throughput", "aiomsg-uvloop", 1024, msgs_per_s=600.0),
+        result("throughput", "raw-asyncio", 1024, msgs_per_s=1000.0),
+        result("throughput", "aiomsg-uvloop", transport="inproc", msgs_per_s=1200.0),
+        result("latency", "aiomsg-uvloop", median_us=105.0),
+        result("latency", "raw-asyncio", median_us=100.0),
+        result("fanout", "aiomsg-uvloop", msgs_per_s=50.0),
+        result("fanout", "raw-asyncio", msgs_per_s=100.0),
+        result("curve", "aiomsg-uvloop", msgs_per_s=80.0),
+        result("curve", "pyzmq", msgs_per_s=100.0),
+    ]
+    found = by_name(report.targets(results))
+    per_message = found["tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio"]
+    assert per_message.measured == pytest.approx(0.6) and per_message.status == "met"
+    batch = found["tcp PUSH/PULL 16 B, batch API (aiomsg-batch), vs blocking pyzmq"]
+    assert batch.measured == pytest.approx(0.9) and batch.status == "missed"
+    kib = found["tcp PUSH/PULL 1 KiB vs raw-asyncio"]
+    assert kib.status == "missed"  # 0.6 < 0.65
+    latency = found["REQ/REP tcp median latency vs raw-asyncio"]
+    assert latency.measured == pytest.approx(1.05) and latency.status == "met"  # lower is better
+    assert found["PUB → 4 SUB tcp, delivered msgs/s, vs raw-asyncio"].status == "met"
+    assert found["CURVE PUSH/PULL tcp 16 B vs libzmq CURVE (pyzmq)"].status == "met"
+    assert found["CURVE PUSH/PULL tcp 1 KiB vs libzmq CURVE (pyzmq)"].status == "not measured"
+    inproc = found["inproc PUSH/PULL 16 B vs aiomsg's own tcp"]
+    assert inproc.measured == pytest.approx(2.0) and inproc.status == "met"
+
+
+def test_scale_targets_and_the_large_message_fallback() -> None:
+    results = [
+        result("scale", "aiomsg-uvloop", case="peers", x=1, msgs_per_s=100.0),
+        result("scale", "aiomsg-uvloop", case="peers", x=1000, msgs_per_s=79.0),
+        result("scale", "aiomsg-uvloop", case="connections", x=1000, server_kib_per_conn=12.0),
+        result("scale", "aiomsg-uvloop", 16 << 20, case="size", x=16 << 20, mb_per_s=300.0),
+        result("scale", "pyzmq", 16 << 20, case="size", x=16 << 20, mb_per_s=250.0),
+    ]
+    found = by_name(report.targets(results))
+    router = found["ROUTER aggregate msgs/s with 1,000 DEALERs vs with 1"]
+    assert router.measured == pytest.approx(0.79) and router.status == "missed"
+    memory = found["memory per idle tcp connection (bound side)"]
+    assert memory.measured == 12.0 and memory.unit == "KiB" and memory.status == "met"
+    large = found["tcp 16 MiB messages, MB/s, vs blocking pyzmq"]
+    assert large.measured == pytest.approx(1.2) and large.status == "met"
+
+
+def test_failed_runs_are_not_measured() -> None:
+    results = [
+        result("throughput", "aiomsg-uvloop", ok=False),
+        result("throughput", "raw-asyncio", msgs_per_s=1000.0),
+    ]
+    found = by_name(report.targets(results))
+    assert found["tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio"].status == "not measured"
+
+
+def test_targets_section_lists_every_target_with_its_status() -> None:
+    results = [
+        result("throughput", "aiomsg-uvloop", msgs_per_s=400.0),
+        result("throughput", "raw-asyncio", msgs_per_s=1000.0),
+    ]
+    lines = report.targets_section(report.targets(results))
+    text = "\n".join(lines)
+    assert (
+        "| tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio | 0.40x | ≥ 0.5x | missed |" in text
+    )
+    assert "| memory per idle tcp connection (bound side) | — | ≤ 16 KiB | not measured |" in text
+    assert f"0 of 1 measured targets met ({len(report.targets([]))} defined)." in text
+
+
+# -- report tables and chart ---------------------------------------------------------------
+
+
+def scale_results() -> list[dict[str, Any]]:
+    out = []
+    for impl, k in (("aiomsg-uvloop", 1.0), ("pyzmq", 2.0)):
+        for size in (16, 65536):
+            out.append(
+                result(
+                    "scale",
+                    impl,
+                    size,
+                    case="size",
+                    x=size,
+                    msgs_per_s=1e5 * k,
+                    mb_per_s=size * k,
+                    recv_cpu_us=size / 1000 * k,
+                )
+            )
+        for subs in (1, 4):
+            out.append(
+                result(
+                    "scale",
+                    impl,
+                    case="subscribers",
+                    x=subs,
+                    msgs_per_s=1e5 * subs * k,
+                    published_per_s=1e5 * k,
+                    pub_cpu_us=subs * k,
+                    lost=0.0,
+                )
+            )
+        for peers in (1, 10):
+            out.append(
+                result(
+                    "scale", impl, case="peers", x=peers, msgs_per_s=1e5 * k, router_cpu_us=2.0 * k
+                )
+            )
+        out.append(
+            result(
+                "scale",
+                impl,
+                case="connections",
+                x=1000,
+                accepts_per_s=500.0 * k,
+                server_kib_per_conn=5.0 * k,
+                client_kib_per_socket=20.0,
+            )
+        )
+    return out
+
+
+def test_markdown_has_a_table_per_scale_case_with_ratios() -> None:
+    text = report.markdown(scale_results(), {"machine": {"summary": "test machine"}})
+    for title in (
+        "## Scale: message size",
+        "## Scale: subscribers",
+        "## Scale: peers",
+        "## Scale: connections",
+    ):
+        assert title in text
+    # aiomsg at 10 peers: same rate as with 1 (1.00x), half of pyzmq's (0.50x).
+    assert "| 10 | aiomsg-uvloop | 100,000 |" in text
+    assert "| 1.00x | 0.50x |" in text
+    assert "| 1000 | aiomsg-uvloop | 500 | 5.0 | 20.0 | 0.50x | 0.50x |" in text
+
+
+def test_chart_draws_the_scale_curves(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "chart.png"
+    message = report.write_chart(path, scale_results())
+    assert message == f"chart written to {path}"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_without_anything_to_draw_says_so(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    message = report.write_chart(tmp_path / "c.png", [result("memory", "aiomsg")])
+    assert message.startswith("chart skipped")
+
+
+def test_fd_limit_is_raised_not_lowered() -> None:
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert scale.raise_fd_limit(16) >= min(before, 16)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == before
+
+
+def test_floor_measures_every_piece() -> None:
+    from bench import floor
+
+    for size in (16, 100_000):  # both sides of raw-asyncio's large-message path
+        found = floor.measure(count=50, size=size, rounds=1)
+        assert list(found) == list(floor.PIECES)
+        assert all(ns > 0 for ns in found.values())
+
+
+def test_floor_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["floor", "--count", "20", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| piece | ns/message |" in out and "| raw recv |" in out
+
+
+def test_count_never_sends_more_than_a_gibibyte_on_the_size_curve() -> None:
+    items = scale.plan(("size",), ["pyzmq"], quick=False, count=1_000_000, skipped=[])
+    by_size = {p.size: p.count for p in items}
+    assert by_size[16] == 1_000_000
+    assert by_size[16 << 20] * (16 << 20) <= scale.MAX_BYTES

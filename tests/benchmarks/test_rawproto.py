@@ -1,0 +1,96 @@
+"""The raw-asyncio baseline delivers what it was given: sizes across the
+small/large boundary, split reads, fan-out to several streams, and REQ/REP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bench import rawproto
+
+pytestmark = pytest.mark.timeout(30)
+
+SIZES = [0, 1, 16, 1024, rawproto.BIG_MESSAGE - 5, rawproto.BIG_MESSAGE, 300_000, 3 << 20]
+
+
+def body(size: int, seed: int) -> bytes:
+    pattern = bytes((seed + i) % 251 for i in range(251))
+    return (pattern * (size // 251 + 1))[:size]
+
+
+async def test_push_pull_sizes_round_trip_intact() -> None:
+    server = await rawproto.start_raw_server("tcp://127.0.0.1:*", hwm=4)
+    client = await rawproto.open_raw_connection(server.address, hwm=4)
+    receiver = await server.first_stream()
+    sent = [body(size, seed) for seed, size in enumerate(SIZES * 3)]
+
+    async def produce() -> None:
+        for message in sent:
+            await client.send(message)
+        client.flush()
+
+    producing = asyncio.ensure_future(produce())
+    got = [bytes(await asyncio.wait_for(receiver.recv(), 10)) for _ in sent]
+    await producing
+    assert [len(m) for m in got] == [len(m) for m in sent]
+    assert got == sent
+    await client.close()
+    server.close()
+
+
+async def test_many_small_messages_keep_order_under_flow_control() -> None:
+    server = await rawproto.start_raw_server("tcp://127.0.0.1:*", hwm=10)
+    client = await rawproto.open_raw_connection(server.address, hwm=10)
+    receiver = await server.first_stream()
+    count = 5000
+
+    async def produce() -> None:
+        for i in range(count):
+            await client.send(i.to_bytes(4, "big"))
+
+    producing = asyncio.ensure_future(produce())
+    for i in range(count):
+        assert int.from_bytes(await asyncio.wait_for(receiver.recv(), 10), "big") == i
+    await producing
+    await client.close()
+    server.close()
+
+
+async def test_publisher_frames_once_and_every_stream_gets_everything() -> None:
+    server = await rawproto.start_raw_server("tcp://127.0.0.1:*")
+    subs = [await rawproto.open_raw_connection(server.address) for _ in range(3)]
+    for _ in range(100):  # bounded: wait until all three are accepted
+        if len(server.streams) == 3 and all(s.connected.done() for s in server.streams):
+            break
+        await asyncio.sleep(0.01)
+    publisher = rawproto.RawPublisher(server)
+    messages = [body(size, i) for i, size in enumerate([16, 200, 100_000] * 50)]
+    for message in messages:
+        await publisher.send(message)
+    for stream in server.streams:
+        stream.flush()
+    for sub in subs:
+        got = [bytes(await asyncio.wait_for(sub.recv(), 10)) for _ in messages]
+        assert got == messages
+        await sub.close()
+    server.close()
+
+
+async def test_request_reply_flushes_before_waiting() -> None:
+    server = await rawproto.start_raw_server("tcp://127.0.0.1:*")
+    client = await rawproto.open_raw_connection(server.address)
+    replier = await server.first_stream()
+
+    async def echo() -> None:
+        for _ in range(50):
+            await replier.send(await replier.recv())
+
+    echoing = asyncio.ensure_future(echo())
+    for i in range(50):
+        await client.send(b"ping %d" % i)
+        # No explicit flush: recv() must push the request out before it waits.
+        assert await asyncio.wait_for(client.recv(), 5) == b"ping %d" % i
+    await echoing
+    await client.close()
+    server.close()
