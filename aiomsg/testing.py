@@ -269,6 +269,10 @@ class _FaultyPipe:
         else:
             self.inner.deliver(passed)
 
+    def deliver_many(self, messages: list[Message]) -> None:
+        for message in messages:
+            self.deliver(message)
+
     def offer(self, message: Message) -> bool:
         if not self.inner.has_room:
             return self.inner.offer(message)  # refused: the sender keeps it

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from aiomsg._monitor import Event, EventHub, ZmqEvent
-from aiomsg._pool.pipe import InboundFilter, Message, Pipe, peer_host
+from aiomsg._pool.pipe import InboundBatchFilter, InboundFilter, Message, Pipe, peer_host
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
 from aiomsg._security.auth import AuthRequest, AuthService, default_reply
@@ -55,6 +55,11 @@ def _drop(pipe: Pipe, message: Message) -> None:
     return None
 
 
+def _drop_all(pipe: Pipe, messages: list[Message]) -> list[Message]:
+    """:func:`_drop` for the messages of one read."""
+    return []
+
+
 class Pool(HasOptions):
     """A socket's pipes, strategies, peers and waiters; see the module docstring.
 
@@ -65,6 +70,7 @@ class Pool(HasOptions):
     __slots__ = (
         "_context",
         "_inbound_filter",
+        "_inbound_filter_many",
         "_loop",
         "_retired",
         "bindings",
@@ -109,6 +115,7 @@ class Pool(HasOptions):
         self.send: Callable[[Message], bool] = self._cannot_send
         self.recv: Callable[[], Message | None] = self._cannot_recv
         self._inbound_filter: InboundFilter | None = _drop
+        self._inbound_filter_many: InboundBatchFilter | None = _drop_all
         # The readiness waiters (see "readiness" below).
         self.recv_waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.watchers: dict[asyncio.Future[None], int] = {}
@@ -132,8 +139,9 @@ class Pool(HasOptions):
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         if filter is not None:
             self._inbound_filter = filter.filter
+            self._inbound_filter_many = filter.filter_many
         elif receiver is not None:
-            self._inbound_filter = None
+            self._inbound_filter = self._inbound_filter_many = None
         # The filter's hooks run first: XPUB reads a leaving peer's topics
         # before Distribute forgets them.
         chosen = (filter, sender, receiver)
@@ -234,6 +242,7 @@ class Pool(HasOptions):
             rcvhwm=options["rcvhwm"],
             immediate=options["immediate"],
             inbound_filter=self._inbound_filter,
+            inbound_filter_many=self._inbound_filter_many,
             wants_subscriptions=self.wants_subscriptions,
             conflate=options["conflate"] and self.socket_type in _CONFLATING,
         )

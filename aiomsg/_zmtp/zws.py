@@ -202,15 +202,16 @@ class ZwsCodec:
         out, self._out = self._out, []
         return out
 
-    def send_message(self, frames: list[bytes]) -> None:
-        """Queue a message (after the handshake)."""
+    def send_message(self, frames: list[bytes]) -> int:
+        """Queue a message (after the handshake); return its payload size."""
         if self._inner.mechanism.encrypts:
-            self._inner.send_message(frames)
+            size = self._inner.send_message(frames)
             self._drain()
-            return
+            return size
         self._drain()  # what the inner codec holds goes first
         last = len(frames) - 1
         self._out += [(_ZWS_MORE if i < last else 0, body) for i, body in enumerate(frames)]
+        return sum(map(len, frames))
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel (data frames ``01 topic``/``00 topic``
@@ -375,9 +376,9 @@ class ZwsMessageCodec:
         """Remove and return the binary messages' payloads queued for sending."""
         return [_FLAG_BYTES[flags] + body for flags, body in self._zws.take_frames()]
 
-    def send_message(self, frames: list[bytes]) -> None:
-        """Queue a message (after the handshake)."""
-        self._zws.send_message(frames)
+    def send_message(self, frames: list[bytes]) -> int:
+        """Queue a message (after the handshake); return its payload size."""
+        return self._zws.send_message(frames)
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel, or a JOIN or LEAVE."""
@@ -517,9 +518,9 @@ class ZwsStreamCodec:
         out, self._out = self._out, []
         return out
 
-    def send_message(self, frames: list[bytes]) -> None:
-        """Queue a message (after the handshake)."""
-        self._zws.send_message(frames)
+    def send_message(self, frames: list[bytes]) -> int:
+        """Queue a message (after the handshake); return its payload size."""
+        return self._zws.send_message(frames)
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel, or a JOIN or LEAVE."""

@@ -37,6 +37,7 @@ class Heartbeat:
         "_ttl",
         "_ttl_timer",
         "last_heard",
+        "watching",
     )
 
     def __init__(
@@ -54,10 +55,16 @@ class Heartbeat:
         self._timeout_timer: asyncio.TimerHandle | None = None
         self._ttl_timer: asyncio.TimerHandle | None = None
         self.last_heard = loop.time()
+        #: Whether a timer reads :attr:`last_heard`: the protocol updates it
+        #: on each read only then (a loop.time() call per read saved when
+        #: heartbeats are off, as they are by default).
+        self.watching = False
 
     def start(self, interval_ms: int, timeout_ms: int, ttl_ms: int) -> None:
         """Send PINGs every *interval_ms* (0: never) once the handshake is done."""
         if interval_ms > 0:
+            self.last_heard = self._loop.time()
+            self.watching = True
             self._interval = interval_ms / 1000
             self._timeout = (timeout_ms if timeout_ms >= 0 else interval_ms) / 1000
             self._ping_ttl = ttl_ms
@@ -70,7 +77,12 @@ class Heartbeat:
             if self._ttl_timer is not None:  # the peer no longer asks for one
                 self._ttl_timer.cancel()
                 self._ttl_timer = None
+                self.watching = self._ping_timer is not None
         elif self._ttl_timer is None:
+            if not self.watching:
+                # Called for a read that just happened (the PING asking for it).
+                self.last_heard = self._loop.time()
+                self.watching = True
             self._ttl_timer = self._loop.call_later(self._ttl, self._check_ttl)
 
     def stop(self) -> None:
@@ -78,6 +90,7 @@ class Heartbeat:
             if timer is not None:
                 timer.cancel()
         self._ping_timer = self._timeout_timer = self._ttl_timer = None
+        self.watching = False
 
     def _ping(self) -> None:
         now = self._loop.time()

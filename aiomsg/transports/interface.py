@@ -129,6 +129,13 @@ class PipeEnd(Protocol):
         high-water mark the pipe pauses its link's reading.
         """
 
+    def deliver_many(self, messages: list[Message]) -> None:
+        """:meth:`deliver` each of *messages*, in order: what one read
+        completed. One call per read instead of one per message (the tcp
+        receive path; measured in docs/internals.md). The pipe may keep
+        *messages*' items but not the list itself.
+        """
+
     def offer(self, message: Message) -> bool:
         """Queue *message* if the inbound queue has room; else return False.
 

@@ -103,3 +103,129 @@ async def test_inproc_offer_both_paths_with_flow_control(
             await sender.send(b"%d" % number)
         received = [await receiver.recv() for _ in range(MANY)]
     assert received == [b"%d" % n for n in range(MANY)]
+
+
+@pytest.mark.parametrize("socket_type", [aiomsg.PULL, aiomsg.SUB], ids=["plain", "filtered"])
+async def test_tcp_deliver_many_both_paths_with_flow_control(
+    ctx: aiomsg.Context, socket_type: aiomsg.SocketType
+) -> None:
+    """A tcp read's messages reach the pipe in one Pipe.deliver_many call:
+    PULL pipes take its inlined queue, SUB pipes the filter and Pipe.queue.
+    Both pause reading at rcvhwm and resume as the reader drains; multipart
+    and single-frame messages (the codec's two parsing paths) keep their order."""
+    receiver = ctx.socket(socket_type, rcvhwm=10)
+    sender = ctx.socket(aiomsg.PUSH if socket_type == aiomsg.PULL else aiomsg.PUB, sndhwm=0)
+    if socket_type == aiomsg.SUB:
+        receiver.subscribe(b"k")
+    endpoint = await receiver.bind("tcp://127.0.0.1:*")
+    await sender.connect(endpoint)
+    expected: list[list[bytes]] = []
+    async with asyncio.timeout(10):
+        if socket_type == aiomsg.SUB:
+            await sender.wait_subscribed(b"k")
+        else:
+            await sender.wait_peers()
+        for number in range(MANY * 4):
+            if number % 3 == 0:
+                message = [b"k%d" % number, b"", b"x" * (number % 300)]
+            else:
+                message = [b"k%d" % number]
+            await sender.send_multipart(message)
+            if socket_type == aiomsg.SUB and number % 7 == 0:
+                await sender.send(b"not for us %d" % number)  # filtered out
+            expected.append(message)
+        received = [await receiver.recv_multipart() for _ in range(len(expected))]
+    assert received == expected
+    stats = receiver.stats()
+    assert stats.in_msgs >= len(expected) and stats.queued_in == 0
+
+
+async def test_tcp_deliver_many_conflate(ctx: aiomsg.Context) -> None:
+    """A conflating pipe keeps only the newest message of a batch, whole."""
+    pull = ctx.socket(aiomsg.PULL, conflate=True)
+    push = ctx.socket(aiomsg.PUSH)
+    endpoint = await pull.bind("tcp://127.0.0.1:*")
+    await push.connect(endpoint)
+    async with asyncio.timeout(10):
+        await push.wait_peers()
+        await push.send_many([[b"%d" % n, b"tail"] for n in range(100)])
+        while pull.stats().in_msgs < 100:
+            await asyncio.sleep(0.01)
+        assert await pull.recv_multipart() == [b"99", b"tail"]
+        assert pull.stats().queued_in == 0
+
+
+@pytest.mark.parametrize("transport", ["inproc", "tcp"])
+async def test_fan_out_inlined_send_and_pipe_send(ctx: aiomsg.Context, transport: str) -> None:
+    """Distribute inlines Pipe.send for a subscriber whose link takes the
+    message now; one whose link does not (not yet connected, or full) goes
+    through Pipe.send: queued up to sndhwm, then dropped and counted. Each
+    subscriber gets a list of its own."""
+    pub = ctx.socket(aiomsg.PUB, sndhwm=20)
+    fast = ctx.socket(aiomsg.SUB, rcvhwm=0)
+    slow = ctx.socket(aiomsg.SUB, rcvhwm=5)
+    endpoint = await pub.bind("inproc://hot-fan" if transport == "inproc" else "tcp://127.0.0.1:*")
+    for sub in (fast, slow):
+        sub.subscribe(b"")
+        await sub.connect(endpoint)
+    async with asyncio.timeout(10):
+        await pub.wait_subscribed(b"", 2)
+        for number in range(MANY * 10):
+            await pub.send(b"%d" % number)
+        got_fast = [await fast.recv_multipart() for _ in range(MANY * 10)]
+        assert got_fast == [[b"%d" % n] for n in range(MANY * 10)]
+        got_fast[0].append(b"changed")  # a list of its own
+        # The slow subscriber's link filled: the rest went to Pipe.send,
+        # which queued up to sndhwm and dropped (and counted) the others.
+        while pub.stats().dropped == 0 and transport == "inproc":
+            await asyncio.sleep(0.01)
+        got_slow: list[list[bytes]] = []
+        assert await slow.poll(5000)
+        with pytest.raises(aiomsg.Again):
+            while True:
+                got_slow.append(await slow.recv_multipart(aiomsg.NOBLOCK))
+                if len(got_slow) % 5 == 0:
+                    await asyncio.sleep(0.01)
+    assert got_slow[0] == [b"0"]
+    numbers = [int(message[0]) for message in got_slow]
+    assert numbers == sorted(numbers)
+    stats = pub.stats()
+    assert stats.out_msgs + stats.dropped == 2 * MANY * 10
+    if transport == "inproc":
+        assert stats.dropped > 0
+
+
+async def test_tcp_read_through_a_filter_that_queues_keeps_order(ctx: aiomsg.Context) -> None:
+    """XPUB's filter queues the subscriptions it passes up itself, so a read's
+    messages go through it one at a time (filter_many says None): data and
+    subscriptions stay in the order the XSUB sent them."""
+    xpub = ctx.socket(aiomsg.XPUB, xpub_verbose=True)
+    xsub = ctx.socket(aiomsg.XSUB)
+    endpoint = await xpub.bind("tcp://127.0.0.1:*")
+    await xsub.connect(endpoint)
+    expected = []
+    for number in range(MANY):
+        expected.append([b"\x01t%d" % number])
+        expected.append([b"data %d" % number])
+    async with asyncio.timeout(10):
+        await xsub.wait_peers()
+        await xsub.send_many(expected)
+        received = [await xpub.recv_multipart() for _ in range(len(expected))]
+    assert received == expected
+
+
+async def test_tcp_inverted_subscriptions_filter_a_read_at_once(ctx: aiomsg.Context) -> None:
+    """SUB with invert_matching: its filter_many keeps what no topic prefixes."""
+    sub = ctx.socket(aiomsg.SUB, invert_matching=True)
+    pub = ctx.socket(aiomsg.PUB, invert_matching=True)
+    sub.subscribe(b"skip")
+    endpoint = await sub.bind("tcp://127.0.0.1:*")
+    await pub.connect(endpoint)
+    async with asyncio.timeout(10):
+        await pub.wait_subscribed(b"keep")
+        await pub.send_many([[b"skip %d" % n if n % 2 else b"keep %d" % n] for n in range(MANY)])
+        await pub.send(b"keep end")
+        received = []
+        while not received or received[-1] != b"keep end":
+            received.append(await sub.recv())
+    assert received == [b"keep %d" % n for n in range(0, MANY, 2)] + [b"keep end"]

@@ -226,3 +226,35 @@ def test_arbitrary_bytes_never_raise(garbage: bytes, after_handshake: bool) -> N
     assert failures in ([], [len(events) - 1])
     if failures:
         assert conn.receive_data(prefix + garbage) == []
+
+
+# -- large frames: joined once from the chunks that carry them --------------------
+BIG = [b"h" * 10, b"B" * 300_000, b"C" * 70_000]
+
+
+@pytest.mark.parametrize("size", [1000, 65536, 262144, 400_000])
+def test_large_frames_arriving_in_chunks_are_whole_bytes(size: int) -> None:
+    a, b = pair()
+    for msg in (BIG, [b"small"], BIG[1:], [b"end"]):
+        a.send_message(msg)
+    wire = b"".join(a.take_output())
+    events = feed(b, [wire[i : i + size] for i in range(0, len(wire), size)])
+    assert events == [BIG, [b"small"], BIG[1:], [b"end"]]
+    assert all(type(f) is bytes for message in events for f in message)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("limit", [370_009, 370_010])
+def test_large_multipart_message_over_max_message_size_in_chunks(limit: int) -> None:
+    a = ZmtpCodec(SocketType.DEALER, identity=b"A-id")
+    b = ZmtpCodec(SocketType.ROUTER, max_message_size=limit)
+    a.receive_data(b"".join(b.take_output()))
+    b.receive_data(b"".join(a.take_output()))
+    a.receive_data(b"".join(b.take_output()))
+    a.send_message(BIG)
+    wire = b"".join(a.take_output())
+    events = feed(b, [wire[i : i + 65536] for i in range(0, len(wire), 65536)])
+    if limit >= sum(map(len, BIG)):
+        assert events == [BIG]
+    else:
+        assert len(events) == 1 and isinstance(events[0], PeerFailed)
+        assert "max_message_size" in events[0].reason

@@ -108,3 +108,11 @@ class Filter(Strategy):
     def filter(self, pipe: Pipe, message: Message) -> Message | None:
         """The message to queue, or None to drop it."""
         raise NotImplementedError
+
+    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+        """The messages of one read to queue, in order: :meth:`filter` for a
+        whole read in one call (the tcp receive path), or None when this
+        filter must see them one at a time (it queues messages of its own,
+        as XPUB's subscriptions, whose order among the others must hold).
+        A filter whose ``filter`` only keeps or drops overrides this."""
+        return None

@@ -121,6 +121,11 @@ class Subscriptions(Filter):
     def filter(self, pipe: Pipe, message: Message) -> Message | None:
         return message if message[0].startswith(self.topics) else None
 
+    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+        # filter() for a whole read: no call per message (tests/sockets/test_hot_paths.py).
+        topics = self.topics
+        return [message for message in messages if message[0].startswith(topics)]
+
 
 class InvertedMatch(Filter):
     """SUB with ``invert_matching``: the :class:`Subscriptions` as they are,
@@ -142,6 +147,10 @@ class InvertedMatch(Filter):
 
     def filter(self, pipe: Pipe, message: Message) -> Message | None:
         return None if message[0].startswith(self.subscriptions.topics) else message
+
+    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+        topics = self.subscriptions.topics
+        return [message for message in messages if not message[0].startswith(topics)]
 
 
 class SubscribeUpstream(Sender):

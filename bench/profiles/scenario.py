@@ -1,0 +1,284 @@
+"""One single-process scenario, for instruction counts under callgrind.
+
+    python bench/profiles/scenario.py SCENARIO N
+
+Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
+messages each delivered 4 times), reqrep (N round trips over tcp),
+curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
+send16/recv16/send1k/recv1k (one aiomsg side, a libzmq peer in a child),
+router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
+pub4 (an aiomsg PUB to 4 libzmq SUBs).
+
+Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
+setting up (imports, handshakes) cancels out. Runs on the default asyncio
+loop: deterministic, unlike wall-clock on a shared machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import sys
+import time
+
+import aiomsg
+
+
+async def _pushpull(endpoint: str, n: int, size: int, **opts: object) -> None:
+    server = {k[2:]: v for k, v in opts.items() if k.startswith("s_")}
+    client = {k[2:]: v for k, v in opts.items() if k.startswith("c_")}
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, rcvhwm=0, **server)
+        push = ctx.socket(aiomsg.PUSH, sndhwm=0, **client)
+        ep = await pull.bind(endpoint)
+        await push.connect(ep)
+        await push.wait_peers()
+        payload = b"x" * size
+
+        async def send() -> None:
+            for _ in range(n):
+                await push.send(payload)
+
+        async def recv() -> None:
+            for _ in range(n):
+                await pull.recv()
+
+        await asyncio.gather(send(), recv())
+        push.close(0)
+        pull.close(0)
+
+
+_PEER = """
+import sys, zmq
+ctx = zmq.Context()
+kind, endpoint, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+s = ctx.socket(zmq.PULL if kind == "pull" else zmq.PUSH)
+s.connect(endpoint)
+if kind == "pull":
+    for _ in range(n):
+        s.recv()
+else:
+    payload = b"x" * size
+    for _ in range(n):
+        s.send(payload)
+s.close(linger=-1)
+ctx.term()
+"""
+
+
+async def _one_side(side: str, n: int, size: int) -> None:
+    """One aiomsg side against a libzmq peer in a child process (callgrind
+    does not trace it): the instructions of sending, or of receiving, alone."""
+    async with aiomsg.Context() as ctx:
+        sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=0, rcvhwm=0)
+        ep = await sock.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size)
+        )
+        if side == "send":
+            await sock.wait_peers()
+            payload = b"x" * size
+            for _ in range(n):
+                await sock.send(payload)
+        else:
+            for _ in range(n):
+                await sock.recv()
+        await peer.wait()
+
+
+_DEALERS = """
+import sys, zmq
+ctx = zmq.Context()
+endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = [ctx.socket(zmq.DEALER) for _ in range(k)]
+for s in socks:
+    s.connect(endpoint)
+sys.stdin.readline()
+payload = b"x" * 16
+for i in range(n):
+    socks[i % k].send(payload)
+sys.stdin.readline()
+for s in socks:
+    s.close(linger=0)
+ctx.term()
+"""
+
+
+async def _router(n: int, peers: int) -> None:
+    """A ROUTER receiving n messages spread evenly over *peers* libzmq
+    DEALERs (in a child process, not traced)."""
+    async with aiomsg.Context() as ctx:
+        router = ctx.socket(aiomsg.ROUTER, rcvhwm=0)
+        ep = await router.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _DEALERS, ep, str(n), str(peers),
+            stdin=asyncio.subprocess.PIPE,
+        )
+        await router.wait_peers(peers)
+        assert peer.stdin is not None
+        peer.stdin.write(b"go\n")
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        for _ in range(n):
+            await router.recv_multipart()
+        elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+        user = (after.ru_utime - before.ru_utime) / n * 1e6
+        system = (after.ru_stime - before.ru_stime) / n * 1e6
+        print(
+            f"{peers} peers: {n / elapsed:,.0f} msg/s (wall-clock); this process's CPU "
+            f"per message: {user:.2f} us user, {system:.2f} us system",
+            file=sys.stderr,
+        )
+        peer.stdin.write(b"done\n")
+        await peer.wait()
+
+
+_SUBS = """
+import sys, zmq
+ctx = zmq.Context()
+endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+subs = [ctx.socket(zmq.SUB) for _ in range(k)]
+for s in subs:
+    s.setsockopt(zmq.RCVHWM, 0)
+    s.subscribe(b"")
+    s.connect(endpoint)
+poller = zmq.Poller()
+for s in subs:
+    poller.register(s, zmq.POLLIN)
+left = n * k
+while left:
+    for s, _ in poller.poll():
+        while True:
+            try:
+                s.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            left -= 1
+print("done", flush=True)
+"""
+
+
+async def _publish(n: int, subscribers: int) -> None:
+    """An aiomsg PUB sending n messages to libzmq SUBs in a child process
+    (not traced): the instructions of publishing alone."""
+    async with aiomsg.Context() as ctx:
+        pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+        ep = await pub.bind("tcp://127.0.0.1:*")
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _SUBS, ep, str(n), str(subscribers),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        await pub.wait_subscribed(b"", subscribers)
+        payload = b"x" * 16
+        for _ in range(n):
+            await pub.send(payload)
+        assert peer.stdout is not None
+        await peer.stdout.readline()
+        await peer.wait()
+
+
+async def _batch(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        pull = ctx.socket(aiomsg.PULL, rcvhwm=0)
+        push = ctx.socket(aiomsg.PUSH, sndhwm=0)
+        ep = await pull.bind("tcp://127.0.0.1:*")
+        await push.connect(ep)
+        await push.wait_peers()
+        payload = [b"x" * 16]
+
+        async def send() -> None:
+            sent = 0
+            while sent < n:
+                k = min(1000, n - sent)
+                await push.send_many([payload] * k)
+                sent += k
+
+        async def recv() -> None:
+            got = 0
+            while got < n:
+                got += len(await pull.recv_many())
+
+        await asyncio.gather(send(), recv())
+
+
+async def _pubsub(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+        ep = await pub.bind("tcp://127.0.0.1:*")
+        subs = []
+        for _ in range(4):
+            sub = ctx.socket(aiomsg.SUB, rcvhwm=0)
+            sub.subscribe(b"")
+            await sub.connect(ep)
+            subs.append(sub)
+        await pub.wait_subscribed(b"", 4)
+        payload = b"x" * 16
+
+        async def send() -> None:
+            for _ in range(n):
+                await pub.send(payload)
+
+        async def recv(sub: aiomsg.Socket) -> None:
+            for _ in range(n):
+                await sub.recv()
+
+        await asyncio.gather(send(), *(recv(s) for s in subs))
+
+
+async def _reqrep(n: int) -> None:
+    async with aiomsg.Context() as ctx:
+        rep = ctx.socket(aiomsg.REP)
+        req = ctx.socket(aiomsg.REQ)
+        ep = await rep.bind("tcp://127.0.0.1:*")
+        await req.connect(ep)
+        payload = b"x" * 16
+
+        async def server() -> None:
+            for _ in range(n):
+                await rep.send(await rep.recv())
+
+        async def client() -> None:
+            for _ in range(n):
+                await req.send(payload)
+                await req.recv()
+
+        await asyncio.gather(server(), client())
+
+
+def main() -> None:
+    scenario, n = sys.argv[1], int(sys.argv[2])
+    tcp = "tcp://127.0.0.1:*"
+    if scenario == "tcp16":
+        coro = _pushpull(tcp, n, 16)
+    elif scenario == "tcp1k":
+        coro = _pushpull(tcp, n, 1024)
+    elif scenario in ("send16", "recv16", "send1k", "recv1k"):
+        coro = _one_side(scenario[:4], n, 16 if scenario.endswith("16") else 1024)
+    elif scenario.startswith("router"):  # router1, router1000: peers
+        coro = _router(n, int(scenario[6:]))
+    elif scenario == "pub4":
+        coro = _publish(n, 4)
+    elif scenario == "tcp16m":
+        coro = _pushpull(tcp, n, 16 << 20)
+    elif scenario == "inproc16":
+        coro = _pushpull("inproc://x", n, 16)
+    elif scenario in ("curve16", "curve1k"):
+        public, secret = aiomsg.curve_keypair()
+        _, client_secret = aiomsg.curve_keypair()
+        coro = _pushpull(
+            tcp, n, 16 if scenario == "curve16" else 1024,
+            s_curve_server=True, s_curve_secretkey=secret,
+            c_curve_serverkey=public, c_curve_secretkey=client_secret,
+        )
+    elif scenario == "pubsub4":
+        coro = _pubsub(n)
+    elif scenario == "reqrep":
+        coro = _reqrep(n)
+    elif scenario == "batch16":
+        coro = _batch(n)
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+    asyncio.run(coro)
+
+
+if __name__ == "__main__":
+    main()
