@@ -140,6 +140,11 @@ def ratio_to(results: list[Result], result: Result, baseline: str, key: str) -> 
 # -- tables ------------------------------------------------------------------------------
 
 
+def _vs(results: list[Result], result: Result, key: str, *baselines: str) -> list[str]:
+    """The ratio cells of *result*'s *key* to each baseline's, in order."""
+    return [_ratio(ratio_to(results, result, baseline, key)) for baseline in baselines]
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     align = ["---:" if i >= 3 else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
@@ -163,9 +168,7 @@ def throughput_table(results: list[Result]) -> list[str]:
                 _num(m.get("send_cpu_us"), 2),
                 _num(m.get("recv_cpu_us"), 2),
                 _num(m.get("cpu_total_us"), 2),
-                _ratio(ratio_to(results, r, "zmq.asyncio", "msgs_per_s")),
-                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
-                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                *_vs(results, r, "msgs_per_s", "zmq.asyncio", "pyzmq", CEILING),
                 _runs(r),
             ]
         )
@@ -201,9 +204,7 @@ def latency_table(results: list[Result]) -> list[str]:
                 _num(m.get("p99_us"), 1),
                 _num(m.get("p999_us"), 1),
                 _num(m.get("client_cpu_us"), 1),
-                _ratio(ratio_to(results, r, "zmq.asyncio", "median_us")),
-                _ratio(ratio_to(results, r, "pyzmq", "median_us")),
-                _ratio(ratio_to(results, r, CEILING, "median_us")),
+                *_vs(results, r, "median_us", "zmq.asyncio", "pyzmq", CEILING),
                 _runs(r),
             ]
         )
@@ -240,9 +241,7 @@ def fanout_table(results: list[Result]) -> list[str]:
                 _num(m.get("lost_total")),
                 _num(m.get("pub_cpu_us"), 2),
                 _num(m.get("sub_cpu_us"), 2),
-                _ratio(ratio_to(results, r, "zmq.asyncio", "msgs_per_s")),
-                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
-                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                *_vs(results, r, "msgs_per_s", "zmq.asyncio", "pyzmq", CEILING),
                 _runs(r),
             ]
         )
@@ -317,8 +316,7 @@ def scale_size_table(results: list[Result]) -> list[str]:
                 _num(m.get("mb_per_s"), 1),
                 _num(m.get("send_cpu_us"), 2),
                 _num(m.get("recv_cpu_us"), 2),
-                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
-                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                *_vs(results, r, "msgs_per_s", "pyzmq", CEILING),
                 _runs(r),
             ]
         )
@@ -350,8 +348,7 @@ def scale_subscribers_table(results: list[Result]) -> list[str]:
                 _num(m.get("pub_cpu_us"), 2),
                 _num(m.get("sub_cpu_us"), 2),
                 _num(m.get("lost")),
-                _ratio(ratio_to(results, r, "pyzmq", "msgs_per_s")),
-                _ratio(ratio_to(results, r, CEILING, "msgs_per_s")),
+                *_vs(results, r, "msgs_per_s", "pyzmq", CEILING),
                 _runs(r),
             ]
         )

@@ -3,6 +3,7 @@ it also runs under the system python3 that drives libzmq)."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 
 #: The first frame of the messages a source repeats until every receiver
@@ -44,3 +45,25 @@ def digest(message: list[bytes]) -> str:
         hasher.update(len(frame).to_bytes(8, "big"))
         hasher.update(frame)
     return hasher.hexdigest()[:16]
+
+
+def peer_arguments(name: str) -> argparse.Namespace:
+    """The command line both PGM peers take (the driver builds it once for
+    either library); *name* is the peer's default name in its reports."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("role", choices=["pub", "sub"])
+    parser.add_argument("endpoint")
+    parser.add_argument("--name", default=name)
+    parser.add_argument("--case", default="small")
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--topic", default=None)
+    parser.add_argument("--options", default="{}")
+    parser.add_argument("--timeout", type=float, default=20.0)
+    parser.add_argument("--stream", type=int, default=0)
+    parser.add_argument("--last", default=None)  # stop early on the message with this digest
+    parser.add_argument("--bind", action="store_true")
+    parser.add_argument("--xpub", action="store_true")
+    parser.add_argument("--xsub", action="store_true")
+    # The aiomsg peer's event loop; the libzmq peer ignores it.
+    parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop"])
+    return parser.parse_args()

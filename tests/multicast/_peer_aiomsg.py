@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from _messages import SYNC, case, digest, stream_message
+from _messages import SYNC, case, digest, peer_arguments, stream_message
 
 import aiomsg
 
@@ -128,22 +128,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=["pub", "sub"])
-    parser.add_argument("endpoint")
-    parser.add_argument("--name", default="aiomsg")
-    parser.add_argument("--case", default="small")
-    parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--topic", default=None)
-    parser.add_argument("--options", default="{}")
-    parser.add_argument("--timeout", type=float, default=20.0)
-    parser.add_argument("--stream", type=int, default=0)
-    parser.add_argument("--last", default=None)  # stop early on the message with this digest
-    parser.add_argument("--bind", action="store_true")
-    parser.add_argument("--xpub", action="store_true")
-    parser.add_argument("--xsub", action="store_true")
-    parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop"])
-    arguments = parser.parse_args()
+    arguments = peer_arguments("aiomsg")
     # A peer that hangs says where, on stderr, which the driver reports.
     faulthandler.dump_traceback_later(arguments.timeout + 5, exit=True)
     if arguments.loop == "uvloop":

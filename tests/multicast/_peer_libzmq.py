@@ -20,7 +20,7 @@ from pathlib import Path
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _messages import SYNC, case, digest, stream_message
+from _messages import SYNC, case, digest, peer_arguments, stream_message
 
 # Our own channel to the driver; whatever else writes to fd 1 goes to stderr.
 _DRIVER = os.fdopen(os.dup(1), "w", buffering=1)
@@ -114,22 +114,7 @@ def subscribe(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=["pub", "sub"])
-    parser.add_argument("endpoint")
-    parser.add_argument("--name", default="zmq")
-    parser.add_argument("--case", default="small")
-    parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--topic", default=None)
-    parser.add_argument("--options", default="{}")
-    parser.add_argument("--timeout", type=float, default=20.0)
-    parser.add_argument("--stream", type=int, default=0)
-    parser.add_argument("--last", default=None)  # stop early on the message with this digest
-    parser.add_argument("--bind", action="store_true")
-    parser.add_argument("--xpub", action="store_true")
-    parser.add_argument("--xsub", action="store_true")
-    parser.add_argument("--loop", default="asyncio")  # the aiomsg peer's; unused here
-    args = parser.parse_args()
+    args = peer_arguments("zmq")
     if not zmq.has("pgm"):
         say("RESULT " + json.dumps({"error": "this libzmq has no pgm"}))
         return
