@@ -52,7 +52,7 @@ from aiomsg.errors import (
     InvalidState,
     NotSupported,
 )
-from aiomsg.options import HasOptions, Option
+from aiomsg.options import Option, TransportOptions
 from aiomsg.serialization import TypedMessages
 from aiomsg.transports import get_transport
 
@@ -119,7 +119,7 @@ _READ_ONLY = frozenset(
 _WRITE_ONLY = frozenset({SocketOption.SUBSCRIBE, SocketOption.UNSUBSCRIBE})
 
 
-class Socket(HasOptions, TypedMessages, ClosesOnExit):
+class Socket(TransportOptions, TypedMessages, ClosesOnExit):
     """An asyncio ZeroMQ socket. Create it with :meth:`Context.socket`.
 
     Options are keyword arguments of :meth:`Context.socket` and attributes of
@@ -156,29 +156,10 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     sndhwm = Option[int]()
     rcvhwm = Option[int]()
     linger = Option[int]()
-    identity = Option[bytes]()
-    reconnect_ivl = Option[int]()
-    reconnect_ivl_max = Option[int]()
-    maxmsgsize = Option[int]()
-    max_message_size = Option[int]()
     max_subscriptions = Option[int]()
     max_subscription_bytes = Option[int]()
-    handshake_ivl = Option[int]()
     router_mandatory = Option[bool]()
     immediate = Option[bool]()
-    heartbeat_ivl = Option[int]()
-    heartbeat_timeout = Option[int]()
-    heartbeat_ttl = Option[int]()
-    wss_cert_pem = Option[str]()
-    wss_key_pem = Option[str]()
-    wss_trust_pem = Option[str]()
-    wss_hostname = Option[str]()
-    wss_trust_system = Option[bool]()
-    rate = Option[int]()
-    recovery_ivl = Option[int]()
-    multicast_hops = Option[int]()
-    multicast_maxtpdu = Option[int]()
-    multicast_loop = Option[bool]()
     plain_server = Option[bool]()
     plain_username = Option[bytes]()
     plain_password = Option[bytes]()
@@ -187,7 +168,6 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     curve_publickey = Option[bytes]()
     curve_serverkey = Option[bytes]()
     zap_domain = Option[bytes]()
-    # issue 12 part A
     req_relaxed = Option[bool]()
     req_correlate = Option[bool]()
     probe_router = Option[bool]()
@@ -202,30 +182,17 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
     invert_matching = Option[bool]()
     only_first_subscribe = Option[bool]()
     conflate = Option[bool]()
-
-    #: The options a socket type's composition depends on (see :meth:`_compose`):
-    #: they may change only before the first bind or connect.
-    composed_from: ClassVar[frozenset[str]] = frozenset()
-    # issue 12 part B
-    tcp_keepalive = Option[int]()
-    tcp_keepalive_idle = Option[int]()
-    tcp_keepalive_cnt = Option[int]()
-    tcp_keepalive_intvl = Option[int]()
-    tcp_maxrt = Option[int]()
-    connect_timeout = Option[int]()
-    reconnect_stop = Option[int]()
-    tos = Option[int]()
-    sndbuf = Option[int]()
-    rcvbuf = Option[int]()
-    backlog = Option[int]()
-    use_fd = Option[int]()
     sndtimeo = Option[int]()
     rcvtimeo = Option[int]()
     stream_notify = Option[bool]()
     zap_enforce_domain = Option[bool]()
 
+    #: The options a socket type's composition depends on (see :meth:`_compose`):
+    #: they may change only before the first bind or connect.
+    composed_from: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(self, context: ContextState, **options: Any) -> None:
-        HasOptions.__init__(self, **options)
+        TransportOptions.__init__(self, **options)
         #: The :class:`~aiomsg.Context` that made this socket.
         self.context = context
         self._pool = pool = Pool(
@@ -490,7 +457,7 @@ class Socket(HasOptions, TypedMessages, ClosesOnExit):
         """
         raise NotSupported(f"{self.socket_type.name} sockets have no groups")
 
-    # issue 12 part B: readiness to await.
+    # -- readiness to await --
 
     async def wait_peers(self, n: int = 1) -> None:
         """Return once at least *n* peers are connected and past their

@@ -39,7 +39,7 @@ class SocketType(enum.IntEnum):
     PUSH = 8
     XPUB = 9
     XSUB = 10
-    # Raw TCP peers, no ZMTP (docs/patterns/stream.md); issue 12 part B.
+    # Raw TCP peers, no ZMTP (docs/patterns/stream.md).
     STREAM = 11
     # The draft types of RFC 37's thread-safe family (docs/wire/draft.md#draft-types).
     SERVER = 12
@@ -175,7 +175,7 @@ class SocketOption(enum.IntEnum):
     XPUB_VERBOSER = 78
     ROUTER_NOTIFY = 97
     ONLY_FIRST_SUBSCRIBE = 108
-    # Socket tuning, timeouts, STREAM and ZAP (issue 12, part B).
+    # Socket tuning, timeouts, STREAM and ZAP.
     SNDBUF = 11
     RCVBUF = 12
     BACKLOG = 19
@@ -192,7 +192,7 @@ class SocketOption(enum.IntEnum):
     USE_FD = 89
     ZAP_ENFORCE_DOMAIN = 93
     RECONNECT_STOP = 109
-    # Multicast (epgm://, pgm://; issue 9).
+    # Multicast (epgm://, pgm://).
     RATE = 8
     RECOVERY_IVL = 9
     MULTICAST_HOPS = 25

@@ -8,7 +8,7 @@ from aiomsg._security.keys import key_bytes
 from aiomsg._zmtp.sodium import nacl_bindings
 from aiomsg.errors import InvalidOption
 
-__all__ = ["DEFAULTS", "HasOptions", "Option", "check_option"]
+__all__ = ["DEFAULTS", "HasOptions", "Option", "TransportOptions", "check_option"]
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "curve_publickey": b"",  # its public half (derived from the secret when unset)
     "curve_serverkey": b"",  # be a CURVE client of the server with this public key
     "zap_domain": b"",  # the authentication domain; on NULL, also turns authentication on
-    # issue 12 part A
+    # Request correlation, ROUTER and XPUB behaviours, conflation.
     "req_relaxed": False,  # REQ: a new request may be sent before the previous reply
     "req_correlate": False,  # REQ: requests carry an id; replies must echo it
     "probe_router": False,  # DEALER, REQ, ROUTER: send an empty message to each new peer
@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "invert_matching": False,  # PUB, XPUB, SUB: deliver what does NOT match a subscription
     "only_first_subscribe": False,  # XPUB, XSUB: a message's first frame decides if it subscribes
     "conflate": False,  # DEALER, PULL, PUSH, PUB, SUB: keep only the newest message per peer
-    # issue 12 part B: kernel socket tuning (applied by the tcp/ipc transports),
+    # Kernel socket tuning (applied by the tcp/ipc transports),
     # reconnect policy, blocking timeouts, STREAM and ZAP.
     "tcp_keepalive": -1,  # SO_KEEPALIVE: -1 = the OS default, 0 = off, 1 = on
     "tcp_keepalive_idle": -1,  # TCP_KEEPIDLE, seconds; -1 = the OS default
@@ -223,3 +223,46 @@ class Option(Generic[T]):
 
     def __set__(self, instance: HasOptions, value: T) -> None:
         instance._set_option(self.name, check_option(self.name, value))
+
+
+class TransportOptions(HasOptions):
+    """The options transports read, declared once: a socket exposes them to
+    its user, and its pool serves them to transports as the ``Engine``
+    properties of the same names (aiomsg/transports/interface.py)."""
+
+    __slots__ = ()
+
+    identity = Option[bytes]()
+    maxmsgsize = Option[int]()
+    max_message_size = Option[int]()
+    handshake_ivl = Option[int]()
+    heartbeat_ivl = Option[int]()
+    heartbeat_timeout = Option[int]()
+    heartbeat_ttl = Option[int]()
+    reconnect_ivl = Option[int]()
+    reconnect_ivl_max = Option[int]()
+    reconnect_stop = Option[int]()
+    connect_timeout = Option[int]()
+    # Kernel socket options (aiomsg/transports/_tuning.py).
+    tcp_keepalive = Option[int]()
+    tcp_keepalive_idle = Option[int]()
+    tcp_keepalive_cnt = Option[int]()
+    tcp_keepalive_intvl = Option[int]()
+    tcp_maxrt = Option[int]()
+    tos = Option[int]()
+    sndbuf = Option[int]()
+    rcvbuf = Option[int]()
+    backlog = Option[int]()
+    use_fd = Option[int]()
+    # wss:// (aiomsg/transports/_ws.py).
+    wss_cert_pem = Option[str]()
+    wss_key_pem = Option[str]()
+    wss_trust_pem = Option[str]()
+    wss_hostname = Option[str]()
+    wss_trust_system = Option[bool]()
+    # epgm:// and pgm:// (aiomsg/transports/_pgm.py); udp:// reads the last two.
+    rate = Option[int]()
+    recovery_ivl = Option[int]()
+    multicast_hops = Option[int]()
+    multicast_maxtpdu = Option[int]()
+    multicast_loop = Option[bool]()

@@ -25,7 +25,7 @@ from aiomsg._security.config import mechanism_for
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import PollEvent, SocketType
 from aiomsg.errors import Closed, InvalidState, NotSupported
-from aiomsg.options import HasOptions, Option
+from aiomsg.options import TransportOptions
 from aiomsg.transports.interface import Binding, Connector, Link, PipeEnd
 
 __all__ = ["ContextState", "Pool"]
@@ -60,7 +60,7 @@ def _drop_all(pipe: Pipe, messages: list[Message]) -> list[Message]:
     return []
 
 
-class Pool(HasOptions):
+class Pool(TransportOptions):
     """A socket's pipes, strategies, peers and waiters; see the module docstring.
 
     The socket reads :attr:`send` and :attr:`recv` once and calls them on its
@@ -155,40 +155,8 @@ class Pool(HasOptions):
     def _cannot_recv(self) -> Message | None:
         raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
 
-    # -- options transports read (Engine): views of the socket's own values ----
-
-    identity = Option[bytes]()
-    maxmsgsize = Option[int]()
-    max_message_size = Option[int]()
-    handshake_ivl = Option[int]()
-    heartbeat_ivl = Option[int]()
-    heartbeat_timeout = Option[int]()
-    heartbeat_ttl = Option[int]()
-    reconnect_ivl = Option[int]()
-    reconnect_ivl_max = Option[int]()
-    # issue 12 part B
-    tcp_keepalive = Option[int]()
-    tcp_keepalive_idle = Option[int]()
-    tcp_keepalive_cnt = Option[int]()
-    tcp_keepalive_intvl = Option[int]()
-    tcp_maxrt = Option[int]()
-    connect_timeout = Option[int]()
-    reconnect_stop = Option[int]()
-    tos = Option[int]()
-    sndbuf = Option[int]()
-    rcvbuf = Option[int]()
-    backlog = Option[int]()
-    use_fd = Option[int]()
-    wss_cert_pem = Option[str]()
-    wss_key_pem = Option[str]()
-    wss_trust_pem = Option[str]()
-    wss_hostname = Option[str]()
-    wss_trust_system = Option[bool]()
-    rate = Option[int]()
-    recovery_ivl = Option[int]()
-    multicast_hops = Option[int]()
-    multicast_maxtpdu = Option[int]()
-    multicast_loop = Option[bool]()
+    # The options transports read (Engine) are TransportOptions' attributes:
+    # views of the socket's own values.
 
     # -- services transports use (Engine) ----------------------------------------
 

@@ -202,7 +202,7 @@ class Engine(Protocol):
     def reconnect_ivl_max(self) -> int:
         """The ``reconnect_ivl_max`` option (ms; 0: no backoff)."""
 
-    # issue 12 part B: the kernel socket options the stream transports apply
+    # The kernel socket options the stream transports apply
     # (transports/_tuning.py), and the reconnect policy.
 
     @property
