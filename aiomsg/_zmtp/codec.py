@@ -194,6 +194,20 @@ class StreamCodec(Protocol):
         """Queue what ends the connection in an orderly way (a WebSocket
         close frame; nothing for ZMTP, where closing TCP says it)."""
 
+    @property
+    def body_remaining(self) -> int:
+        """Bytes still to come of a data frame the caller may read straight
+        into a buffer with :meth:`body_buffer` (0: none)."""
+
+    def body_buffer(self) -> memoryview:
+        """The part of that frame's buffer still to fill (see ZmtpCodec)."""
+
+    def body_received(self) -> list[CodecEvent]:
+        """That buffer is full: the events the frame completes."""
+
+    def release_body(self) -> None:
+        """Free that buffer (kept for the next large frame until then)."""
+
 class CodecState(enum.IntEnum):
     """Where a connection is in its life; see the module docstring."""
 
@@ -233,6 +247,9 @@ class ZmtpCodec:
 
     __slots__ = (
         "_admit",
+        "_body",
+        "_body_flags",
+        "_body_view",
         "_buffer",
         "_buffered",
         "_encrypts",
@@ -244,6 +261,7 @@ class ZmtpCodec:
         "_pong_queued",
         "_split_frame",
         "_state",
+        "body_remaining",
         "greeting",
         "max_message_size",
         "maxmsgsize",
@@ -290,6 +308,12 @@ class ZmtpCodec:
         # The header size of the data frame whose body the buffered chunks
         # are completing (0: none): see _join_frame.
         self._split_frame = 0
+        #: Bytes still to come of the data frame being received (0: none),
+        #: which the caller may read straight into it: see body_buffer().
+        self.body_remaining = 0
+        self._body = bytearray()
+        self._body_view = memoryview(b"")
+        self._body_flags = 0
         self._needed = 1
         self._parts: list[bytes] = []
         self._parts_size = 0
@@ -423,7 +447,9 @@ class ZmtpCodec:
                 self._buffer.append(data)
                 self._buffered += len(data)
                 if self._buffered < self._needed:
-                    if self._state == _GREETING:
+                    if self._split_frame:
+                        self.body_remaining = self._needed - self._buffered
+                    elif self._state == _GREETING:
                         # A greeting trickling in is still checked byte by byte.
                         check_greeting_prefix(b"".join(self._buffer))
                     return events
@@ -495,13 +521,67 @@ class ZmtpCodec:
         what follows the frame in the last chunk, to parse as usual."""
         buffer, self._buffer = self._buffer, []
         header, self._split_frame = self._split_frame, 0
+        self.body_remaining = 0
         flags = buffer[0][0]
         last = buffer[-1]
         keep = self._buffered - self._needed  # bytes past the frame
         buffer[0] = memoryview(buffer[0])[header:]
         if keep:
             buffer[-1] = memoryview(last)[: len(last) - keep]
-        frame = b"".join(buffer)
+        self._complete_frame(flags, b"".join(buffer), events)
+        return bytes(last[len(last) - keep :]) if keep else b""
+
+    def body_buffer(self) -> memoryview:
+        """Take the data frame being received (:attr:`body_remaining` > 0)
+        into a buffer and return the part still to fill.
+
+        The caller reads the rest of the frame straight into it (a
+        ``BufferedProtocol``: the kernel's copy is the only one until the
+        frame is complete), then calls :meth:`body_received`, and gives
+        this codec nothing else meanwhile.
+        """
+        chunks, self._buffer = self._buffer, []
+        header, self._split_frame = self._split_frame, 0
+        self.body_remaining = 0
+        self._body_flags = chunks[0][0]
+        size = self._needed - header
+        if len(self._body) < size:
+            # Kept for the next large frame (until release_body): a new one
+            # costs a pass to zero it and a page fault per 4 KiB, which made
+            # receiving a 16 MiB message 3x as costly (docs/internals.md).
+            self._body = bytearray(size)
+        view = self._body_view = memoryview(self._body)[:size]
+        chunks[0] = memoryview(chunks[0])[header:]
+        filled = 0
+        for chunk in chunks:
+            view[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+        return view[filled:]
+
+    def body_received(self) -> list[CodecEvent]:
+        """The buffer :meth:`body_buffer` returned is full: the events the
+        frame completes. Its body becomes immutable ``bytes``, as every
+        frame is: that copy is the one a large frame costs after the kernel's.
+        """
+        events: list[CodecEvent] = []
+        view, self._body_view = self._body_view, memoryview(b"")
+        self._needed = 2
+        try:
+            self._complete_frame(self._body_flags, view.tobytes(), events)
+        except ProtocolError as error:
+            self._fail(error, events)
+        return events
+
+    def release_body(self) -> None:
+        """Free the buffer large frames were read into, unless one is being
+        read now: a connection idle after a large message should not keep
+        its size in memory."""
+        if not self._body_view:
+            self._body = bytearray()
+
+    def _complete_frame(self, flags: int, frame: bytes, events: list[CodecEvent]) -> None:
+        """Add a data frame that arrived in pieces to the message being
+        assembled; the last frame completes it."""
         parts = self._parts
         parts.append(frame)
         total_limit = self.max_message_size
@@ -514,11 +594,10 @@ class ZmtpCodec:
             self._parts = []
             self._parts_size = 0
         self._needed = 2
-        return bytes(last[len(last) - keep :]) if keep else b""
 
     def _fail(self, error: ProtocolError, events: list[CodecEvent], auth_status: int = 0) -> None:
         self._state = _FAILED
-        self._split_frame = 0
+        self._split_frame = self.body_remaining = 0
         self._buffer = []
         refused = isinstance(error, HandshakeRefused)
         rejected = isinstance(error, PeerRejected)
@@ -699,6 +778,7 @@ class ZmtpCodec:
                     self._split_frame = start - offset
                     self._buffer = [memoryview(data)[offset:]]
                     self._buffered = end - offset
+                    self.body_remaining = stop - end
                     return b""
                 parts.append(data[start:stop])
                 if total_limit >= 0 and (flags & 1 or parts_size):

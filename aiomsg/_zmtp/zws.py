@@ -288,7 +288,39 @@ class ZwsCodec:
             offset = start + size
 
 
-class ZwsMessageCodec:
+class _NoDirectReads:
+    """The direct-read members of the StreamCodec interface, for the ZWS
+    codecs: a WebSocket frame's payload is parsed (and a client's unmasked)
+    as it arrives, so it is never read straight into a frame."""
+
+    __slots__ = ()
+
+    @property
+    def body_remaining(self) -> int:
+        """Always 0."""
+        return 0
+
+    def body_buffer(self) -> memoryview:
+        """Never called, since :attr:`body_remaining` is 0.
+
+        Raises:
+            RuntimeError: always.
+        """
+        raise RuntimeError("a ZWS stream has no frame to read into directly")
+
+    def body_received(self) -> list[CodecEvent]:
+        """Never called, since :attr:`body_remaining` is 0.
+
+        Raises:
+            RuntimeError: always.
+        """
+        raise RuntimeError("a ZWS stream has no frame to read into directly")
+
+    def release_body(self) -> None:
+        """Nothing to free."""
+
+
+class ZwsMessageCodec(_NoDirectReads):
     """ZWS over a WebSocket framed by someone else (a web framework's), behind
     the :class:`~aiomsg._zmtp.codec.StreamCodec` interface.
 
@@ -423,7 +455,7 @@ class ZwsMessageCodec:
 _UPGRADE, _OPEN, _CLOSED = range(3)
 
 
-class ZwsStreamCodec:
+class ZwsStreamCodec(_NoDirectReads):
     """ZWS over a byte stream: the HTTP upgrade, then RFC 6455 frames.
 
     The interface is :class:`~aiomsg._zmtp.codec.StreamCodec`'s. A client

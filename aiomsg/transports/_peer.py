@@ -43,6 +43,13 @@ _ONLY_MESSAGES = {list}
 _JOIN_LIMIT = 1 << 20
 # Write at once, without waiting for the end of the tick, past this many bytes.
 _FLUSH_THRESHOLD = 256 * 1024
+# A data frame with at least this many bytes still to come is read straight
+# into its own buffer (_BodyReader): a read's worth (asyncio and uvloop read
+# 256 KiB at most), below which joining the chunks costs no more.
+_DIRECT_READ_MIN = 256 * 1024
+# The buffer large frames are read into is freed this long (s) after one
+# completes, unless another is being read: a stream of them reuses it.
+_BODY_KEEP = 1.0
 
 #: Makes the codec of one new connection from the socket's options.
 #: Makes the codec of one connection: the socket's engine, and the pipe of a
@@ -93,6 +100,7 @@ class PeerProtocol(ReadPacing):
 
     __slots__ = (
         "_auth_task",
+        "_body_release",
         "_codec",
         "_endpoint",
         "_engine",
@@ -139,6 +147,7 @@ class PeerProtocol(ReadPacing):
         self._wrote_at_once = False
         self._pending = 0
         self._handshake_timer: asyncio.TimerHandle | None = None
+        self._body_release: asyncio.TimerHandle | None = None
         #: The pipe once the handshake is done and the socket accepted the peer.
         self.pipe: PipeEnd | None = None
         self.peer_address = ""
@@ -201,6 +210,37 @@ class PeerProtocol(ReadPacing):
             self.pipe.in_bytes += len(data)
         if codec.peer_ttl != ttl:
             heartbeat.peer_ttl(codec.peer_ttl)
+        if codec.body_remaining >= _DIRECT_READ_MIN:
+            self._read_body_directly()
+
+    def _read_body_directly(self) -> None:
+        """Read the rest of the large data frame the codec is receiving
+        straight into a buffer, then come back. Read as chunks, each would
+        be a new 256 KiB bytes (a fresh mmap: a page fault per 4 KiB), then
+        joined; this leaves one copy of the payload (see body_received)."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        transport.set_protocol(_BodyReader(self, self._codec.body_buffer()))
+
+    def body_read(self, nbytes: int, complete: bool) -> None:
+        """*nbytes* more of the frame's body arrived (:class:`_BodyReader`)."""
+        heartbeat = self._heartbeat
+        if heartbeat.watching:
+            heartbeat.last_heard = self._loop.time()
+        if self.pipe is not None:
+            self.pipe.in_bytes += nbytes
+        if complete:
+            self._wrote_at_once = False
+            if self._transport is not None:
+                self._transport.set_protocol(self)
+            if self._body_release is None:
+                self._body_release = self._loop.call_later(_BODY_KEEP, self._release_body)
+            self._handle(self._codec.body_received())
+
+    def _release_body(self) -> None:
+        self._body_release = None
+        self._codec.release_body()
 
     def _handle(self, events: list[CodecEvent]) -> None:
         pipe = self.pipe
@@ -262,6 +302,9 @@ class PeerProtocol(ReadPacing):
                 )
         if self._auth_task is not None:
             self._auth_task.cancel()
+        if self._body_release is not None:
+            self._body_release.cancel()
+            self._body_release = None
         pipe = self.pipe
         if pipe is not None:
             self.pipe = None
@@ -455,3 +498,37 @@ def format_peer(peername: object) -> str:
         host, port = peername[0], peername[1]
         return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
     return str(peername or "")
+
+
+class _BodyReader(asyncio.BufferedProtocol):
+    """The protocol of a connection while the rest of one large data frame
+    is read straight into *body* (the frame's own buffer, from the codec);
+    everything else goes to the :class:`PeerProtocol` it stands in for,
+    which takes the connection back once the frame is complete."""
+
+    __slots__ = ("_body", "_filled", "_peer")
+
+    def __init__(self, peer: PeerProtocol, body: memoryview) -> None:
+        self._peer = peer
+        self._body = body
+        self._filled = 0
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # Never more than the frame: what follows it is the codec's to parse.
+        return self._body[self._filled :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._filled += nbytes
+        self._peer.body_read(nbytes, self._filled == len(self._body))
+
+    def eof_received(self) -> bool | None:
+        return self._peer.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._peer.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._peer.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._peer.resume_writing()

@@ -298,6 +298,18 @@ def test_curve_large_message_uses_long_outer_frame(keys: Keys) -> None:
     assert s.messages == [[big]]
 
 
+def test_curve_large_frames_are_never_read_directly(keys: Keys) -> None:
+    # A MESSAGE box is opened whole, so the codec never offers its body for a
+    # direct read (a NULL codec would, past its header: test_split_input.py).
+    c, s = curve_pair(keys)
+    c.conn.send_message([b"x" * 400_000])
+    wire = c.take()
+    s.feed(wire[:1000])
+    assert s.conn.body_remaining == 0
+    s.feed(wire[1000:])
+    assert s.events[-1] == [b"x" * 400_000]
+
+
 def test_curve_wrong_server_key(keys: Keys) -> None:
     client = CurveClient(
         key_bytes(keys.other.public), key_bytes(keys.client.public), key_bytes(keys.client.secret)

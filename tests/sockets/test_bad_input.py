@@ -197,6 +197,35 @@ async def test_frame_over_maxmsgsize_after_good_frames(
     assert not errors, errors
 
 
+async def test_peer_leaving_in_the_middle_of_a_large_frame(ctx: aiomsg.Context) -> None:
+    """A frame large enough to be read straight into its own buffer, cut off
+    by the peer: nothing of it is delivered, the loss is reported, and the
+    socket goes on reading its other peer (the direct read handed it back)."""
+    with loop_errors() as errors:
+        pull = ctx.socket(aiomsg.PULL)
+        mon = pull.monitor()
+        ep = await pull.bind("tcp://127.0.0.1:*")
+        good = ctx.socket(aiomsg.PUSH)
+        await good.connect(ep)
+        _reader, writer = await raw_handshake(ep, b"PUSH")
+        try:
+            writer.write(message(b"before"))
+            async with asyncio.timeout(5):
+                assert await pull.recv_multipart() == [b"before"]
+            body = b"b" * (4 << 20)
+            writer.write(frame(b"head", more=True) + frame(body)[: 1 << 20])
+            await writer.drain()
+            writer.close()
+            await wait_event(mon, aiomsg.Event.DISCONNECTED)
+        finally:
+            writer.close()
+        await _check_survived(pull, good)
+        async with asyncio.timeout(5):
+            await good.send(body)
+            assert await pull.recv() == body
+    assert not errors, errors
+
+
 async def test_valid_raw_peer_is_accepted(ctx: aiomsg.Context) -> None:
     """Control case: the raw helpers speak valid ZMTP, so the failures above are real."""
     pull, _mon, ep, good = await _setup(ctx)

@@ -229,3 +229,36 @@ async def test_tcp_inverted_subscriptions_filter_a_read_at_once(ctx: aiomsg.Cont
         while not received or received[-1] != b"keep end":
             received.append(await sub.recv())
     assert received == [b"keep %d" % n for n in range(0, MANY, 2)] + [b"keep end"]
+
+
+async def test_large_frames_are_read_directly_small_ones_are_not(
+    ctx: aiomsg.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame with at least a read's worth (256 KiB) still to come is read
+    straight into its buffer (PeerProtocol._read_body_directly); the others
+    go through data_received. Both give the same messages."""
+    from aiomsg.transports._peer import PeerProtocol
+
+    taken: list[int] = []
+    direct = PeerProtocol._read_body_directly
+
+    def counted(self: PeerProtocol) -> None:
+        taken.append(self._codec.body_remaining)
+        direct(self)
+
+    monkeypatch.setattr(PeerProtocol, "_read_body_directly", counted)
+    pull, push = ctx.socket(aiomsg.PULL), ctx.socket(aiomsg.PUSH)
+    endpoint = await pull.bind("tcp://127.0.0.1:*")
+    await push.connect(endpoint)
+    small = [[b"%d" % n, b"s" * 1000] for n in range(MANY)]
+    big = [b"big", b"B" * (4 << 20)]
+    async with asyncio.timeout(10):
+        for message in small:
+            await push.send_multipart(message)
+        assert [await pull.recv_multipart() for _ in small] == small
+        assert taken == []
+        await push.send_multipart(big)
+        await push.send(b"after")
+        assert await pull.recv_multipart() == big
+        assert await pull.recv() == b"after"
+    assert len(taken) == 1 and taken[0] >= 256 * 1024

@@ -108,6 +108,24 @@ async def test_sixteen_mib_message(
     assert got[2] == [b"after"]
 
 
+async def test_large_messages_back_to_back_stay_distinct(
+    ctx: aiomsg.Context, transport: str, endpoints: list[str]
+) -> None:
+    # Large frames are read into a buffer kept for the next one (tcp, ipc):
+    # each message received must be its own bytes, still intact once later
+    # ones have arrived, whatever the sizes around the direct-read threshold.
+    push, pull, _ = await _pair(ctx, transport, endpoints)
+    sizes = [300_000, 2 * MiB, 256 * 1024 + 1, 5 * MiB, 256 * 1024 - 1, 300_000]
+    sent = [[b"%d" % i, bytes([i + 1]) * size] for i, size in enumerate(sizes)]
+    async with asyncio.timeout(15):
+        for message in sent:
+            await push.send_multipart(message)
+        await push.send(b"after")
+        got = await recv_n(pull, len(sent) + 1, timeout=15)
+    assert got == [*sent, [b"after"]]
+    assert all(type(frame) is bytes for message in got for frame in message)
+
+
 async def test_connect_before_bind(
     ctx: aiomsg.Context, transport: str, endpoints: list[str]
 ) -> None:

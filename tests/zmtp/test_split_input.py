@@ -258,3 +258,73 @@ def test_large_multipart_message_over_max_message_size_in_chunks(limit: int) -> 
     else:
         assert len(events) == 1 and isinstance(events[0], PeerFailed)
         assert "max_message_size" in events[0].reason
+
+
+# -- large frames read straight into a buffer (the caller's BufferedProtocol) -------
+def feed_direct(conn: ZmtpCodec, wire: bytes, chunk: int, least: int = 1) -> list[object]:
+    """Feed *wire* as a connection does: reads of *chunk* bytes, and the rest of
+    any data frame with at least *least* bytes to come read straight into the
+    buffer the codec hands out (filled *chunk* bytes at a time)."""
+    events: list[object] = []
+    offset = 0
+    while offset < len(wire):
+        events += conn.receive_data(wire[offset : offset + chunk])
+        offset += chunk
+        if conn.body_remaining >= least:
+            view = conn.body_buffer()
+            filled = 0
+            while filled < len(view):
+                piece = wire[offset : offset + min(chunk, len(view) - filled)]
+                view[filled : filled + len(piece)] = piece
+                filled += len(piece)
+                offset += len(piece)
+            events += conn.body_received()
+    return events
+
+
+@pytest.mark.parametrize("least", [1, 100_000])
+@pytest.mark.parametrize("size", [1000, 65536, 262144])
+def test_large_frames_read_directly_are_whole_bytes(size: int, least: int) -> None:
+    a, b = pair()
+    sent = [BIG, [b"small"], BIG[1:], [b"C" * 5000, b"end"], [b"D" * 400_000]]
+    for msg in sent:
+        a.send_message(msg)
+    events = feed_direct(b, b"".join(a.take_output()), size, least)
+    assert events == sent
+    assert all(type(f) is bytes for message in events for f in message)  # type: ignore[attr-defined]
+    assert b.body_remaining == 0
+
+
+@pytest.mark.parametrize("limit", [370_009, 370_010])
+def test_max_message_size_holds_for_frames_read_directly(limit: int) -> None:
+    a = ZmtpCodec(SocketType.DEALER, identity=b"A-id")
+    b = ZmtpCodec(SocketType.ROUTER, max_message_size=limit)
+    a.receive_data(b"".join(b.take_output()))
+    b.receive_data(b"".join(a.take_output()))
+    a.receive_data(b"".join(b.take_output()))
+    a.send_message(BIG)
+    a.send_message([b"after"])
+    events = feed_direct(b, b"".join(a.take_output()), 65536)
+    if limit >= sum(map(len, BIG)):
+        assert events == [BIG, [b"after"]]
+    else:
+        assert len(events) == 1 and isinstance(events[0], PeerFailed)
+        assert "max_message_size" in events[0].reason
+
+
+def test_the_direct_read_buffer_is_reused_then_released() -> None:
+    a, b = pair()
+    wire_of = []
+    for body in (b"1" * 300_000, b"2" * 200_000, b"3" * 300_000):
+        a.send_message([body])
+        wire_of.append(b"".join(a.take_output()))
+    # A release while a frame is being read keeps that frame's buffer.
+    b.receive_data(wire_of[0][:1000])
+    view = b.body_buffer()
+    b.release_body()
+    view[:] = wire_of[0][1000:]
+    assert b.body_received() == [[b"1" * 300_000]]
+    # The smaller frame that follows reuses it, and is cut to its own size.
+    assert feed_direct(b, wire_of[1], 1000) == [[b"2" * 200_000]]
+    b.release_body()
+    assert feed_direct(b, wire_of[2], 1000) == [[b"3" * 300_000]]
