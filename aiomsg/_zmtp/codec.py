@@ -37,8 +37,8 @@ from __future__ import annotations
 import enum
 import sys
 from collections.abc import Callable
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 from aiomsg._zmtp.frames import (
