@@ -293,3 +293,18 @@ async def test_bound_batch_calls_are_strategy_methods(
         await sock.send_many([[b"x"]])
     with pytest.raises(aiomsg.Closed):
         await sock.recv_many()
+
+
+async def test_a_conflating_backlog_keeps_the_last_message_of_a_batch(
+    ctx: aiomsg.Context,
+) -> None:
+    push = ctx.socket(aiomsg.PUSH, conflate=True)
+    endpoint = unique_endpoint("tcp")
+    await push.connect(endpoint)  # no peer yet: the whole batch meets the backlog
+    await push.send_many([[b"%d" % n, b"tail"] for n in range(10)])
+    pull = ctx.socket(aiomsg.PULL)
+    await pull.bind(endpoint)
+    async with asyncio.timeout(TIMEOUT):
+        assert await pull.recv_many() == [[b"9", b"tail"]]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(pull.recv_many(), 0.3)
