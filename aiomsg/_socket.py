@@ -18,7 +18,9 @@ task, so tasks sharing a socket never mix their frames.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any, ClassVar, NoReturn
 
 from aiomsg._closing import ClosesOnExit
@@ -63,6 +65,8 @@ __all__ = ["Socket"]
 _YIELD_EVERY = 64
 # send_many() yields once per this many messages, for the same reason.
 _BATCH_YIELD = 1024
+# What send_many() checks every frame's type against.
+_BYTES_ONLY = frozenset({bytes})
 # The types that address their peers by routing id (RFC 41, RFC 51).
 _ROUTED = frozenset({SocketType.SERVER, SocketType.PEER})
 
@@ -140,9 +144,11 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         "_linger_task",
         "_ops",
         "_pool",
+        "_recv_batch",
         "_recv_message",
         "_recv_parts",
         "_recv_waiters",
+        "_send_batch",
         "_send_message",
         "_send_parts",
         "_single_frame",
@@ -203,6 +209,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # no separate check.
         self._send_message = pool.send
         self._recv_message = pool.recv
+        # The same for the batch calls (send_many, recv_many).
+        self._send_batch = pool.send_many
+        self._recv_batch = pool.recv_many
         self._recv_waiters = pool.recv_waiters
         self._single_frame = self.socket_type.single_frame
         # Frames of messages in the making (SNDMORE) and in the reading
@@ -225,6 +234,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         self._pool.use(sender, receiver, filter)
         self._send_message = self._pool.send
         self._recv_message = self._pool.recv
+        self._send_batch = self._pool.send_many
+        self._recv_batch = self._pool.recv_many
 
     def _compose(self) -> None:
         """Pick the strategies the options in :attr:`composed_from` ask for.
@@ -733,20 +744,39 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
 
         The batch form of :meth:`send_multipart`: messages that can go at once
         go without suspending; the call waits (or raises :class:`Again` with
-        NOBLOCK) only when one cannot. Raises as :meth:`send_multipart`.
+        NOBLOCK) only when one cannot. Raises as :meth:`send_multipart`;
+        *messages* are all checked first, so a malformed one raises before
+        any of them is sent.
 
         Cancelling is safe per message: every message is sent whole or not at
         all, and the ones before the cancellation have been sent.
         """
-        send_message = self._send_message
-        for count, frames in enumerate(messages, 1):
-            message = self._as_message(frames)
-            if count % _BATCH_YIELD == 0:
+        # Our own list per message (the pipes keep them, inproc by
+        # reference), made and checked with loops that run in C: every
+        # frame bytes, none empty, one frame each where the type says so.
+        # Anything else goes through _as_message, which converts or raises.
+        batch = list(map(list, messages))
+        count = len(batch)
+        if (
+            not all(batch)
+            or not _BYTES_ONLY.issuperset(map(type, chain.from_iterable(batch)))
+            or (self._single_frame and sum(map(len, batch)) != count)
+        ):
+            batch = [self._as_message(message) for message in batch]
+        # The whole batch goes down to the strategy in one call per
+        # _BATCH_YIELD messages (docs/internals.md); a message it cannot
+        # take now waits in the park step of every send, then the batch
+        # goes on from the next one.
+        for first in range(0, count, _BATCH_YIELD):
+            if first:
                 await asyncio.sleep(0)  # a long batch must not starve other tasks
-            # The take-now step without the per-call fairness count: the
-            # batch yields on its own schedule above.
-            if not send_message(message):
-                await self._send_later(message, flags)
+            chunk = batch if count <= _BATCH_YIELD else batch[first : first + _BATCH_YIELD]
+            end = len(chunk)
+            # Read from the slot after every suspension: close() swaps it.
+            done = self._send_batch(chunk, 0)
+            while done < end:
+                await self._send_later(chunk[done], flags)
+                done = self._send_batch(chunk, done + 1)
 
     def send_multipart_nowait(self, frames: Iterable[Any]) -> None:
         """Send a message now or raise :class:`Again`; never waits.
@@ -911,18 +941,30 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         The batch form of :meth:`recv_multipart`; raises and cancels as it does
         (nothing is taken from the queues unless it is returned).
         """
-        messages = [await self.recv_multipart(flags)]
-        recv_message = self._recv_message
-        while len(messages) < max_messages:
-            try:
-                message = recv_message()
-            except InvalidState:
-                break  # REQ/REP: one message per turn of the lockstep
-            if message is None:
-                break
-            messages.append(message)
-        if self._recv_waiters and len(messages) == max_messages:
-            self._pool.wake_receiver()
+        limit = max(max_messages, 1)
+        parts = self._recv_parts.pop(_current_task(), None) if self._recv_parts else None
+        if parts:
+            messages = [parts]  # the rest of the message this task began with recv()
+        else:
+            # The take-now step of recv_multipart, for a batch: one call to
+            # the receiving strategy, counted once toward the fairness yield.
+            recv_batch = self._recv_batch
+            self._ops += 1
+            messages = recv_batch(limit) if self._ops < _YIELD_EVERY else []
+            if messages:
+                if self._recv_waiters:
+                    # Another receiver may be waiting for a message that is
+                    # already here (only the first arrival on a pipe wakes anyone).
+                    self._pool.wake_receiver()
+                return messages
+            messages = [await self._recv_later(flags)]
+        if limit > 1:
+            # The first message came from elsewhere (a wait, or the task's
+            # own frames): add what is waiting behind it.
+            with contextlib.suppress(InvalidState):  # REQ/REP: one message per turn
+                messages += self._recv_batch(limit - 1)
+        if self._recv_waiters:
+            self._pool.wake_receiver()  # as above
         return messages
 
     def recv_multipart_nowait(self) -> list[bytes]:
@@ -1022,6 +1064,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             return
         pool.closed = True
         self._send_message = self._recv_message = self._raise_closed
+        self._send_batch = self._recv_batch = self._raise_closed
         # Peers accepted already stay until lingering ends: they may have
         # messages queued for them.
         pool.stop_accepting()

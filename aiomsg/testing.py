@@ -279,6 +279,13 @@ class _FaultyPipe:
         self.deliver(message)
         return True
 
+    def offer_many(self, messages: list[Message], start: int) -> int:
+        # One by one, so that each meets its faults (as try_send_many is
+        # left to the pipe's per-message fallback on _FaultyLink).
+        while start < len(messages) and self.offer(messages[start]):
+            start += 1
+        return start
+
     def deliver_subscription(self, topic: bytes, subscribe: bool) -> None:
         self.inner.deliver_subscription(topic, subscribe)
 

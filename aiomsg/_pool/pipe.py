@@ -152,6 +152,35 @@ class Pipe:
         self.out_msgs += 1
         return True
 
+    def send_many(self, messages: list[Message], start: int) -> int:
+        """:meth:`send` ``messages[start:]`` in order, as many as fit; return
+        the index of the first one not taken (each is taken whole or not).
+
+        The batch goes to the link in one call (``Link.try_send_many``) while
+        nothing waits before it, then into the backlog up to the send HWM,
+        as the same messages sent one by one would.
+        """
+        end = len(messages)
+        index = start
+        link = self.link
+        if link is not None and not self.backlog:
+            try_send_many = getattr(link, "try_send_many", None)  # optional: see Link
+            if try_send_many is not None:
+                index = try_send_many(messages, index)
+            else:
+                try_send = link.try_send
+                while index < end and try_send(messages[index]):
+                    index += 1
+        if index < end and not (self.link is None and self.immediate):
+            backlog = self.backlog
+            stop = end if self.sndhwm <= 0 else min(end, index + self.sndhwm - len(backlog))
+            if stop > index:
+                # A conflating backlog (maxlen 1) keeps the last one, as appends would.
+                backlog.extend(messages[index:stop])
+                index = stop
+        self.out_msgs += index - start
+        return index
+
     def flush_backlog(self) -> None:
         """Move queued messages to the link while it accepts them.
 
@@ -239,6 +268,31 @@ class Pipe:
             if not queued:
                 self.events.pipe_readable(self)
         return True
+
+    def offer_many(self, messages: list[Message], start: int) -> int:
+        """:meth:`offer` ``messages[start:]`` in order while the inbound queue
+        has room (an inproc peer's ``send_many``); return the index of the
+        first one not taken. One extend and one readable signal per batch."""
+        end = len(messages)
+        if self.inbound_filter is not None:
+            offer = self.offer
+            while start < end and offer(messages[start]):
+                start += 1
+            return start
+        inbound = self.inbound
+        queued = len(inbound)
+        stop = end if self.rcvhwm <= 0 else min(end, start + self.rcvhwm - queued)
+        if stop < end:
+            # The next offer would be refused: our reader's next drain
+            # resumes the sender (maybe_resume_reading), as offer() arranges.
+            self.reading_paused = True
+        if stop <= start:
+            return start
+        inbound.extend(messages[start:stop])  # by reference, as offer()
+        self.in_msgs += stop - start
+        if not queued:
+            self.events.pipe_readable(self)
+        return stop
 
     def queue(self, message: Message) -> None:
         """Queue *message* for the socket as is (no inbound filter)."""

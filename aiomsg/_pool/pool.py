@@ -81,8 +81,10 @@ class Pool(TransportOptions):
         "receiver",
         "reconnects",
         "recv",
+        "recv_many",
         "recv_waiters",
         "send",
+        "send_many",
         "sender",
         "socket_type",
         "state_waiters",
@@ -114,6 +116,8 @@ class Pool(TransportOptions):
         self.strategies: tuple[Strategy, ...] = ()
         self.send: Callable[[Message], bool] = self._cannot_send
         self.recv: Callable[[], Message | None] = self._cannot_recv
+        self.send_many: Callable[[list[Message], int], int] = self._cannot_send_many
+        self.recv_many: Callable[[int], list[Message]] = self._cannot_recv_many
         self._inbound_filter: InboundFilter | None = _drop
         self._inbound_filter_many: InboundBatchFilter | None = _drop_all
         # The readiness waiters (see "readiness" below).
@@ -137,6 +141,8 @@ class Pool(TransportOptions):
         self.sender, self.receiver = sender, receiver
         self.send = sender.send if sender is not None else self._cannot_send
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
+        self.send_many = sender.send_many if sender is not None else self._cannot_send_many
+        self.recv_many = receiver.recv_many if receiver is not None else self._cannot_recv_many
         if filter is not None:
             self._inbound_filter = filter.filter
             self._inbound_filter_many = filter.filter_many
@@ -154,6 +160,13 @@ class Pool(TransportOptions):
 
     def _cannot_recv(self) -> Message | None:
         raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
+
+    def _cannot_send_many(self, messages: list[Message], start: int) -> int:
+        return self._cannot_send(messages[start])
+
+    def _cannot_recv_many(self, limit: int) -> list[Message]:
+        self._cannot_recv()
+        return []
 
     # The options transports read (Engine) are TransportOptions' attributes:
     # views of the socket's own values.

@@ -23,7 +23,7 @@ metadata and type checks, the size limits and the commands.
 
 from __future__ import annotations
 
-from aiomsg._zmtp.codec import Admission, CodecEvent, PeerFailed, ZmtpCodec
+from aiomsg._zmtp.codec import Admission, CodecEvent, PeerFailed, ZmtpCodec, send_each
 from aiomsg._zmtp.frames import COMMAND, LONG_SIZE, MORE, frame_header
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply
 from aiomsg._zmtp.properties import encode_properties
@@ -412,6 +412,12 @@ class ZwsMessageCodec(_NoDirectReads):
         """Queue a message (after the handshake); return its payload size."""
         return self._zws.send_message(frames)
 
+    def send_messages(
+        self, messages: list[list[bytes]], start: int, budget: int
+    ) -> tuple[int, int]:
+        """Queue several messages (see ``StreamCodec.send_messages``)."""
+        return send_each(self._zws.send_message, messages, start, budget)
+
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel, or a JOIN or LEAVE."""
         self._zws.send_subscription(topic, subscribe)
@@ -553,6 +559,12 @@ class ZwsStreamCodec(_NoDirectReads):
     def send_message(self, frames: list[bytes]) -> int:
         """Queue a message (after the handshake); return its payload size."""
         return self._zws.send_message(frames)
+
+    def send_messages(
+        self, messages: list[list[bytes]], start: int, budget: int
+    ) -> tuple[int, int]:
+        """Queue several messages (see ``StreamCodec.send_messages``)."""
+        return send_each(self._zws.send_message, messages, start, budget)
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         """Queue a subscribe or cancel, or a JOIN or LEAVE."""

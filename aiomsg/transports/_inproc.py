@@ -55,6 +55,11 @@ class InprocLink:
         self.peer = peer
         self.try_send = peer.offer
 
+    def try_send_many(self, messages: list[Message], start: int) -> int:
+        """``Link.try_send_many``: as many as the peer's inbound queue takes."""
+        peer = self.peer
+        return start if peer is None else peer.offer_many(messages, start)
+
     @property
     def writable(self) -> bool:
         return self.peer is not None and self.peer.has_room

@@ -351,6 +351,32 @@ class PeerProtocol(ReadPacing):
         self._loop.call_soon(self._flush)
         return True
 
+    def try_send_many(self, messages: list[Message], start: int) -> int:
+        """``Link.try_send_many``: the codec encodes the batch in one call
+        per ``_FLUSH_THRESHOLD`` bytes, and the batch is written at the end
+        of the tick (or past the threshold), as a stream of try_send() calls
+        would be from its second message on. A batch of one is try_send()'s
+        lone message, written at once."""
+        end = len(messages)
+        if not self.writable or start >= end:
+            return start
+        if end - start == 1:
+            return start + 1 if self.try_send(messages[start]) else start
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+        send_messages = self._codec.send_messages
+        while True:
+            start, size = send_messages(messages, start, _FLUSH_THRESHOLD - self._pending)
+            self._pending += size
+            if self._pending > _FLUSH_THRESHOLD:
+                self._flush()
+                self._flush_scheduled = True  # _flush cleared it; the tick's call is still due
+                if self._write_paused:  # the transport asked us to pause
+                    return start
+            if start == end:
+                return end
+
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
         self._codec.send_subscription(topic, subscribe)
         if not self._flush_scheduled:

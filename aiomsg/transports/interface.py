@@ -23,6 +23,7 @@ Who calls what, over one connection's life (connecting side)::
     Connector: handshake done ─> engine.peer_ready(pipe, link, ...) ─> PipeEnd
     peer's messages ─> pipe.deliver(message) ... socket recv()
     socket send() ─> pipe ─> link.try_send(message)
+    socket send_many() ─> pipe ─> link.try_send_many(messages, start), if it has it
     connection lost ─> engine.peer_lost(pipe, keep=True); reconnect later
     gave up for good ─> engine.connector_failed(connector)
 
@@ -81,6 +82,12 @@ class Link(Protocol):
         """Send a whole message if :attr:`writable`; return whether it was sent.
 
         One call rather than a check and a send: it is the hot path.
+
+        A link may also have ``try_send_many(messages, start) -> int``: send
+        ``messages[start:]`` in order while it can, and return the index of
+        the first message not sent (``send_many``'s batch, handed down whole
+        to be encoded in one call). It is optional: the pipe sends a batch
+        through :meth:`try_send`, message by message, over a link without it.
         """
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
@@ -143,6 +150,11 @@ class PipeEnd(Protocol):
         sender keeps the message, and is resumed through its
         ``flush_backlog`` once this pipe has drained.
         """
+
+    def offer_many(self, messages: list[Message], start: int) -> int:
+        """:meth:`offer` ``messages[start:]`` in order, as many as the inbound
+        queue has room for; return the index of the first one not taken.
+        The pipe keeps the messages, not the list."""
 
     def deliver_subscription(self, topic: bytes, subscribe: bool) -> None:
         """A subscribe or cancel from the peer (dropped by sockets that do not publish)."""

@@ -6,6 +6,7 @@ Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
 messages each delivered 4 times), reqrep (N round trips over tcp),
 curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/send16m/recv16m (one aiomsg side, a libzmq peer in a child),
+bsend16/brecv16 (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
 pub4 (an aiomsg PUB to 4 libzmq SUBs).
 
@@ -66,20 +67,30 @@ ctx.term()
 """
 
 
-async def _one_side(side: str, n: int, size: int) -> None:
+async def _one_side(side: str, n: int, size: int, batch: bool = False) -> None:
     """One aiomsg side against a libzmq peer in a child process (callgrind
-    does not trace it): the instructions of sending, or of receiving, alone."""
+    does not trace it): the instructions of sending, or of receiving, alone;
+    with *batch*, through send_many (1000 a call) and recv_many."""
     async with aiomsg.Context() as ctx:
         sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=0, rcvhwm=0)
         ep = await sock.bind("tcp://127.0.0.1:*")
         peer = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size)
         )
-        if side == "send":
+        if side == "send" and batch:
+            await sock.wait_peers()
+            message = [b"x" * size]
+            for first in range(0, n, 1000):
+                await sock.send_many([message] * min(1000, n - first))
+        elif side == "send":
             await sock.wait_peers()
             payload = b"x" * size
             for _ in range(n):
                 await sock.send(payload)
+        elif batch:
+            got = 0
+            while got < n:
+                got += len(await sock.recv_many())
         else:
             for _ in range(n):
                 await sock.recv()
@@ -254,6 +265,8 @@ def main() -> None:
     elif scenario in ("send16", "recv16", "send1k", "recv1k", "send16m", "recv16m"):
         size = {"16": 16, "1k": 1024, "16m": 16 << 20}[scenario[4:]]
         coro = _one_side(scenario[:4], n, size)
+    elif scenario in ("bsend16", "brecv16"):
+        coro = _one_side(scenario[1:5], n, 16, batch=True)
     elif scenario.startswith("router"):  # router1, router1000: peers
         coro = _router(n, int(scenario[6:]))
     elif scenario == "pub4":

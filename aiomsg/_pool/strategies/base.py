@@ -68,6 +68,19 @@ class Sender(Strategy):
         """Send (or deliberately drop) *message*; False means wait and retry."""
         raise NotImplementedError
 
+    def send_many(self, messages: list[Message], start: int) -> int:
+        """:meth:`send` ``messages[start:]`` in order until one would wait;
+        return the index of that one (``len(messages)``: all went).
+
+        This default sends them one by one; a strategy whose messages all
+        go to one pipe hands the batch down whole (``Pipe.send_many``).
+        """
+        send = self.send
+        end = len(messages)
+        while start < end and send(messages[start]):
+            start += 1
+        return start
+
     def has_out(self) -> bool:
         """Whether :meth:`send` would take a message now rather than return
         False (libzmq's ``xhas_out``): the socket's POLLOUT."""
@@ -91,6 +104,23 @@ class Receiver(Strategy):
     def recv(self) -> Message | None:
         """The next message, or None when none is waiting."""
         raise NotImplementedError
+
+    def recv_many(self, limit: int) -> list[Message]:
+        """Up to *limit* messages, in the order :meth:`recv` would return
+        them; empty when none is waiting.
+
+        This default calls :meth:`recv` for each; :class:`FairQueue` takes
+        them from its pipes directly. A strategy that allows one message
+        per turn (REQ, REP) returns at most one.
+        """
+        messages: list[Message] = []
+        recv = self.recv
+        while len(messages) < limit:
+            message = recv()
+            if message is None:
+                break
+            messages.append(message)
+        return messages
 
     def has_in(self) -> bool:
         """Whether :meth:`recv` would return a message now (libzmq's

@@ -45,6 +45,9 @@ class Exclusive(Sender, Receiver):
     def send(self, message: Message) -> bool:
         return self.pipe is not None and self.pipe.send(message)
 
+    def send_many(self, messages: list[Message], start: int) -> int:
+        return start if self.pipe is None else self.pipe.send_many(messages, start)
+
     def has_out(self) -> bool:
         return self.pipe is not None and not self.pipe.full
 
@@ -53,6 +56,9 @@ class Exclusive(Sender, Receiver):
 
     def recv(self) -> Message | None:
         return self._queue.recv()
+
+    def recv_many(self, limit: int) -> list[Message]:
+        return self._queue.recv_many(limit)
 
     def has_in(self) -> bool:
         return self._queue.has_in()

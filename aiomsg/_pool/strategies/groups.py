@@ -11,7 +11,7 @@ and LEAVE commands, and they reach the RADIO as the ``\\x01group`` /
 from __future__ import annotations
 
 from aiomsg._pool.pipe import Message, Pipe
-from aiomsg._pool.strategies.base import Filter, Sender
+from aiomsg._pool.strategies.base import Filter, Receiver, Sender
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.subscriptions import parse_subscription
 from aiomsg.errors import InvalidMessage, InvalidState
@@ -188,3 +188,7 @@ class GroupQueue(FairQueue):
             return None
         self.last_group = message[0]
         return message[1:]
+
+    # Each message loses its group frame: Receiver's loop over recv(), not
+    # FairQueue's run, which would hand out the messages as queued.
+    recv_many = Receiver.recv_many

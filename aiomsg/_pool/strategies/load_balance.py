@@ -59,3 +59,10 @@ class LoadBalance(Sender):
             return pipes[0].send(message)
         pipe = self.pick()
         return pipe is not None and pipe.send(message)
+
+    def send_many(self, messages: list[Message], start: int) -> int:
+        pipes = self.pipes
+        if len(pipes) == 1:  # one pipe: the batch goes down whole
+            return pipes[0].send_many(messages, start)
+        # Several: one message per pipe in turn, as lb_t (Sender's loop).
+        return Sender.send_many(self, messages, start)

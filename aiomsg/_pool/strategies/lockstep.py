@@ -109,6 +109,11 @@ class RequestLockstep(Sender, Receiver):
                 self._awaiting = None
                 return message[self._envelope_size() :]
 
+    def recv_many(self, limit: int) -> list[Message]:
+        # One message per turn of the lockstep: the next recv() would raise.
+        message = self.recv()
+        return [] if message is None else [message]
+
     def has_in(self) -> bool:
         if self._awaiting is None:
             return False
@@ -154,6 +159,11 @@ class ReplyLockstep(Sender, Receiver):
             if split is not None:
                 self._pipe, self._envelope = pipe, message[:split]
                 return message[split:]
+
+    def recv_many(self, limit: int) -> list[Message]:
+        # One message per turn of the lockstep: the next recv() would raise.
+        message = self.recv()
+        return [] if message is None else [message]
 
     def has_in(self) -> bool:
         if self._pipe is not None:

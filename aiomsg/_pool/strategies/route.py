@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 
 from aiomsg._pool.pipe import Message, Pipe
-from aiomsg._pool.strategies.base import Sender, never, send_probe
+from aiomsg._pool.strategies.base import Receiver, Sender, never, send_probe
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg.constants import NOTIFY_CONNECT, NOTIFY_DISCONNECT
 from aiomsg.errors import HostUnreachable, InvalidMessage, InvalidState
@@ -158,6 +158,10 @@ class PrefixRoutingId(FairQueue):
             return None
         assert self.last is not None
         return [self.last.routing_id, *message]
+
+    # Each message gets its own envelope: Receiver's loop over recv(), not
+    # FairQueue's run, which would hand out the messages as queued.
+    recv_many = Receiver.recv_many
 
 
 class RouteToPeer(Sender):
