@@ -337,6 +337,19 @@ class ZmtpCodec:
         """The handshake is complete and the connection has not failed."""
         return self._state == _TRAFFIC
 
+    @property
+    def shares_encoding(self) -> bool:
+        """Whether a message's frames go out as plain ZMTP frames, the same
+        bytes for every such connection (NULL, PLAIN): then a message encoded
+        once (``aiomsg.transports.interface.encode_once``) may be appended to
+        the output as it is, for any number of connections. False when the
+        mechanism encrypts (CURVE: its own keys and nonces).
+
+        The link appends those byte strings to ``_out`` itself
+        (``PeerProtocol._send_encoded``): a method call here would cost a
+        fan-out ~420 instructions more per subscriber (callgrind, pub4)."""
+        return not self._encrypts
+
     def send_message(self, frames: list[bytes]) -> int:
         """Queue a message (its frames with MORE on all but the last); return
         its payload size, known here anyway (the caller needs it per message,
