@@ -200,3 +200,24 @@ async def test_burst_to_encoded_links_arrives_whole(ctx: aiomsg.Context, size: i
                 assert await sub.recv() == b"%08d" % number + b"x" * (size - 8)
     stats = pub.stats()
     assert (stats.out_msgs, stats.dropped) == (2 * count, 0)
+
+
+async def test_subscriber_to_everything_then_to_one_topic(ctx: aiomsg.Context) -> None:
+    """A SUB subscribed to the empty topic keeps a whole read as it is; once
+    that subscription goes, the same reads are matched message by message
+    (here locally: the PUB may not have heard of the cancel yet)."""
+    pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+    sub = ctx.socket(aiomsg.SUB, rcvhwm=0)
+    sub.subscribe(b"")
+    sub.subscribe(b"a")
+    await sub.connect(await pub.bind("tcp://127.0.0.1:*"))
+    messages = _messages(COUNT)
+    async with asyncio.timeout(20):
+        await pub.wait_subscribed(b"b", 1)
+        await _send_all(pub, messages)
+        assert [await sub.recv_multipart() for _ in messages] == messages
+        sub.unsubscribe(b"")
+        await _send_all(pub, [*messages, [b"a-end"]])
+        expected = [m for m in messages if m[0].startswith(b"a")] + [[b"a-end"]]
+        assert [await sub.recv_multipart() for _ in expected] == expected
+        assert not await sub.poll(50)
