@@ -14,7 +14,7 @@ import collections
 from collections.abc import Callable
 from typing import Protocol
 
-from aiomsg.transports.interface import Link, Message
+from aiomsg.transports.interface import Link, Message, SendEncoded
 
 __all__ = ["InboundBatchFilter", "InboundFilter", "Message", "Pipe", "PipeEvents", "peer_host"]
 
@@ -52,6 +52,8 @@ class Pipe:
         inbound: complete messages received and not yet taken by the socket.
         backlog: messages waiting for the link to accept them (outbound HWM).
         link: the live connection, or None while disconnected.
+        send_encoded: the link's optional ``send_encoded`` (see
+            :class:`~aiomsg.transports.Link`), or None.
         routing_id: the peer's id on a ROUTER (its Identity, or generated).
         endpoint: the socket endpoint this pipe came from (bind or connect).
         peer_address: the remote address, as text.
@@ -80,6 +82,7 @@ class Pipe:
         "rcvhwm",
         "reading_paused",
         "routing_id",
+        "send_encoded",
         "sndhwm",
         "wants_subscriptions",
     )
@@ -107,6 +110,7 @@ class Pipe:
         self.inbound: collections.deque[Message] = collections.deque(maxlen=keep)
         self.backlog: collections.deque[Message] = collections.deque(maxlen=keep)
         self.link: Link | None = None
+        self.send_encoded: SendEncoded | None = None
         self.routing_id = b""
         self.peer_address = ""
         self.peer_properties: dict[bytes, bytes] = {}
@@ -318,6 +322,9 @@ class Pipe:
     def attach_link(self, link: Link, peer_address: str, properties: dict[bytes, bytes]) -> None:
         """A connection finished its handshake and now carries this pipe."""
         self.link = link
+        # Read once per connection: optional, so a link written outside
+        # aiomsg need not have it.
+        self.send_encoded = getattr(link, "send_encoded", None)
         self.linked_before = True
         self.peer_address = peer_address
         self.peer_properties = properties
@@ -329,4 +336,5 @@ class Pipe:
     def detach_link(self) -> None:
         """The connection that carried this pipe is gone."""
         self.link = None
+        self.send_encoded = None
         self.reading_paused = False

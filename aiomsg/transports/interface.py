@@ -34,10 +34,12 @@ makes a pipe for the peer, and drops it on loss (``keep=False``).
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from aiomsg._endpoint import Endpoint
 from aiomsg._monitor import Event, ZmqEvent
+from aiomsg._zmtp.frames import LONG, LONG_HEADER, SHORT_HEADERS, encode_message
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
 
@@ -52,10 +54,12 @@ __all__ = [
     "Mechanism",
     "Message",
     "PipeEnd",
+    "SendEncoded",
     "Transport",
     "ZapReply",
     "ZapRequest",
     "ZmqEvent",
+    "encode_once",
 ]
 
 #: A message: its frames, in order.
@@ -70,9 +74,40 @@ ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
 
+#: A link's optional ``send_encoded(wire, size)``: :meth:`Link.try_send` for
+#: a message already in its ZMTP wire form (:func:`encode_once`), *size* its
+#: payload bytes.
+SendEncoded = Callable[[list[bytes], int], bool]
+
+
+def encode_once(message: Message) -> tuple[list[bytes], int]:
+    """*message*'s ZMTP 3.x data frames as written to a NULL or PLAIN peer
+    (flags and size, then the body, per frame), and its payload size: what a
+    link's ``send_encoded`` takes. A fan-out encodes a message once and hands
+    the same byte strings to every link that has ``send_encoded``."""
+    if len(message) == 1:
+        # The common case, inlined: one frame.
+        body = message[0]
+        size = len(body)
+        header = SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size)
+        return [header, body], size
+    wire: list[bytes] = []
+    encode_message(message, wire)
+    return wire, sum(map(len, message))
+
 
 class Link(Protocol):
-    """What a pipe needs from the connection that currently carries it."""
+    """What a pipe needs from the connection that currently carries it.
+
+    A link may also have a ``send_encoded`` attribute (:data:`SendEncoded`,
+    or None): a link that writes plain ZMTP frames (tcp and ipc with the NULL
+    or PLAIN mechanism) then takes a message that :func:`encode_once`
+    encoded, the same byte strings for every such link of a fan-out. It is
+    optional and read once, when the link starts carrying a pipe; a link
+    without it (inproc hands the message list over, CURVE encrypts per
+    connection, ws frames differently, a transport written outside aiomsg)
+    gets :meth:`try_send`.
+    """
 
     @property
     def writable(self) -> bool:

@@ -103,7 +103,7 @@ async def test_pings_from_a_peer_that_never_reads_leave_bounded_pongs(
         (pipe,) = router._pool.pipes
         link = pipe.link
         assert link is not None
-        held = link.pending_output + sum(map(len, link._codec._out))  # type: ignore[attr-defined]
+        held = link.pending_output + sum(map(len, link._codec.output))  # type: ignore[attr-defined]
         assert held < 1024 * 1024, f"{held} bytes held for a peer that does not read"
     finally:
         raw.close()

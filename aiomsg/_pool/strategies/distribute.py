@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Sender
+from aiomsg.transports.interface import encode_once
 
 __all__ = ["Distribute", "NoDropDistribute", "TopicIndex"]
 
@@ -205,20 +206,37 @@ class Distribute(Sender):
 
     def send(self, message: Message) -> bool:
         shared = False
+        wire: list[bytes] | None = None
+        size = 0
         for pipe in self.targets(message[0]):
-            # Each receiver gets a list of its own (inproc hands lists over
-            # by reference, and an application may change its copy); the
-            # frames themselves are shared, never copied.
-            copy = message.copy() if shared else message
-            shared = True
             # Pipe.send, inlined for a pipe whose link takes the message now
             # (a fan-out pays this once per subscriber; one Python call
             # fewer each: docs/internals.md). tests/sockets/test_hot_paths.py
             # drives both this copy and Pipe.send.
             link = pipe.link
-            if link is not None and not pipe.backlog and link.try_send(copy):
-                pipe.out_msgs += 1
-            elif not pipe.send(copy):
+            if link is not None and not pipe.backlog:
+                send_encoded = pipe.send_encoded
+                if send_encoded is not None:
+                    # A link writing plain ZMTP frames: the message is
+                    # encoded once, for the first such link, and every other
+                    # gets the same byte strings.
+                    if wire is None:
+                        wire, size = encode_once(message)
+                    if send_encoded(wire, size):
+                        pipe.out_msgs += 1
+                        continue
+                else:
+                    # Each receiver gets a list of its own (inproc hands
+                    # lists over by reference, and an application may change
+                    # its copy); the frames themselves are shared, never copied.
+                    copy = message.copy() if shared else message
+                    shared = True
+                    if link.try_send(copy):
+                        pipe.out_msgs += 1
+                        continue
+            copy = message.copy() if shared else message
+            shared = True
+            if not pipe.send(copy):
                 self.dropped += 1
         return True
 
