@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from itertools import chain
 from typing import Any, ClassVar, NoReturn
 
@@ -1000,19 +1000,36 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             self._pool.wake_receiver()
         return message
 
-    async def _recv_later(self, flags: int) -> Message:
-        """The park step of every receive: yield for fairness, or wait for a message."""
+    def _recv_later(self, flags: int) -> Coroutine[Any, Any, Message]:
+        """The park step of every receive: what to await instead of a message
+        (a fairness yield, or a wait bounded by rcvtimeo or not).
+
+        A plain function that returns the coroutine to await, so that a
+        receive waiting on the hot path is two coroutine frames (``recv``
+        and :meth:`_wait_to_recv`), each resumed on every wake-up.
+
+        Raises:
+            Again: with NOBLOCK, when no message is waiting.
+        """
         if self._ops >= _YIELD_EVERY:
-            self._ops = 0
-            await asyncio.sleep(0)
-            message = self._recv_now()
-            if message is not None:
-                return message
+            return self._yield_then_recv(flags)
         if flags & NOBLOCK:
             raise Again("no message is waiting")
         timeout = self._options["rcvtimeo"]
         if timeout < 0:
-            return await self._wait_to_recv()
+            return self._wait_to_recv()
+        return self._wait_to_recv_within(timeout)
+
+    async def _yield_then_recv(self, flags: int) -> Message:
+        # A receive that never suspends would starve other tasks.
+        self._ops = 0
+        await asyncio.sleep(0)
+        message = self._recv_now()
+        if message is not None:
+            return message
+        return await self._recv_later(flags)
+
+    async def _wait_to_recv_within(self, timeout: int) -> Message:
         # The rcvtimeo option, as sndtimeo in _send_later.
         try:
             async with asyncio.timeout(timeout / 1000):
@@ -1021,11 +1038,27 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             raise Again(f"no message within rcvtimeo ({timeout} ms)") from None
 
     async def _wait_to_recv(self) -> Message:
+        """Park until a message arrives and take it.
+
+        Raises Closed when the socket closes meanwhile. Cancelling is safe:
+        the pool passes a wake-up that came with the cancellation on to the
+        next receiver (:meth:`Pool.forget_recv_waiter`).
+        """
+        pool = self._pool
         while True:
-            await self._pool.readable()
-            self._ops = 0  # we suspended: the fairness count starts again
-            message = self._recv_now()
+            waiter = pool.recv_waiter()
+            try:
+                await waiter
+            except BaseException:
+                pool.forget_recv_waiter(waiter)
+                raise
+            # _recv_now, inlined (its fairness count starts again: we
+            # suspended); tests/sockets/test_hot_paths.py drives both.
+            self._ops = 1
+            message = self._recv_message()
             if message is not None:
+                if self._recv_waiters:
+                    self._pool.wake_receiver()
                 return message
 
     def __aiter__(self) -> Socket:

@@ -359,8 +359,14 @@ class Pool(TransportOptions):
     def pipe_readable(self, pipe: Pipe) -> None:
         assert self.receiver is not None
         self.receiver.readable(pipe)
-        if self.recv_waiters:
-            self.wake_receiver()
+        # wake_receiver, inlined: this runs once per arrival on an empty
+        # pipe (every message of a request/reply exchange).
+        waiters = self.recv_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
         if self.watchers:
             self._wake_watchers(PollEvent.POLLIN)
 
@@ -438,27 +444,39 @@ class Pool(TransportOptions):
         """The socket's event loop, once it has one."""
         return self._loop
 
-    async def readable(self) -> None:
-        """Wait until a message may be waiting (the caller then tries to take it).
+    def recv_waiter(self) -> asyncio.Future[None]:
+        """Queue a receiver: the future the next arrival wakes (the caller
+        awaits it, then tries to take a message).
+
+        Plain functions rather than one coroutine, so that a waiting receive
+        is two coroutine frames (``recv`` and the socket's wait loop), not
+        three or four: each frame is resumed on every wake-up (callgrind:
+        docs/internals.md). The caller must hand a waiter it stops awaiting
+        for any reason but its result to :meth:`forget_recv_waiter`.
+
+        The future raises Closed if the socket closes meanwhile.
 
         Raises:
-            Closed: the socket was closed meanwhile.
             InvalidState: the socket belongs to another event loop.
-
-        Cancelling is safe: a wake-up that arrives with the cancellation is
-        passed on to the next receiver.
         """
-        waiter: asyncio.Future[None] = self.running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self.running_loop()  # the first wait, or the wrong loop (raises)
+        waiter: asyncio.Future[None] = loop.create_future()
         self.recv_waiters.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.wake_receiver()
-            raise
-        finally:
-            if waiter in self.recv_waiters:
-                self.recv_waiters.remove(waiter)
+        return waiter
+
+    def forget_recv_waiter(self, waiter: asyncio.Future[None]) -> None:
+        """The caller stopped awaiting *waiter* (cancelled, timed out).
+
+        A wake-up that arrived with the cancellation is passed on to the next
+        receiver, so the message it announced is not left unannounced; a
+        waiter not woken leaves the queue.
+        """
+        if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+            self.wake_receiver()  # woken, and wake_receiver already dequeued it
+        elif waiter in self.recv_waiters:  # not if fail_waiters emptied the queue
+            self.recv_waiters.remove(waiter)
 
     async def writable(self) -> None:
         """Wait until a pipe may take a message (the caller then retries).

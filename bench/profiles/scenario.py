@@ -8,7 +8,8 @@ curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/send16m/recv16m (one aiomsg side, a libzmq peer in a child),
 bsend16/brecv16 (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
-pub4 (an aiomsg PUB to 4 libzmq SUBs).
+pub4 (an aiomsg PUB to 4 libzmq SUBs), rawreqrep (the reqrep shape on
+bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
@@ -255,6 +256,31 @@ async def _reqrep(n: int) -> None:
         await asyncio.gather(server(), client())
 
 
+async def _rawreqrep(n: int) -> None:
+    """The reqrep scenario's shape on bench/rawproto.py's RawStream: the
+    raw-asyncio floor a REQ/REP round trip is compared with."""
+    from bench.rawproto import open_raw_connection, start_raw_server
+
+    server = await start_raw_server("tcp://127.0.0.1:*")
+    client = await open_raw_connection(server.address)
+    stream = await server.first_stream()
+    payload = b"x" * 16
+
+    async def serve() -> None:
+        for _ in range(n):
+            await stream.send(await stream.recv())
+
+    async def ask() -> None:
+        for _ in range(n):
+            await client.send(payload)
+            await client.recv()
+
+    await asyncio.gather(serve(), ask())
+    await client.close()
+    await stream.close()
+    server.close()
+
+
 def main() -> None:
     scenario, n = sys.argv[1], int(sys.argv[2])
     tcp = "tcp://127.0.0.1:*"
@@ -287,6 +313,8 @@ def main() -> None:
         coro = _pubsub(n)
     elif scenario == "reqrep":
         coro = _reqrep(n)
+    elif scenario == "rawreqrep":
+        coro = _rawreqrep(n)
     elif scenario == "batch16":
         coro = _batch(n)
     else:

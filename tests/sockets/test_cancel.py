@@ -47,6 +47,33 @@ async def test_recv_timeout_loses_nothing(ctx: aiomsg.Context) -> None:
         assert await pull.recv() == b"m1"
 
 
+@pytest.mark.parametrize("rcvtimeo", [-1, 5000])
+async def test_wake_up_cancelled_before_it_runs_goes_to_the_next_receiver(
+    ctx: aiomsg.Context, rcvtimeo: int
+) -> None:
+    """A receiver woken by an arrival and cancelled before it resumes passes
+    the wake-up on: the other waiting receiver gets the message."""
+    pull = ctx.socket(aiomsg.PULL, rcvtimeo=rcvtimeo)
+    push = ctx.socket(aiomsg.PUSH)
+    await pull.bind("inproc://hand-over")
+    await push.connect("inproc://hand-over")
+    first = asyncio.create_task(pull.recv())
+    second = asyncio.create_task(pull.recv())
+    waiters = pull._pool.recv_waiters
+    async with asyncio.timeout(5):
+        while len(waiters) < 2:
+            await yield_loop()
+        # inproc delivers within send(), which here completes without
+        # suspending: the first receiver is woken but has not run yet.
+        await push.send(b"only")
+        assert len(waiters) == 1 and not first.done()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await second == b"only"
+        assert not waiters
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_recv_cancelled_at_random_points_gets_each_message_once(
     ctx: aiomsg.Context, seed: int

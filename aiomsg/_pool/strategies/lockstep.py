@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiomsg._pool.pipe import Message, Pipe
-from aiomsg._pool.strategies.base import Receiver, Sender
+from aiomsg._pool.strategies.base import Sender
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.load_balance import LoadBalance
 from aiomsg.errors import InvalidState
@@ -16,7 +16,7 @@ from aiomsg.options import DEFAULTS
 __all__ = ["ReplyLockstep", "RequestLockstep"]
 
 
-class RequestLockstep(Sender, Receiver):
+class RequestLockstep(FairQueue, Sender):
     """REQ: send a request to the next peer, then take only that peer's reply.
 
     Requests are load-balanced and carry the empty delimiter frame; replies
@@ -30,14 +30,18 @@ class RequestLockstep(Sender, Receiver):
     the delimiter and takes only the reply that echoes it
     (docs/wire/zmtp.md#req-options), and ``probe_router`` is passed to the
     load balancer.
+
+    Replies are fair-queued from the pipes: the class is the
+    :class:`FairQueue` it takes them from, so that an arrival and a receive
+    are one call each, not one more to a queue of its own.
     """
 
-    __slots__ = ("_awaiting", "_expected", "_next_id", "_options", "balance", "queue")
+    __slots__ = ("_awaiting", "_expected", "_next_id", "_options", "balance")
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
         self._options = options if options is not None else DEFAULTS
         self.balance = LoadBalance(probe=lambda: bool(self._options["probe_router"]))
-        self.queue = FairQueue()
         self._awaiting: Pipe | None = None
         self._expected = b""  # the request id the reply must echo; b"" = none
         # Any 4-byte counter will do; libzmq's starts at random too.
@@ -51,13 +55,6 @@ class RequestLockstep(Sender, Receiver):
 
     def linked(self, pipe: Pipe) -> None:
         self.balance.linked(pipe)
-
-    def readable(self, pipe: Pipe) -> None:
-        self.queue.readable(pipe)
-
-    @property
-    def last(self) -> Pipe | None:  # type: ignore[override]
-        return self.queue.last
 
     def send(self, message: Message) -> bool:
         options = self._options
@@ -76,7 +73,7 @@ class RequestLockstep(Sender, Receiver):
             return False
         if options["req_correlate"]:
             self._next_id = (self._next_id + 1) & 0xFFFFFFFF
-        while self.queue.recv() is not None:
+        while self._ready and FairQueue.recv(self) is not None:
             pass  # stale replies (bounded: only what is queued now)
         self._awaiting, self._expected = pipe, expected
         return True
@@ -85,29 +82,34 @@ class RequestLockstep(Sender, Receiver):
         waiting = self._awaiting is not None and not self._options["req_relaxed"]
         return not waiting and self.balance.has_out()
 
-    def _envelope_size(self) -> int:
-        """The frames before the reply's body: [request id] + the empty delimiter."""
-        return 2 if self._expected else 1
+    def _reply_body(self, pipe: Pipe | None, message: Message) -> Message | None:
+        """The body of *message* if it answers the request awaited, else None.
 
-    def _is_reply(self, pipe: Pipe | None, message: Message) -> bool:
-        skip, expected = self._envelope_size(), self._expected
-        return (
+        The envelope is [request id] + the empty delimiter; one call per
+        message on the hot path, which recv() and has_in() share.
+        """
+        expected = self._expected
+        skip = 2 if expected else 1
+        if (
             pipe is self._awaiting
             and len(message) > skip
             and message[skip - 1] == b""
             and (not expected or message[0] == expected)
-        )
+        ):
+            return message[skip:]
+        return None
 
     def recv(self) -> Message | None:
         if self._awaiting is None:
             raise InvalidState("REQ socket must send a request before it can recv()")
-        while True:
-            pipe, message = self.queue.recv_from()
-            if message is None:
-                return None
-            if self._is_reply(pipe, message):
+        if not self._ready:
+            return None  # the probe before a wait: no further call
+        while (message := FairQueue.recv(self)) is not None:
+            body = self._reply_body(self.last, message)
+            if body is not None:
                 self._awaiting = None
-                return message[self._envelope_size() :]
+                return body
+        return None
 
     def recv_many(self, limit: int) -> list[Message]:
         # One message per turn of the lockstep: the next recv() would raise.
@@ -117,48 +119,42 @@ class RequestLockstep(Sender, Receiver):
     def has_in(self) -> bool:
         if self._awaiting is None:
             return False
-        while (head := self.queue.peek()) is not None:
-            if self._is_reply(*head):
+        while (head := self.peek()) is not None:
+            if self._reply_body(*head) is not None:
                 return True
             # recv() would drop it: drop it now, so that the next arrival on
             # this pipe is announced (a pipe announces only its first message).
-            self.queue.recv()
+            FairQueue.recv(self)
         return False
 
 
-class ReplyLockstep(Sender, Receiver):
+class ReplyLockstep(FairQueue, Sender):
     """REP: take a request, remember its envelope, send the reply back with it.
 
     The envelope is every frame up to and including the first empty one; a
-    request without it is dropped, as libzmq does.
+    request without it is dropped, as libzmq does. Requests are
+    fair-queued, as :class:`RequestLockstep`'s replies are.
     """
 
-    __slots__ = ("_envelope", "_pipe", "dropped", "queue")
+    __slots__ = ("_envelope", "_pipe", "dropped")
 
     def __init__(self) -> None:
-        self.queue = FairQueue()
+        super().__init__()
         self._pipe: Pipe | None = None
         self._envelope: Message = []
         self.dropped = 0
 
-    def readable(self, pipe: Pipe) -> None:
-        self.queue.readable(pipe)
-
-    @property
-    def last(self) -> Pipe | None:  # type: ignore[override]
-        return self.queue.last
-
     def recv(self) -> Message | None:
         if self._pipe is not None:
             raise InvalidState("REP socket must send() its reply before the next recv()")
-        while True:
-            pipe, message = self.queue.recv_from()
-            if pipe is None or message is None:
-                return None
+        if not self._ready:
+            return None  # the probe before a wait: no further call
+        while (message := FairQueue.recv(self)) is not None:
             split = _envelope_end(message)
             if split is not None:
-                self._pipe, self._envelope = pipe, message[:split]
+                self._pipe, self._envelope = self.last, message[:split]
                 return message[split:]
+        return None
 
     def recv_many(self, limit: int) -> list[Message]:
         # One message per turn of the lockstep: the next recv() would raise.
@@ -168,10 +164,10 @@ class ReplyLockstep(Sender, Receiver):
     def has_in(self) -> bool:
         if self._pipe is not None:
             return False
-        while (head := self.queue.peek()) is not None:
+        while (head := self.peek()) is not None:
             if _envelope_end(head[1]) is not None:
                 return True
-            self.queue.recv()  # recv() would drop it (see RequestLockstep.has_in)
+            FairQueue.recv(self)  # recv() would drop it (see RequestLockstep.has_in)
         return False
 
     def send(self, message: Message) -> bool:
