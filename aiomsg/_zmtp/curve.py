@@ -127,12 +127,16 @@ class _Curve(Mechanism):
         # (see sodium_lib()).
         sodium = sodium_lib()
         self._ffi: Any = None
-        self._lib: Any = None
+        self._seal: Any = None
+        self._unbox: Any = None
         if sodium is None:
             self.encode = self._encode_bindings  # type: ignore[method-assign]
             self.decode = self._decode_bindings  # type: ignore[method-assign]
         else:
-            self._ffi, self._lib = sodium
+            self._ffi, lib = sodium
+            # Held, not looked up on lib per message.
+            self._seal = lib.crypto_box_easy_afternm
+            self._unbox = lib.crypto_box_open_easy_afternm
         # The buffer a MESSAGE is sealed in (layout above), made on the first
         # message (an idle connection holds none) and grown on demand; the
         # room it has for a body, and pointers to its box.
@@ -217,7 +221,7 @@ class _Curve(Mechanism):
             start = _LONG_START
         end = _OUT_BODY + size
         view[_OUT_BODY:end] = body
-        if self._lib.crypto_box_easy_afternm(
+        if self._seal(
             self._out_box, self._out_plain, size + 1, self._out_buffer, self._key
         ):
             raise ProtocolError("libsodium failed to seal a CURVE MESSAGE")  # not seen in practice
@@ -254,7 +258,7 @@ class _Curve(Mechanism):
             self._in_pointer = self._ffi.from_buffer(data)
             self._in_data = data
         buffer = self._in_buffer
-        if self._lib.crypto_box_open_easy_afternm(
+        if self._unbox(
             buffer, self._in_pointer + (start + 16), sealed, self._recv_nonce, self._key
         ):
             raise ProtocolError(
