@@ -53,8 +53,39 @@ _INITIATE_MIN_DATA = 96 + 8 + 144  # after "\x08INITIATE"
 _READY_MIN_DATA = 8 + 16  # after "\x05READY"
 _MESSAGE_NAME = b"\x07MESSAGE"
 _MESSAGE_MIN = 8 + 8 + 17  # name, nonce, box of the flags byte
-# The inner flags byte: MORE and COMMAND (libzmq's extension to RFC 26).
+# The inner flags byte: MORE and COMMAND (libzmq's extension to RFC 26),
+# by the ZMTP flags (MORE 0x01, COMMAND 0x04) it stands for, and back.
 _INNER_MORE, _INNER_COMMAND = 0x01, 0x02
+_INNER_OF = tuple(
+    (_INNER_MORE if flags & MORE else 0) | (_INNER_COMMAND if flags & COMMAND else 0)
+    for flags in range(8)
+)
+_FLAGS_OF = (0, MORE, COMMAND, MORE | COMMAND)  # by inner & 3
+# A MESSAGE frame body starts with its name and short nonce.
+_MESSAGE_START = struct.Struct(">8sQ")
+
+# The layout of the per-connection buffer a MESSAGE is sealed in:
+#
+#   0   libsodium's nonce: the direction's 16-byte prefix, then the 8-byte
+#       short nonce (at 16)
+#   24  the frame header, ending at 33: 9 bytes when long (from 24), 2 when
+#       short (from 31)
+#   33  "\x07MESSAGE", then the short nonce again (41)
+#   49  the box: its 16-byte MAC, then the sealed inner flags byte (65) and
+#       the body (66)
+#
+# so that one pack_into writes everything but the body (both nonces, the
+# header, the name, the flags byte), the box sits at fixed offsets (its
+# pointers are made once per buffer), and the frame is one slice of it.
+_OUT_NONCE_AT, _OUT_BOX, _OUT_PLAIN, _OUT_BODY = 16, 49, 65, 66
+# From 16 to 66: short nonce, 7 unused bytes, flags 00 (both written as
+# pad, i.e. zero), size, name, short nonce, MAC space (pad), inner flags.
+_OUT_SHORT = struct.Struct(">Q8xB8sQ16xB")
+# The same with a long header: flags 02, then the 8-byte size.
+_OUT_LONG = struct.Struct(">QBQ8sQ16xB")
+_SHORT_START, _LONG_START = 31, 24
+# A box and the MESSAGE around it fit a short frame up to this body size.
+_SHORT_BODY_MAX = 255 - 33
 
 
 def _check_key(key: bytes, what: str) -> bytes:
@@ -82,9 +113,6 @@ class _Curve(Mechanism):
             ValueError,
             TypeError,
         )
-        # The per-message calls go to libsodium directly, into buffers kept
-        # per connection: see encode() and decode().
-        self._ffi, self._lib = sodium_lib()
         bindings = self._nacl
         self._unseal: Any = getattr(
             bindings, "crypto_box_open_easy_afternm", bindings.crypto_box_open_afternm
@@ -93,19 +121,40 @@ class _Curve(Mechanism):
         self._key = b""
         self._sent = 0  # the last short nonce we used
         self._received = 0  # the last short nonce the peer used
-        # The full nonces of MESSAGEs, each direction's prefix then the short
-        # nonce, rewritten in place for each message.
-        ffi = self._ffi
-        self._send_nonce = ffi.new("unsigned char[24]", self._send_prefix)
-        self._recv_nonce = ffi.new("unsigned char[24]", self._recv_prefix)
-        self._send_nonce_view = ffi.buffer(self._send_nonce)
-        self._recv_nonce_view = ffi.buffer(self._recv_nonce)
-        # Scratch space for one frame each way, grown on demand (none until
-        # the first message: an idle connection holds no buffer).
+        # The per-message calls go to libsodium directly, into buffers kept
+        # per connection (see encode() and decode()); or, when PyNaCl's
+        # private module is not what we expect, through its public bindings
+        # (see sodium_lib()).
+        sodium = sodium_lib()
+        self._ffi: Any = None
+        self._seal: Any = None
+        self._unbox: Any = None
+        if sodium is None:
+            self.encode = self._encode_bindings  # type: ignore[method-assign]
+            self.decode = self._decode_bindings  # type: ignore[method-assign]
+        else:
+            self._ffi, lib = sodium
+            # Held, not looked up on lib per message.
+            self._seal = lib.crypto_box_easy_afternm
+            self._unbox = lib.crypto_box_open_easy_afternm
+        # The buffer a MESSAGE is sealed in (layout above), made on the first
+        # message (an idle connection holds none) and grown on demand; the
+        # room it has for a body, and pointers to its box.
         self._out_buffer: Any = None
         self._out_view: Any = None
+        self._out_room = -1
+        self._out_box: Any = None
+        self._out_plain: Any = None
+        # The received side: the nonce (prefix, then the short nonce at 16),
+        # the buffer a box is opened into, and the chunk of input last seen
+        # with a pointer to it (decode() is called for each frame in it).
+        self._recv_nonce: Any = None
+        self._recv_nonce_view: Any = None
         self._in_buffer: Any = None
         self._in_view: Any = None
+        self._in_room = -1
+        self._in_data: bytes | None = None
+        self._in_pointer: Any = None
 
     def _next_nonce(self) -> bytes:
         self._sent += 1
@@ -150,67 +199,118 @@ class _Curve(Mechanism):
         return plain
 
     def encode(self, flags: int, body: bytes) -> bytes:
-        inner = (_INNER_MORE if flags & MORE else 0) | (_INNER_COMMAND if flags & COMMAND else 0)
-        self._sent += 1
-        size = len(body)
         # The frame: header, "\x07MESSAGE", short nonce, then the box (MAC,
-        # inner flags, body). Built in one scratch buffer: the plain text is
-        # written where the box goes and sealed in place (libsodium's
-        # "easy" calls allow the overlap), then copied out once.
-        # Outer flags 00 (02 when long): libzmq drops a MESSAGE whose outer frame says COMMAND.
-        # frame_header(0, 33 + size), inline: one call per message fewer.
-        header = (
-            SHORT_HEADERS[33 + size] if size < 223 else LONG_HEADER.pack(LONG, 33 + size)
-        )
-        start = len(header)
-        box = start + 16
-        total = box + 17 + size
+        # inner flags, body). Outer flags 00 (02 when long): libzmq drops a
+        # MESSAGE whose outer frame says COMMAND. All but the body is written
+        # by one pack_into, the plain text is sealed in place (libsodium's
+        # "easy" calls allow the overlap), and the frame copied out once.
+        self._sent = sent = self._sent + 1
+        size = len(body)
+        if size > self._out_room:
+            self._grow_out(size)
         view = self._out_view
-        if view is None or len(view) < total:
-            self._out_buffer = self._ffi.new("unsigned char[]", max(total, 256))
-            view = self._out_view = self._ffi.buffer(self._out_buffer)
-        view[:start] = header
-        view[start : start + 8] = _MESSAGE_NAME
-        _NONCE.pack_into(view, start + 8, self._sent)
-        _NONCE.pack_into(self._send_nonce_view, 16, self._sent)
-        buffer = self._out_buffer
-        buffer[box + 16] = inner
-        view[box + 17 : total] = body
-        if self._lib.crypto_box_easy_afternm(
-            buffer + box, buffer + box + 16, size + 1, self._send_nonce, self._key
+        if size <= _SHORT_BODY_MAX:
+            _OUT_SHORT.pack_into(
+                view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags]
+            )
+            start = _SHORT_START
+        else:
+            _OUT_LONG.pack_into(
+                view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags]
+            )
+            start = _LONG_START
+        end = _OUT_BODY + size
+        view[_OUT_BODY:end] = body
+        if self._seal(
+            self._out_box, self._out_plain, size + 1, self._out_buffer, self._key
         ):
             raise ProtocolError("libsodium failed to seal a CURVE MESSAGE")  # not seen in practice
-        out: bytes = view[:total]
+        out: bytes = view[start:end]
         return out
 
-    def decode(self, body: bytes) -> tuple[int, bytes]:
-        size = len(body)
-        if size < _MESSAGE_MIN or body[:8] != _MESSAGE_NAME:
+    def _grow_out(self, size: int) -> None:
+        """A sealing buffer with room for a *size*-byte body (none smaller
+        than 256 bytes in all): the direction's nonce prefix written once."""
+        room = max(size, 256 - _OUT_BODY)
+        buffer = self._ffi.new("unsigned char[]", _OUT_BODY + room)
+        view = self._ffi.buffer(buffer)
+        view[:_OUT_NONCE_AT] = self._send_prefix
+        self._out_buffer, self._out_view, self._out_room = buffer, view, room
+        self._out_box, self._out_plain = buffer + _OUT_BOX, buffer + _OUT_PLAIN
+
+    def decode(self, data: bytes, start: int, stop: int) -> tuple[int, bytes]:
+        sealed = stop - start - 16
+        if sealed < 17:
             raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
-        (value,) = _NONCE.unpack_from(body, 8)
+        name, value = _MESSAGE_START.unpack_from(data, start)
+        if name != _MESSAGE_NAME:
+            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
         if value <= self._received:
             raise ProtocolError(
                 f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
             )
+        if sealed > self._in_room:
+            self._grow_in(sealed)
         _NONCE.pack_into(self._recv_nonce_view, 16, value)
-        sealed = size - 16
-        view = self._in_view
-        if view is None or len(view) < sealed:
-            self._in_buffer = self._ffi.new("unsigned char[]", max(sealed, 256))
-            view = self._in_view = self._ffi.buffer(self._in_buffer)
-        # Opened straight from the frame into the scratch buffer; the payload
-        # is then copied out once, without the inner flags byte.
-        if self._lib.crypto_box_open_easy_afternm(
-            self._in_buffer, self._ffi.from_buffer(body) + 16, sealed, self._recv_nonce, self._key
+        if data is not self._in_data:
+            # One pointer per chunk of input, not per frame: the box is
+            # opened straight from the chunk, no slice of it is made.
+            self._in_pointer = self._ffi.from_buffer(data)
+            self._in_data = data
+        buffer = self._in_buffer
+        if self._unbox(
+            buffer, self._in_pointer + (start + 16), sealed, self._recv_nonce, self._key
         ):
             raise ProtocolError(
                 "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key"
             )
         self._received = value
-        inner = self._in_buffer[0]
-        flags = (MORE if inner & _INNER_MORE else 0) | (COMMAND if inner & _INNER_COMMAND else 0)
-        payload: bytes = view[1 : sealed - 16]
-        return flags, payload
+        # The payload is copied out once, without the inner flags byte.
+        payload: bytes = self._in_view[1 : sealed - 16]
+        return _FLAGS_OF[buffer[0] & 3], payload
+
+    def _grow_in(self, sealed: int) -> None:
+        """An opening buffer for a *sealed*-byte box, no smaller than 256
+        bytes (and, on the first message, the nonce buffer)."""
+        ffi = self._ffi
+        if self._recv_nonce is None:
+            self._recv_nonce = ffi.new("unsigned char[24]", self._recv_prefix)
+            self._recv_nonce_view = ffi.buffer(self._recv_nonce)
+        room = max(sealed, 256)
+        self._in_buffer = ffi.new("unsigned char[]", room)
+        self._in_view = ffi.buffer(self._in_buffer)
+        self._in_room = room
+
+    # Through nacl.bindings: when sodium_lib() cannot reach libsodium's own
+    # functions. The same frames, a few copies more.
+
+    def _encode_bindings(self, flags: int, body: bytes) -> bytes:
+        self._sent += 1
+        short = _NONCE.pack(self._sent)
+        box = self._nacl.crypto_box_afternm(
+            bytes((_INNER_OF[flags],)) + body, self._send_prefix + short, self._key
+        )
+        size = 16 + len(box)
+        header = SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size)
+        return b"".join((header, _MESSAGE_NAME, short, box))
+
+    def _decode_bindings(self, data: bytes, start: int, stop: int) -> tuple[int, bytes]:
+        if stop - start < _MESSAGE_MIN:
+            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+        name, value = _MESSAGE_START.unpack_from(data, start)
+        if name != _MESSAGE_NAME:
+            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+        if value <= self._received:
+            raise ProtocolError(
+                f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
+            )
+        plain = self._open_shared(
+            data[start + 16 : stop],
+            self._recv_prefix + data[start + 8 : start + 16],
+            "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key",
+        )
+        self._received = value
+        return _FLAGS_OF[plain[0] & 3], plain[1:]
 
 
 class CurveClient(_Curve):

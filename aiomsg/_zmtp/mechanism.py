@@ -157,8 +157,12 @@ class Mechanism(abc.ABC):
         """
         raise NotImplementedError(f"{self.name.decode()} does not encrypt")
 
-    def decode(self, body: bytes) -> tuple[int, bytes]:
-        """``(flags, payload)`` of a received frame body (encrypting mechanisms).
+    def decode(self, data: bytes, start: int, stop: int) -> tuple[int, bytes]:
+        """``(flags, payload)`` of a received frame whose body is
+        ``data[start:stop]`` (encrypting mechanisms).
+
+        *data* is the chunk of input being parsed, the same object for every
+        frame in it: a mechanism may read the body in place, without a slice.
 
         Raises:
             ProtocolError: the frame does not authenticate or is malformed.

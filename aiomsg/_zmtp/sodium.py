@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import ModuleType
 from typing import Any
 
@@ -30,18 +31,41 @@ def nacl_bindings() -> ModuleType:
     return nacl.bindings
 
 
-def sodium_lib() -> tuple[Any, Any]:
-    """``(ffi, lib)``: libsodium's own functions, as PyNaCl's bindings call them.
+@functools.cache
+def sodium_lib() -> tuple[Any, Any] | None:
+    """``(ffi, lib)``: libsodium's own functions, as PyNaCl's bindings call
+    them; ``None`` when they cannot be reached (see below).
 
     CURVE's per-message calls use these directly: PyNaCl's wrappers check
     their arguments in Python and copy the result once more on every call,
     which cost about a third of a 16-byte CURVE message's instructions
     (callgrind, docs/internals.md#curve-per-message).
 
+    ``nacl._sodium`` is PyNaCl's private cffi module, not its API: a PyNaCl
+    release may rename it or drop a function from it. So it is checked once,
+    here, by sealing and opening one box with it and comparing with what the
+    public ``nacl.bindings`` make of the same input; anything missing or
+    different gives ``None``, and CURVE then uses ``nacl.bindings`` for
+    every message (slower, but supported) instead of failing to connect.
+
     Raises:
         NotSupported: PyNaCl is not installed.
     """
-    nacl_bindings()  # the same import, and the same error when missing
-    from nacl._sodium import ffi, lib  # type: ignore[import-not-found]  # no stubs
+    bindings = nacl_bindings()  # the same import, and the same error when missing
+    try:
+        from nacl._sodium import ffi, lib  # type: ignore[import-not-found]  # no stubs
 
+        key, nonce, plain = bytes(range(32)), bytes(range(24)), b"\x01aiomsg"
+        sealed = bindings.crypto_box_afternm(plain, nonce, key)
+        box = ffi.new("unsigned char[]", len(sealed))
+        if lib.crypto_box_easy_afternm(box, plain, len(plain), nonce, key):
+            return None
+        opened = ffi.new("unsigned char[]", len(plain))
+        if lib.crypto_box_open_easy_afternm(opened, box, len(sealed), nonce, key):
+            return None
+        if ffi.buffer(box)[:] != sealed or ffi.buffer(opened)[:] != plain:
+            return None
+        ffi.from_buffer(sealed)  # used on received frames
+    except (ImportError, AttributeError, TypeError, ValueError, OverflowError):
+        return None
     return ffi, lib

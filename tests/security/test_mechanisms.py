@@ -9,7 +9,9 @@ MESSAGE, ZAP pauses and each status code, and the refusals.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+import sys
+import types
+from collections.abc import Callable, Iterator
 
 import pytest
 from nacl.bindings import crypto_box_open_afternm
@@ -26,6 +28,7 @@ from aiomsg._zmtp.curve import CurveClient, CurveServer
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg._zmtp.null import NullMechanism
 from aiomsg._zmtp.plain import PlainClient, PlainServer
+from aiomsg._zmtp.sodium import sodium_lib
 from aiomsg.constants import SocketType
 
 from .conftest import Keys
@@ -452,3 +455,135 @@ def test_curve_client_refuses_a_low_order_transient_key_in_welcome(keys: Keys) -
     assert "malformed CURVE WELCOME" in c.failure.reason
     assert "low-order" in c.failure.reason
     assert not c.done
+
+
+# ------------------------------------------ CURVE limits, and PyNaCl's public API
+
+
+def test_curve_frame_and_message_limits(keys: Keys) -> None:
+    """maxmsgsize and max_message_size bound a CURVE payload (not its box) as
+    they bound a NULL frame: within them both paths deliver, above fails."""
+
+    def limited(**limits: int) -> tuple[Side, Side]:
+        client = CurveClient(
+            key_bytes(keys.server.public),
+            key_bytes(keys.client.public),
+            key_bytes(keys.client.secret),
+        )
+        server = CurveServer(key_bytes(keys.server.secret))
+        c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
+        s = Side(ZmtpCodec(SocketType.ROUTER, mechanism=server, **limits), ACCEPT)  # type: ignore[arg-type]
+        run(c, s)
+        assert c.done and s.done
+        return c, s
+
+    c, s = limited(maxmsgsize=100)
+    c.conn.send_message([b"x" * 100])
+    c.conn.send_message([b"a" * 60, b"b" * 60])  # each frame within maxmsgsize
+    s.feed(c.take())
+    assert s.messages == [[b"x" * 100], [b"a" * 60, b"b" * 60]] and s.failure is None
+    c.conn.send_message([b"x" * 101])
+    s.feed(c.take())
+    assert s.failure is not None and "exceeds maxmsgsize 100" in s.failure.reason
+
+    c, s = limited(max_message_size=100)
+    c.conn.send_message([b"a" * 50, b"b" * 50])
+    s.feed(c.take())
+    assert s.messages == [[b"a" * 50, b"b" * 50]] and s.failure is None
+    c.conn.send_message([b"a" * 50, b"b" * 51])
+    s.feed(c.take())
+    assert s.messages == [[b"a" * 50, b"b" * 50]]
+    assert s.failure is not None and "101" in s.failure.reason
+
+
+@pytest.fixture
+def without_private_sodium(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """PyNaCl as a release without (or with a changed) ``nacl._sodium`` would
+    be: CURVE mechanisms made meanwhile use the public ``nacl.bindings``."""
+    import nacl.bindings  # noqa: F401  # imported for real first: it needs the module
+
+    sodium_lib.cache_clear()
+    monkeypatch.setitem(sys.modules, "nacl._sodium", None)  # import fails
+    try:
+        assert sodium_lib() is None
+        yield
+    finally:
+        sodium_lib.cache_clear()
+
+
+def _exchange_both_ways(c: Side, s: Side) -> None:
+    big = bytes(range(256)) * 2  # a long outer frame
+    c.conn.send_message([b"one"])
+    c.conn.send_message([b"two", big, b""])
+    c.conn.send_subscription(b"topic", True)
+    s.feed(c.take())
+    assert s.failure is None
+    assert s.messages == [[b"one"], [b"two", big, b""]]
+    assert Subscription(b"topic", True) in s.events
+    s.conn.send_message([b"back", big])
+    c.feed(s.take())
+    assert c.failure is None and c.messages == [[b"back", big]]
+
+
+@pytest.mark.usefixtures("without_private_sodium")
+def test_curve_without_private_sodium_module(keys: Keys) -> None:
+    c, s = curve_pair(keys)
+    assert c.done and s.done
+    assert c.conn.mechanism.encode == c.conn.mechanism._encode_bindings  # type: ignore[attr-defined]
+    _exchange_both_ways(c, s)
+    # The replay check and authentication hold on this path too.
+    c.conn.send_message([b"again"])
+    frame = c.take()
+    s.feed(frame + frame)
+    assert s.messages[-1] == [b"again"]
+    assert s.failure is not None and "nonce" in s.failure.reason
+    c2, s2 = curve_pair(keys)
+    c2.conn.send_message([b"secret"])
+    tampered = bytearray(c2.take())
+    tampered[-1] ^= 1
+    s2.feed(bytes(tampered))
+    assert not s2.messages and s2.failure is not None
+    assert "failed to authenticate" in s2.failure.reason
+
+
+def test_curve_private_and_public_paths_talk(
+    keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One side through libsodium's functions directly, the other through
+    nacl.bindings: the same frames, so they understand each other."""
+    client = CurveClient(
+        key_bytes(keys.server.public), key_bytes(keys.client.public), key_bytes(keys.client.secret)
+    )
+    assert sodium_lib() is not None
+    sodium_lib.cache_clear()
+    monkeypatch.setitem(sys.modules, "nacl._sodium", None)
+    try:
+        server = CurveServer(key_bytes(keys.server.secret))
+    finally:
+        sodium_lib.cache_clear()
+    assert server.decode == server._decode_bindings  # type: ignore[attr-defined]
+    _exchange_both_ways(*pair(client, server))
+
+
+@pytest.mark.parametrize("shape", ["no-function", "wrong-result"])
+def test_sodium_lib_refuses_a_changed_private_module(
+    shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nacl._sodium import ffi, lib
+
+    def wrong(out: object, plain: object, size: int, nonce: object, key: object) -> int:
+        return int(lib.crypto_box_easy_afternm(out, plain, size, bytes(24), key))
+
+    functions = {"crypto_box_open_easy_afternm": lib.crypto_box_open_easy_afternm}
+    if shape == "wrong-result":
+        functions["crypto_box_easy_afternm"] = wrong
+    sodium_lib.cache_clear()
+    monkeypatch.setitem(
+        sys.modules, "nacl._sodium", types.SimpleNamespace(ffi=ffi, lib=types.SimpleNamespace(**functions))
+    )
+    try:
+        assert sodium_lib() is None
+    finally:
+        sodium_lib.cache_clear()
+    monkeypatch.undo()
+    assert sodium_lib() is not None  # the real module passes the same check
