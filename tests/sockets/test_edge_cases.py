@@ -39,10 +39,12 @@ async def test_bound_socket_lingers_for_its_accepted_peers(
     ctx: aiomsg.Context, transport: str
 ) -> None:
     """close() keeps sending what is queued for accepted peers, not only connected ones."""
-    push = ctx.socket(aiomsg.PUSH, sndhwm=50)
+    # Small kernel buffers: "every queue on the way" then holds thousands of
+    # messages, not the hundreds of thousands loopback's defaults take.
+    push = ctx.socket(aiomsg.PUSH, sndhwm=50, sndbuf=8192)
     mon = push.monitor()
     ep = await push.bind(unique_endpoint(transport))
-    pull = ctx.socket(aiomsg.PULL, rcvhwm=10)
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=10, rcvbuf=8192)
     await pull.connect(ep)
     await wait_handshakes(mon)
     sent = 0

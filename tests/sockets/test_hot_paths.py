@@ -15,8 +15,8 @@ import pytest
 
 import aiomsg
 
-# More than the fairness interval (64): the yield path runs several times.
-MANY = 300
+# More than the fairness interval (256): the yield path runs several times.
+MANY = 600
 
 
 @pytest.mark.parametrize("api", ["recv", "recv_multipart"])
@@ -161,6 +161,9 @@ async def test_fan_out_inlined_send_and_pipe_send(ctx: aiomsg.Context, transport
     message now; one whose link does not (not yet connected, or full) goes
     through Pipe.send: queued up to sndhwm, then dropped and counted. Each
     subscriber gets a list of its own."""
+    # Enough for the slow subscriber's link to fill; it is then drained
+    # slowly, so not more.
+    PUBLISHED = 3000
     pub = ctx.socket(aiomsg.PUB, sndhwm=20)
     fast = ctx.socket(aiomsg.SUB, rcvhwm=0)
     slow = ctx.socket(aiomsg.SUB, rcvhwm=5)
@@ -170,10 +173,10 @@ async def test_fan_out_inlined_send_and_pipe_send(ctx: aiomsg.Context, transport
         await sub.connect(endpoint)
     async with asyncio.timeout(10):
         await pub.wait_subscribed(b"", 2)
-        for number in range(MANY * 10):
+        for number in range(PUBLISHED):
             await pub.send(b"%d" % number)
-        got_fast = [await fast.recv_multipart() for _ in range(MANY * 10)]
-        assert got_fast == [[b"%d" % n] for n in range(MANY * 10)]
+        got_fast = [await fast.recv_multipart() for _ in range(PUBLISHED)]
+        assert got_fast == [[b"%d" % n] for n in range(PUBLISHED)]
         got_fast[0].append(b"changed")  # a list of its own
         # The slow subscriber's link filled: the rest went to Pipe.send,
         # which queued up to sndhwm and dropped (and counted) the others.
@@ -185,12 +188,13 @@ async def test_fan_out_inlined_send_and_pipe_send(ctx: aiomsg.Context, transport
             while True:
                 got_slow.append(await slow.recv_multipart(aiomsg.NOBLOCK))
                 if len(got_slow) % 5 == 0:
-                    await asyncio.sleep(0.01)
+                    # rcvhwm is 5: let the link resume reading and refill.
+                    await asyncio.sleep(0.001)
     assert got_slow[0] == [b"0"]
     numbers = [int(message[0]) for message in got_slow]
     assert numbers == sorted(numbers)
     stats = pub.stats()
-    assert stats.out_msgs + stats.dropped == 2 * MANY * 10
+    assert stats.out_msgs + stats.dropped == 2 * PUBLISHED
     if transport == "inproc":
         assert stats.dropped > 0
 
