@@ -61,11 +61,12 @@ from aiomsg.transports import get_transport
 __all__ = ["Socket"]
 
 # A send or receive that completes without suspending yields to the event loop
-# once every this many calls, so one busy socket cannot starve the others
-# (a few hundred microseconds at most). 256 rather than 64: a quarter of the
-# ticks, so about 4% fewer instructions per message on tcp and inproc
-# (callgrind, docs/internals.md); raw-asyncio yields as often.
-_YIELD_EVERY = 256
+# once every this many calls, so one busy socket cannot starve the others.
+# 256 measured 4% fewer instructions per 16 B message (callgrind), but 64 KiB
+# messages then passed 16 MiB per tick through the receiver and lost a third
+# of their throughput (bench, uvloop): a yield that counts bytes too is the
+# way to have both.
+_YIELD_EVERY = 64
 # send_many() yields once per this many messages, for the same reason.
 _BATCH_YIELD = 1024
 # What send_many() checks every frame's type against.

@@ -15,7 +15,7 @@ import pytest
 
 import aiomsg
 
-# More than the fairness interval (256): the yield path runs several times.
+# More than the fairness interval (64): the yield path runs several times.
 MANY = 600
 
 
