@@ -168,6 +168,24 @@ class _Curve(Mechanism):
             )
         self._received = value
 
+    def _message_nonce(self, data: bytes, start: int) -> int:
+        """The short nonce of the MESSAGE command at *start*, checked to be
+        above the last one the peer used; the caller records it once the box
+        authenticates (a forged frame must not advance it).
+
+        Raises:
+            ProtocolError: not a MESSAGE, or a replayed or reordered nonce.
+        """
+        name, value = _MESSAGE_START.unpack_from(data, start)
+        if name != _MESSAGE_NAME:
+            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+        if value <= self._received:
+            raise ProtocolError(
+                f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
+            )
+        result: int = value
+        return result
+
     def _open(self, box: bytes, nonce: bytes, public: bytes, secret: bytes, fault: str) -> bytes:
         try:
             plain: bytes = self._nacl.crypto_box_open(box, nonce, public, secret)
@@ -242,13 +260,7 @@ class _Curve(Mechanism):
         sealed = stop - start - 16
         if sealed < 17:
             raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
-        name, value = _MESSAGE_START.unpack_from(data, start)
-        if name != _MESSAGE_NAME:
-            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
-        if value <= self._received:
-            raise ProtocolError(
-                f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
-            )
+        value = self._message_nonce(data, start)
         if sealed > self._in_room:
             self._grow_in(sealed)
         _NONCE.pack_into(self._recv_nonce_view, 16, value)
@@ -297,13 +309,7 @@ class _Curve(Mechanism):
     def _decode_bindings(self, data: bytes, start: int, stop: int) -> tuple[int, bytes]:
         if stop - start < _MESSAGE_MIN:
             raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
-        name, value = _MESSAGE_START.unpack_from(data, start)
-        if name != _MESSAGE_NAME:
-            raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
-        if value <= self._received:
-            raise ProtocolError(
-                f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
-            )
+        value = self._message_nonce(data, start)
         plain = self._open_shared(
             data[start + 16 : stop],
             self._recv_prefix + data[start + 8 : start + 16],

@@ -239,7 +239,7 @@ class PeerProtocol(ReadPacing):
             return
         transport.set_protocol(_BodyReader(self, self._codec.body_buffer()))
 
-    def body_read(self, nbytes: int, complete: bool) -> None:
+    def _body_read(self, nbytes: int, complete: bool) -> None:
         """*nbytes* more of the frame's body arrived (:class:`_BodyReader`)."""
         heartbeat = self._heartbeat
         if heartbeat.watching:
@@ -592,7 +592,7 @@ class _BodyReader(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self._filled += nbytes
-        self._peer.body_read(nbytes, self._filled == len(self._body))
+        self._peer._body_read(nbytes, self._filled == len(self._body))
 
     def eof_received(self) -> bool | None:
         return self._peer.eof_received()

@@ -232,6 +232,16 @@ def test_arbitrary_bytes_never_raise(garbage: bytes, after_handshake: bool) -> N
 BIG = [b"h" * 10, b"B" * 300_000, b"C" * 70_000]
 
 
+def limited_pair(limit: int) -> tuple[ZmtpCodec, ZmtpCodec]:
+    """A DEALER and a ROUTER with *limit* as max_message_size, handshaken."""
+    a = ZmtpCodec(SocketType.DEALER, identity=b"A-id")
+    b = ZmtpCodec(SocketType.ROUTER, max_message_size=limit)
+    a.receive_data(b"".join(b.take_output()))
+    b.receive_data(b"".join(a.take_output()))
+    a.receive_data(b"".join(b.take_output()))
+    return a, b
+
+
 @pytest.mark.parametrize("size", [1000, 65536, 262144, 400_000])
 def test_large_frames_arriving_in_chunks_are_whole_bytes(size: int) -> None:
     a, b = pair()
@@ -245,11 +255,7 @@ def test_large_frames_arriving_in_chunks_are_whole_bytes(size: int) -> None:
 
 @pytest.mark.parametrize("limit", [370_009, 370_010])
 def test_large_multipart_message_over_max_message_size_in_chunks(limit: int) -> None:
-    a = ZmtpCodec(SocketType.DEALER, identity=b"A-id")
-    b = ZmtpCodec(SocketType.ROUTER, max_message_size=limit)
-    a.receive_data(b"".join(b.take_output()))
-    b.receive_data(b"".join(a.take_output()))
-    a.receive_data(b"".join(b.take_output()))
+    a, b = limited_pair(limit)
     a.send_message(BIG)
     wire = b"".join(a.take_output())
     events = feed(b, [wire[i : i + 65536] for i in range(0, len(wire), 65536)])
@@ -297,11 +303,7 @@ def test_large_frames_read_directly_are_whole_bytes(size: int, least: int) -> No
 
 @pytest.mark.parametrize("limit", [370_009, 370_010])
 def test_max_message_size_holds_for_frames_read_directly(limit: int) -> None:
-    a = ZmtpCodec(SocketType.DEALER, identity=b"A-id")
-    b = ZmtpCodec(SocketType.ROUTER, max_message_size=limit)
-    a.receive_data(b"".join(b.take_output()))
-    b.receive_data(b"".join(a.take_output()))
-    a.receive_data(b"".join(b.take_output()))
+    a, b = limited_pair(limit)
     a.send_message(BIG)
     a.send_message([b"after"])
     events = feed_direct(b, b"".join(a.take_output()), 65536)
