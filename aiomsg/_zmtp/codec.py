@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
+from aiomsg._fillable import fillable_bytes
 from aiomsg._zmtp.frames import (
     COMMAND,
     LONG,
@@ -211,10 +212,10 @@ class StreamCodec(Protocol):
         into a buffer with :meth:`body_buffer` (0: none)."""
 
     def body_buffer(self) -> memoryview:
-        """The part of that frame's buffer still to fill (see ZmtpCodec)."""
+        """The part of that frame's storage still to fill (see ZmtpCodec)."""
 
     def body_received(self) -> list[CodecEvent]:
-        """That buffer is full: the events the frame completes."""
+        """That storage is full: the events the frame completes."""
 
     def release_body(self) -> None:
         """Free that buffer (kept for the next large frame until then)."""
@@ -279,6 +280,7 @@ class ZmtpCodec:
         "_admit",
         "_body",
         "_body_flags",
+        "_body_frame",
         "_body_view",
         "_buffer",
         "_buffered",
@@ -343,6 +345,7 @@ class ZmtpCodec:
         self.body_remaining = 0
         self._body = bytearray()
         self._body_view = memoryview(b"")
+        self._body_frame: bytes | None = None
         self._body_flags = 0
         self._needed = 1
         self._parts: list[bytes] = []
@@ -624,24 +627,31 @@ class ZmtpCodec:
 
     def body_buffer(self) -> memoryview:
         """Take the data frame being received (:attr:`body_remaining` > 0)
-        into a buffer and return the part still to fill.
+        into its storage and return the part still to fill.
 
         The caller reads the rest of the frame straight into it (a
-        ``BufferedProtocol``: the kernel's copy is the only one until the
-        frame is complete), then calls :meth:`body_received`, and gives
-        this codec nothing else meanwhile.
+        ``BufferedProtocol``), then calls :meth:`body_received`, and gives
+        this codec nothing else meanwhile. The storage is the frame's own
+        ``bytes`` (:func:`~aiomsg._fillable.fillable_bytes`): the kernel's
+        copy is the payload's only one. Where that cannot be made, it is a
+        buffer kept for the next large frame, copied once when complete.
         """
         chunks, self._buffer = self._buffer, []
         header, self._split_frame = self._split_frame, 0
         self.body_remaining = 0
         self._body_flags = chunks[0][0]
         size = self._needed - header
-        if len(self._body) < size:
-            # Kept for the next large frame (until release_body): a new one
-            # costs a pass to zero it and a page fault per 4 KiB, which made
-            # receiving a 16 MiB message 3x as costly (docs/internals.md).
-            self._body = bytearray(size)
-        view = self._body_view = memoryview(self._body)[:size]
+        fillable = fillable_bytes(size)
+        if fillable is not None:
+            self._body_frame, view = fillable
+        else:
+            if len(self._body) < size:
+                # Kept for the next large frame (until release_body): a new one
+                # costs a pass to zero it and a page fault per 4 KiB, which made
+                # receiving a 16 MiB message 3x as costly (docs/internals.md).
+                self._body = bytearray(size)
+            view = memoryview(self._body)[:size]
+        self._body_view = view
         chunks[0] = memoryview(chunks[0])[header:]
         filled = 0
         for chunk in chunks:
@@ -650,15 +660,17 @@ class ZmtpCodec:
         return view[filled:]
 
     def body_received(self) -> list[CodecEvent]:
-        """The buffer :meth:`body_buffer` returned is full: the events the
-        frame completes. Its body becomes immutable ``bytes``, as every
-        frame is: that copy is the one a large frame costs after the kernel's.
-        """
+        """The storage :meth:`body_buffer` returned is full: the events the
+        frame completes, whose body is immutable ``bytes`` as every frame's is
+        (the filled object itself, or a copy of the kept buffer)."""
         events: list[CodecEvent] = []
         view, self._body_view = self._body_view, memoryview(b"")
+        frame, self._body_frame = self._body_frame, None
         self._needed = 2
         try:
-            self._complete_frame(self._body_flags, view.tobytes(), events)
+            self._complete_frame(
+                self._body_flags, view.tobytes() if frame is None else frame, events
+            )
         except ProtocolError as error:
             self._fail(error, events)
         return events

@@ -20,7 +20,8 @@ PACKAGE = pathlib.Path(aiomsg.__file__).parent
 #: layer and those below it, never one above (type-only imports included).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("aiomsg.errors", "aiomsg.constants", "aiomsg._closing",
-                    "aiomsg._monitor", "aiomsg._endpoint", "aiomsg._replacements")),
+                    "aiomsg._monitor", "aiomsg._endpoint", "aiomsg._replacements",
+                    "aiomsg._fillable")),
     ("codec", ("aiomsg._zmtp", "aiomsg._pgm")),
     ("security and options", ("aiomsg._security", "aiomsg.options")),
     ("transports", ("aiomsg.transports",)),

@@ -235,13 +235,18 @@ async def test_tcp_inverted_subscriptions_filter_a_read_at_once(ctx: aiomsg.Cont
     assert received == [b"keep %d" % n for n in range(0, MANY, 2)] + [b"keep end"]
 
 
+@pytest.mark.parametrize("in_place", [True, False], ids=["in place", "kept buffer"])
 async def test_large_frames_are_read_directly_small_ones_are_not(
-    ctx: aiomsg.Context, monkeypatch: pytest.MonkeyPatch
+    ctx: aiomsg.Context, monkeypatch: pytest.MonkeyPatch, in_place: bool
 ) -> None:
     """A frame with at least a read's worth (256 KiB) still to come is read
-    straight into its buffer (PeerProtocol._read_body_directly); the others
-    go through data_received. Both give the same messages."""
+    straight into its storage (PeerProtocol._read_body_directly): its own
+    bytes, or where those cannot be filled in place a kept buffer; the
+    others go through data_received. All give the same messages."""
     from aiomsg.transports._peer import PeerProtocol
+
+    if not in_place:
+        monkeypatch.setattr("aiomsg._zmtp.codec.fillable_bytes", lambda size: None)
 
     taken: list[int] = []
     direct = PeerProtocol._read_body_directly

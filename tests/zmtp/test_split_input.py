@@ -267,6 +267,15 @@ def test_large_multipart_message_over_max_message_size_in_chunks(limit: int) -> 
 
 
 # -- large frames read straight into a buffer (the caller's BufferedProtocol) -------
+@pytest.fixture(params=["in place", "kept buffer"])
+def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both storages a large frame is read into: its own bytes, filled in
+    place (CPython), and the kept buffer copied once (elsewhere)."""
+    if request.param == "kept buffer":
+        monkeypatch.setattr("aiomsg._zmtp.codec.fillable_bytes", lambda size: None)
+    return str(request.param)
+
+
 def feed_direct(conn: ZmtpCodec, wire: bytes, chunk: int, least: int = 1) -> list[object]:
     """Feed *wire* as a connection does: reads of *chunk* bytes, and the rest of
     any data frame with at least *least* bytes to come read straight into the
@@ -290,7 +299,7 @@ def feed_direct(conn: ZmtpCodec, wire: bytes, chunk: int, least: int = 1) -> lis
 
 @pytest.mark.parametrize("least", [1, 100_000])
 @pytest.mark.parametrize("size", [1000, 65536, 262144])
-def test_large_frames_read_directly_are_whole_bytes(size: int, least: int) -> None:
+def test_large_frames_read_directly_are_whole_bytes(size: int, least: int, storage: str) -> None:
     a, b = pair()
     sent = [BIG, [b"small"], BIG[1:], [b"C" * 5000, b"end"], [b"D" * 400_000]]
     for msg in sent:
@@ -302,7 +311,7 @@ def test_large_frames_read_directly_are_whole_bytes(size: int, least: int) -> No
 
 
 @pytest.mark.parametrize("limit", [370_009, 370_010])
-def test_max_message_size_holds_for_frames_read_directly(limit: int) -> None:
+def test_max_message_size_holds_for_frames_read_directly(limit: int, storage: str) -> None:
     a, b = limited_pair(limit)
     a.send_message(BIG)
     a.send_message([b"after"])
@@ -314,7 +323,23 @@ def test_max_message_size_holds_for_frames_read_directly(limit: int) -> None:
         assert "max_message_size" in events[0].reason
 
 
-def test_the_direct_read_buffer_is_reused_then_released() -> None:
+def test_frames_read_in_place_are_their_own_bytes() -> None:
+    """On CPython the storage handed out is the frame's bytes object: what
+    the kernel reads into it is what the receiver gets, with no copy."""
+    a, b = pair()
+    a.send_message([b"1" * 300_000])
+    wire = b"".join(a.take_output())
+    b.receive_data(wire[:1000])
+    view = b.body_buffer()
+    view[:] = wire[1000:]
+    [[frame]] = b.body_received()
+    assert type(frame) is bytes and frame == b"1" * 300_000
+    assert view.obj is not None and getattr(view.obj, "frame", None) is frame
+    assert hash(frame) == hash(b"1" * 300_000)
+
+
+def test_the_direct_read_buffer_is_reused_then_released(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("aiomsg._zmtp.codec.fillable_bytes", lambda size: None)
     a, b = pair()
     wire_of = []
     for body in (b"1" * 300_000, b"2" * 200_000, b"3" * 300_000):
