@@ -889,12 +889,19 @@ class ZmtpCodec:
                         )
                     raise ProtocolError(_too_large(size, total_limit))
                 if stop > end:
-                    # The body is still arriving: keep this chunk's part as a
-                    # view (no copy), for _join_frame to join once, whole.
+                    # The body is still arriving: keep this chunk's part, for
+                    # _join_frame to join once, whole. A view of it (no copy)
+                    # when it is most of the chunk (a large frame's start);
+                    # else a copy, so as not to hold the whole read until the
+                    # next one: two reads alive at once made glibc grow and
+                    # trim its heap about once per read, with a page fault
+                    # per 4 KiB (1 KiB messages, uvloop: docs/internals.md).
                     self._needed = stop - offset
                     self._parts, self._parts_size = parts, parts_size
                     self._split_frame = start - offset
-                    self._buffer = [memoryview(data)[offset:]]
+                    self._buffer = [
+                        data[offset:] if end - offset < offset else memoryview(data)[offset:]
+                    ]
                     self._buffered = end - offset
                     self.body_remaining = stop - end
                     return b""

@@ -10,6 +10,8 @@ parses them, however the reads cut them, and the limits must hold on each.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from aiomsg._zmtp.codec import PeerFailed, Subscription
@@ -107,3 +109,20 @@ def test_a_long_header_cut_short_waits_for_the_rest() -> None:
         assert conn.receive_data(wire[:cut]) == []
         assert conn.receive_data(wire[cut:]) == [[b"L" * 600]]
     assert conn.body_remaining == 0
+
+
+
+def test_a_read_is_held_only_for_a_frame_that_is_most_of_it() -> None:
+    # A frame cut at the end of a read is kept until the rest arrives: as a
+    # copy when it is the smaller part of the read (the read is freed now),
+    # as a view of the read when it is most of it (a large frame's start,
+    # not copied). sys.getrefcount sees the view's reference to the read.
+    small, large = frame(b"s" * 1000), frame(b"L" * 5000)
+    for body, cut, held in ((b"a" * 2000, small, False), (b"a", large, True)):
+        conn = handshaken()
+        read = frame(body) + cut[:600]
+        references = sys.getrefcount(read)
+        assert conn.receive_data(read) == [[body]]
+        assert sys.getrefcount(read) == references + held
+        assert conn.receive_data(cut[600:] + message(b"z")) == [[cut[9:]], [b"z"]]
+        assert sys.getrefcount(read) == references
