@@ -816,8 +816,6 @@ class ZmtpCodec:
         total_limit = self.max_message_size
         # One comparison per frame covers both limits; -1 (none) never trips.
         frame_limit = self._frame_limit
-        unpack_size = LONG_SIZE.unpack_from
-        append = events.append
         # The fast paths below skip the size checks a limit of 255 bytes or
         # more cannot fail on a short frame; under a smaller limit, short
         # frames take the general path (flags < 0 never holds).
@@ -836,12 +834,12 @@ class ZmtpCodec:
                 if stop <= end:
                     if not flags:
                         if not parts:
-                            append([data[start:stop]])
+                            events.append([data[start:stop]])
                             offset = stop
                             continue
                         if total_limit < 0:
                             parts.append(data[start:stop])
-                            append(parts)
+                            events.append(parts)
                             parts = []
                             offset = stop
                             continue
@@ -856,16 +854,16 @@ class ZmtpCodec:
                 # callgrind). tests/zmtp/test_receive_paths.py drives each path.
                 start = offset + 9
                 if start <= end:
-                    (size,) = unpack_size(data, offset + 1)
+                    (size,) = _unpack_size(data, offset + 1)
                     stop = start + size
                     if stop <= end and size <= frame_limit:
-                        append([data[start:stop]])
+                        events.append([data[start:stop]])
                         offset = stop
                         continue
             if flags & 2:
                 if end - offset < 9:
                     break
-                (size,) = unpack_size(data, offset + 1)
+                (size,) = _unpack_size(data, offset + 1)
                 start = offset + 9
             else:
                 size = data[offset + 1]
@@ -1007,6 +1005,11 @@ class ZmtpCodec:
                 raise ProtocolError(f"{name.decode()} of a malformed group ({len(data)} bytes)")
             events.append(Subscription(data, subscribe=name == _JOIN))
         # PONG and unknown commands are ignored, as libzmq does.
+
+
+# A global, not LONG_SIZE.unpack_from per frame or a local bound per read
+# (a read of one message, as every REQ/REP read, paid for that).
+_unpack_size = LONG_SIZE.unpack_from
 
 
 def _too_large(size: int, limit: int) -> str:
