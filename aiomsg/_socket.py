@@ -222,6 +222,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # directly. After close() both raise Closed, so the hot path needs
         # no separate check.
         self._send_message = pool.send
+        pool.send_changed = self._send_changed
         self._recv_message = pool.recv
         # The same for the batch calls (send_many, recv_many).
         self._send_batch = pool.send_many
@@ -236,6 +237,12 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         self._close_waiters: list[asyncio.Future[None]] = []
         self._linger_task: asyncio.Task[None] | None = None
         self._last_endpoint = ""
+
+    def _send_changed(self) -> None:
+        """The pool's send moved (a pipe joined or left: ``Sender.direct``):
+        bind it again, unless close() has bound the one that raises."""
+        if not self._pool.closed:
+            self._send_message = self._pool.send
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._pool.pipes)} pipes"
