@@ -1,7 +1,8 @@
 """The fairness yield: a send or receive that never has to wait still lets
 other tasks run, after a budget of calls or of bytes, whichever runs out first.
 
-Each call costs 1, plus 1 per 16 KiB of its message (``aiomsg._socket``): a
+Each call costs 1, plus 1 per 16 KiB of its message (``aiomsg._socket``; a
+whole-message call counts the last frame, where an envelope's body is): a
 stream of small messages yields once per ``_YIELD_BUDGET`` calls, one of
 large messages after about ``_YIELD_BUDGET`` times 16 KiB, long before the
 call limit.
@@ -76,7 +77,7 @@ async def test_send_yields_per_calls_or_bytes(ctx: aiomsg.Context, api: str, siz
         if api == "send":
             await push.send(body)
         else:
-            await push.send_multipart([body])
+            await push.send_multipart([b"envelope", body])  # the body counts
 
     expected = calls_per_yield(size)
     calls = 3 * expected + 2
@@ -85,7 +86,7 @@ async def test_send_yields_per_calls_or_bytes(ctx: aiomsg.Context, api: str, siz
         # Small messages yield at the call limit, large ones long before it.
         assert gaps(yielded) == {expected}
         assert len(yielded) >= calls // expected - 1
-        received = [await pull.recv() for _ in range(calls)]
+        received = [(await pull.recv_multipart())[-1] for _ in range(calls)]
     assert received == [body] * calls
 
 
@@ -97,14 +98,16 @@ async def test_recv_yields_per_calls_or_bytes(ctx: aiomsg.Context, api: str, siz
     calls = 3 * expected + 2
     async with asyncio.timeout(10):
         for number in range(calls):
-            await push.send(b"%08d" % number + b"x" * (size - 8))
+            body = b"%08d" % number + b"x" * (size - 8)
+            # recv_multipart counts the last frame, where the body is.
+            await push.send_multipart([body] if api == "recv" else [b"envelope", body])
         received: list[bytes] = []
 
         async def recv() -> None:
             if api == "recv":
                 received.append(await pull.recv())
             else:
-                received.append((await pull.recv_multipart())[0])
+                received.append((await pull.recv_multipart())[-1])
 
         yielded = await yields_among(calls, recv)
     assert gaps(yielded) == {expected}
@@ -125,8 +128,8 @@ async def test_recv_counts_the_later_frames_of_a_message(ctx: aiomsg.Context) ->
             await push.send_multipart([b"%d" % number, large])
         yielded = await yields_among(2 * messages, pull.recv)
     # Every few messages (two calls each), long before the call limit. (The
-    # message taken just after a yield is counted whole, then its later
-    # frames again as recv() returns them: the next yield comes a little
+    # message taken just after a yield is counted by its last frame, then
+    # that frame again as recv() returns it: the next yield comes a little
     # earlier.)
     expected = 2 * calls_per_yield(len(large))
     assert yielded[0] == expected and len(yielded) >= 3
