@@ -67,11 +67,11 @@ __all__ = ["Socket"]
 # after 256 messages or about 4 MiB, whichever first.
 # - 256 calls rather than 64: a quarter of the yields (and of the loop turns
 #   and writes they bring) for small messages.
-# - The bytes: 256 calls of 64 KiB (16 MiB per tick) cost those messages a
-#   third of their throughput under uvloop; 64 of them (4 MiB) did not, and
-#   neither do the 51 a tick now takes. A smaller byte budget is no better:
-#   256 KiB (4 messages of 64 KiB a tick) cost them about as much again
-#   (bench, uvloop: docs/internals.md#fairness).
+# - The bytes: 256 calls of 64 KiB (16 MiB per tick) cost those messages
+#   about a third of their throughput under uvloop, 128 (8 MiB) as much;
+#   64 (4 MiB) did not, nor do the 51 a tick now takes, within the bench's
+#   spread. A 256 KiB budget (4 of them a tick) measured worse too, under
+#   load (docs/internals.md#fairness).
 # - A message under 16 KiB is only compared, never shifted: the count then
 #   costs ~230 instructions per call (callgrind), a shift ~400.
 # - A whole message (send_multipart, recv_multipart) counts its last frame,
