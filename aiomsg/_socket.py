@@ -60,13 +60,27 @@ from aiomsg.transports import get_transport
 
 __all__ = ["Socket"]
 
-# A send or receive that completes without suspending yields to the event loop
-# once every this many calls, so one busy socket cannot starve the others.
-# 256 measured 4% fewer instructions per 16 B message (callgrind), but 64 KiB
-# messages then passed 16 MiB per tick through the receiver and lost a third
-# of their throughput (bench, uvloop): a yield that counts bytes too is the
-# way to have both.
-_YIELD_EVERY = 64
+# Fairness: a send or receive that completes without suspending yields to
+# the event loop once the calls since the last suspension have cost
+# _YIELD_BUDGET, so one busy socket cannot starve the others. A call costs 1,
+# plus 1 per 16 KiB of its message (size >> _SIZE_SHIFT): the yield comes
+# after 256 messages or about 4 MiB, whichever first.
+# - 256 calls rather than 64: a quarter of the yields (and of the loop turns
+#   and writes they bring) for small messages.
+# - The bytes: 256 calls of 64 KiB (16 MiB per tick) cost those messages
+#   about a third of their throughput under uvloop, 128 (8 MiB) as much;
+#   64 (4 MiB) did not, nor do the 51 a tick now takes, within the bench's
+#   spread. A 256 KiB budget (4 of them a tick) measured worse too, under
+#   load (docs/internals.md#fairness).
+# - A message under 16 KiB is only compared, never shifted: the count then
+#   costs ~230 instructions per call (callgrind), a shift ~400.
+# - A whole message (send_multipart, recv_multipart) counts its last frame,
+#   where an enveloped message's body is: summing every frame
+#   (sum(map(len, ...))) cost ~1,700 instructions per message, len() of
+#   one ~250. recv() counts every frame it returns.
+_YIELD_BUDGET = 256
+_SIZE_SHIFT = 14
+_LARGE = 1 << _SIZE_SHIFT
 # send_many() yields once per this many messages, for the same reason.
 _BATCH_YIELD = 1024
 # What send_many() checks every frame's type against.
@@ -212,6 +226,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # directly. After close() both raise Closed, so the hot path needs
         # no separate check.
         self._send_message = pool.send
+        pool.send_changed = self._send_changed
         self._recv_message = pool.recv
         # The same for the batch calls (send_many, recv_many).
         self._send_batch = pool.send_many
@@ -222,10 +237,16 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # (recv() with rcvmore), per task: see the module docstring.
         self._send_parts: dict[Task, Message] = {}
         self._recv_parts: dict[Task, Message] = {}
-        self._ops = 0
+        self._ops = 0  # what the calls since the last suspension cost (see _YIELD_BUDGET)
         self._close_waiters: list[asyncio.Future[None]] = []
         self._linger_task: asyncio.Task[None] | None = None
         self._last_endpoint = ""
+
+    def _send_changed(self) -> None:
+        """The pool's send moved (a pipe joined or left: ``Sender.direct``):
+        bind it again, unless close() has bound the one that raises."""
+        if not self._pool.closed:
+            self._send_message = self._pool.send
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._pool.pipes)} pipes"
@@ -667,14 +688,15 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 # a later message.
                 await self.send_multipart([*parts, data], flags)
                 return
-        message = [data if type(data) is bytes else _as_bytes(data)]
+        frame = data if type(data) is bytes else _as_bytes(data)
+        message = [frame]
         # _send_now, inlined: this is the hot path of the per-message API.
         # The bound method is read into a local first: calling it straight
         # from its slot takes an unspecialized method lookup (~100
         # instructions more per call under callgrind).
         send_message = self._send_message
-        self._ops += 1
-        if self._ops >= _YIELD_EVERY or not send_message(message):
+        self._ops += 1 if len(frame) < _LARGE else 1 + (len(frame) >> _SIZE_SHIFT)
+        if self._ops >= _YIELD_BUDGET or not send_message(message):
             await self._send_later(message, flags)
 
     async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
@@ -793,15 +815,17 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             raise Again("send would wait: no peer can take the message now")
 
     def _send_now(self, message: Message) -> bool:
-        """The take-now step of every send: count the call toward the fairness
-        yield, then let the sending strategy take the message. False means
-        park (or yield) in :meth:`_send_later`."""
-        self._ops += 1
-        return self._ops < _YIELD_EVERY and self._send_message(message)
+        """The take-now step of every send: count the call and the size of
+        the message's last frame toward the fairness yield (see
+        _YIELD_BUDGET), then let the sending strategy take the message.
+        False means park (or yield) in :meth:`_send_later`."""
+        size = len(message[-1])
+        self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
+        return self._ops < _YIELD_BUDGET and self._send_message(message)
 
     async def _send_later(self, message: Message, flags: int) -> None:
         """The park step of every send: yield for fairness, or wait for room."""
-        if self._ops >= _YIELD_EVERY:
+        if self._ops >= _YIELD_BUDGET:
             # A send that never suspends would starve other tasks: yield
             # before sending, so that cancelling here sends nothing.
             self._ops = 0
@@ -845,16 +869,20 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 frame = parts.pop(0)
                 if not parts:
                     del self._recv_parts[task]
+                # Its bytes count; the call itself did with the first frame.
+                self._ops += len(frame) >> _SIZE_SHIFT
                 return frame
         # _recv_now, inlined: this is the hot path of the per-message API
         # (the bound method read into a local first, as in send()).
         recv_message = self._recv_message
-        self._ops += 1
-        message = recv_message() if self._ops < _YIELD_EVERY else None
+        message = recv_message() if self._ops < _YIELD_BUDGET else None
         if message is None:
             message = await self._recv_later(flags)
-        elif self._recv_waiters:
-            self._pool.wake_receiver()
+        else:
+            # Counted once taken (its size known only then): the next call yields.
+            self._ops += 1 if len(message[0]) < _LARGE else 1 + (len(message[0]) >> _SIZE_SHIFT)
+            if self._recv_waiters:
+                self._pool.wake_receiver()
         if len(message) > 1:
             # The other frames wait for this task's next recv() calls.
             _frames_of(self._recv_parts, _current_task())[:] = message[1:]
@@ -954,7 +982,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             # the receiving strategy, counted once toward the fairness yield.
             recv_batch = self._recv_batch
             self._ops += 1
-            messages = recv_batch(limit) if self._ops < _YIELD_EVERY else []
+            messages = recv_batch(limit) if self._ops < _YIELD_BUDGET else []
             if messages:
                 if self._recv_waiters:
                     # Another receiver may be waiting for a message that is
@@ -990,18 +1018,20 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         return message
 
     def _recv_now(self) -> Message | None:
-        """The take-now step of every receive: count the call toward the
-        fairness yield, take a message from the receiving strategy, and pass
-        the turn on if more are waiting. None means park (or yield) in
-        :meth:`_recv_later`."""
-        self._ops += 1
-        if self._ops >= _YIELD_EVERY:
+        """The take-now step of every receive: take a message from the
+        receiving strategy unless the fairness yield is due, count the call
+        and the message's size toward it, and pass the turn on if more are
+        waiting. None means park (or yield) in :meth:`_recv_later`."""
+        if self._ops >= _YIELD_BUDGET:
             return None
         message = self._recv_message()
-        if message is not None and self._recv_waiters:
-            # Another receiver may be waiting for a message that is already
-            # here (only the first arrival on a pipe wakes anyone).
-            self._pool.wake_receiver()
+        if message is not None:
+            size = len(message[-1])  # its last frame: see _YIELD_BUDGET
+            self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
+            if self._recv_waiters:
+                # Another receiver may be waiting for a message that is
+                # already here (only the first arrival on a pipe wakes anyone).
+                self._pool.wake_receiver()
         return message
 
     def _recv_later(self, flags: int) -> Coroutine[Any, Any, Message]:
@@ -1015,7 +1045,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         Raises:
             Again: with NOBLOCK, when no message is waiting.
         """
-        if self._ops >= _YIELD_EVERY:
+        if self._ops >= _YIELD_BUDGET:
             return self._yield_then_recv(flags)
         if flags & NOBLOCK:
             raise Again("no message is waiting")

@@ -55,6 +55,10 @@ def _drop(pipe: Pipe, message: Message) -> None:
     return None
 
 
+def _nothing() -> None:
+    return None
+
+
 def _drop_all(pipe: Pipe, messages: list[Message]) -> list[Message]:
     """:func:`_drop` for the messages of one read."""
     return []
@@ -84,6 +88,7 @@ class Pool(TransportOptions):
         "recv_many",
         "recv_waiters",
         "send",
+        "send_changed",
         "send_many",
         "sender",
         "socket_type",
@@ -114,7 +119,11 @@ class Pool(TransportOptions):
         self.sender: Sender | None = None
         self.receiver: Receiver | None = None
         self.strategies: tuple[Strategy, ...] = ()
+        #: The sender's send, or what it names instead (``Sender.direct``),
+        #: asked again whenever a pipe joins or leaves; the socket is told
+        #: through :attr:`send_changed`.
         self.send: Callable[[Message], bool] = self._cannot_send
+        self.send_changed: Callable[[], None] = _nothing
         self.recv: Callable[[], Message | None] = self._cannot_recv
         self.send_many: Callable[[list[Message], int], int] = self._cannot_send_many
         self.recv_many: Callable[[int], list[Message]] = self._cannot_recv_many
@@ -139,7 +148,7 @@ class Pool(TransportOptions):
         Without a receiver and a filter, whatever peers send is dropped.
         """
         self.sender, self.receiver = sender, receiver
-        self.send = sender.send if sender is not None else self._cannot_send
+        self.send = sender.direct() if sender is not None else self._cannot_send
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
         self.recv_many = receiver.recv_many if receiver is not None else self._cannot_recv_many
@@ -238,6 +247,7 @@ class Pool(TransportOptions):
         self.pipes.append(pipe)
         for strategy in self.strategies:
             strategy.attach(pipe)
+        self._redirect()
         if self.watchers:
             self.pipe_writable()
 
@@ -257,6 +267,15 @@ class Pool(TransportOptions):
             link.close("pipe detached")
         for strategy in self.strategies:
             strategy.detach(pipe)
+        self._redirect()
+
+    def _redirect(self) -> None:
+        """The pipes changed: ask the sender again what sends go to."""
+        if self.sender is not None:
+            send = self.sender.direct()
+            if send != self.send:
+                self.send = send
+                self.send_changed()
 
     def _unlink(self, pipe: Pipe) -> None:
         for strategy in self.strategies:

@@ -23,7 +23,9 @@ class PeerStats:
         in_msgs: messages received from it.
         out_msgs: messages sent (or queued) to it.
         in_bytes: bytes read from its connections (0 for inproc).
-        out_bytes: bytes written to its connections (0 for inproc).
+        out_bytes: bytes of the messages written to its connections: their
+            frames' contents, not the framing or commands on tcp, ipc and
+            ws; pgm counts its packets (0 for inproc).
         queued_in: messages received and not yet taken by the application.
         queued_out: messages waiting for it to accept them (its send queue).
     """

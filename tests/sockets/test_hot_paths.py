@@ -15,7 +15,7 @@ import pytest
 
 import aiomsg
 
-# More than the fairness interval (64): the yield path runs several times.
+# More than the fairness budget (256 small messages): the yield path runs twice.
 MANY = 600
 
 
@@ -271,3 +271,101 @@ async def test_large_frames_are_read_directly_small_ones_are_not(
         assert await pull.recv_multipart() == big
         assert await pull.recv() == b"after"
     assert len(taken) == 1 and taken[0] >= 256 * 1024
+
+
+@pytest.mark.parametrize("mechanism", ["null", "plain", "curve"])
+async def test_tcp_try_send_inlined_one_frame_and_the_codec(
+    ctx: aiomsg.Context, mechanism: str
+) -> None:
+    """PeerProtocol.try_send encodes a one-frame message itself where the
+    codec writes plain ZMTP frames (NULL, PLAIN), short and long headers
+    alike; multipart messages, and every message of an encrypting codec
+    (CURVE), go through the codec's send_message. Lone messages (written at
+    once) and streams (coalesced) arrive whole, in order, and counted."""
+    if mechanism == "curve" and not aiomsg.has_curve():
+        pytest.skip("no libsodium")
+    server: dict[str, object] = {}
+    client: dict[str, object] = {}
+    if mechanism == "plain":
+        server = {"plain_server": True}
+        client = {"plain_username": b"user", "plain_password": b"secret"}
+        authenticator = aiomsg.Authenticator(ctx)  # PLAIN needs one
+        authenticator.configure_plain(passwords={"user": "secret"})
+        authenticator.start()
+    elif mechanism == "curve":
+        public, secret = aiomsg.curve_keypair()
+        client_public, client_secret = aiomsg.curve_keypair()
+        server = {"curve_server": True, "curve_secretkey": secret}
+        client = {
+            "curve_serverkey": public,
+            "curve_publickey": client_public,
+            "curve_secretkey": client_secret,
+        }
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=0, **server)
+    push = ctx.socket(aiomsg.PUSH, sndhwm=0, **client)
+    await push.connect(await pull.bind("tcp://127.0.0.1:*"))
+    messages = []
+    for number in range(MANY):
+        body = b"%d-" % number + b"x" * (number % 7 * 100)  # under and over 255 bytes
+        messages.append([body] if number % 4 else [b"%d" % number, body])
+    async with asyncio.timeout(10):
+        await push.wait_peers()
+        # Lone: one message, answered before the next.
+        for message in messages[:3]:
+            await push.send_multipart(message)
+            assert await pull.recv_multipart() == message
+        # A stream: coalesced, tick after tick.
+        for message in messages[3:]:
+            await push.send_multipart(message)
+        received = [await pull.recv_multipart() for _ in messages[3:]]
+    assert received == messages[3:]
+    assert push.stats().out_msgs == MANY
+    assert push.stats().out_bytes == sum(len(frame) for message in messages for frame in message)
+
+
+async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context) -> None:
+    """With one pipe, LoadBalance names that pipe's send (``Sender.direct``)
+    and the socket calls it straight; the pool asks again as pipes join and
+    leave: round-robin with two, straight again with one, parked with none.
+    A closed socket keeps raising Closed whatever leaves afterwards."""
+    push = ctx.socket(aiomsg.PUSH)
+    first, second = ctx.socket(aiomsg.PULL), ctx.socket(aiomsg.PULL)
+    await first.bind("inproc://direct-first")
+    await second.bind("inproc://direct-second")
+    balance = push._pool.sender
+    assert balance is not None
+
+    async def sends(count: int) -> list[bytes]:
+        bodies = [b"%d" % number for number in range(count)]
+        for body in bodies:
+            await push.send(body)
+        return bodies
+
+    async with asyncio.timeout(10):
+        await push.connect("inproc://direct-first")
+        assert push._send_message == push._pool.pipes[0].send
+        sent = await sends(MANY)
+        assert [await first.recv() for _ in sent] == sent
+        await push.connect("inproc://direct-second")
+        await push.wait_peers(2)
+        assert push._send_message == balance.send
+        sent = await sends(10)
+        assert [await first.recv() for _ in range(5)] == sent[0::2]
+        assert [await second.recv() for _ in range(5)] == sent[1::2]
+        await push.disconnect("inproc://direct-first")
+        assert push._send_message == push._pool.pipes[0].send
+        sent = await sends(MANY)
+        assert [await second.recv() for _ in sent] == sent
+        await push.disconnect("inproc://direct-second")
+        assert push._send_message == balance.send  # no pipe: sends park
+        parked = asyncio.ensure_future(push.send(b"parked"))
+        await asyncio.sleep(0)
+        assert not parked.done()
+        await push.connect("inproc://direct-first")
+        await parked
+        assert await first.recv() == b"parked"
+        push.close(linger=0)
+    with pytest.raises(aiomsg.Closed):
+        await push.send(b"closed")
+    with pytest.raises(aiomsg.Closed):
+        await push.send_multipart([b"closed"])

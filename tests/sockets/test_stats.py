@@ -102,3 +102,46 @@ async def test_subscriptions_past_the_limit_are_refused(
         await pub.send(b"a: delivered")
         assert await sub.recv() == b"a: delivered"
     assert any("subscription limit" in record.message for record in caplog.records)
+
+
+async def test_out_bytes_counts_the_messages_bytes_on_every_send_path(
+    ctx: aiomsg.Context,
+) -> None:
+    """On tcp, out_bytes is exactly the bytes of the messages' frames, counted
+    as each is queued: a lone message written at once, a coalesced stream,
+    one past the flush threshold, multipart, a batch; a fan-out counts each
+    subscriber's copy. Framing and commands (the handshake, subscriptions)
+    are not counted: a SUB that only subscribed wrote no message bytes."""
+    pull, push = ctx.socket(aiomsg.PULL, rcvhwm=0), ctx.socket(aiomsg.PUSH, sndhwm=0)
+    endpoint = await pull.bind("tcp://127.0.0.1:*")
+    await push.connect(endpoint)
+    messages = [[b"lone"]]
+    messages += [[b"s" * (number % 300)] for number in range(1, 500)]
+    messages += [[b"L" * 300_000], [b"head", b"", b"x" * 1000]]
+    batch = [[b"b" * number, b"tail"] for number in range(1, 200)]
+    async with asyncio.timeout(10):
+        await push.wait_peers()
+        for message in messages:
+            await push.send_multipart(message)
+        await push.send_many(batch)
+        received = [await pull.recv_multipart() for _ in range(len(messages) + len(batch))]
+    assert received == messages + batch
+    payload = sum(len(frame) for message in messages + batch for frame in message)
+    assert push.stats().out_bytes == payload
+    assert pull.stats().in_bytes > payload  # what is read counts the framing too
+
+    pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+    subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
+    endpoint = await pub.bind("tcp://127.0.0.1:*")
+    for sub in subs:
+        sub.subscribe(b"")
+        await sub.connect(endpoint)
+    published = [b"p" * (number % 500) for number in range(300)]
+    async with asyncio.timeout(10):
+        await pub.wait_subscribed(b"", 2)
+        for body in published:
+            await pub.send(body)
+        for sub in subs:
+            assert [await sub.recv() for _ in published] == published
+    assert pub.stats().out_bytes == 2 * sum(map(len, published))
+    assert [sub.stats().out_bytes for sub in subs] == [0, 0]

@@ -68,6 +68,14 @@ class Sender(Strategy):
         """Send (or deliberately drop) *message*; False means wait and retry."""
         raise NotImplementedError
 
+    def direct(self) -> Callable[[Message], bool]:
+        """What to call instead of :meth:`send`, to the same effect, while
+        the pipes stay as they are: the pool asks again whenever a pipe
+        joins or leaves. :meth:`send` itself, unless the strategy can name
+        something that skips it (LoadBalance with one pipe: that pipe's send).
+        """
+        return self.send
+
     def send_many(self, messages: list[Message], start: int) -> int:
         """:meth:`send` ``messages[start:]`` in order until one would wait;
         return the index of that one (``len(messages)``: all went).

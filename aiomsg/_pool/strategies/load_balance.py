@@ -55,10 +55,17 @@ class LoadBalance(Sender):
 
     def send(self, message: Message) -> bool:
         pipes = self.pipes
-        if len(pipes) == 1:  # the common case, without the turn-taking
+        if len(pipes) == 1:  # one pipe, without the turn-taking (see direct)
             return pipes[0].send(message)
         pipe = self.pick()
         return pipe is not None and pipe.send(message)
+
+    def direct(self) -> Callable[[Message], bool]:
+        # One pipe takes every message: the socket calls its send straight,
+        # one Python call fewer per message (~650 instructions of ~8,200
+        # per 16 B message sent, callgrind send16).
+        pipes = self.pipes
+        return pipes[0].send if len(pipes) == 1 else self.send
 
     def send_many(self, messages: list[Message], start: int) -> int:
         pipes = self.pipes
