@@ -268,12 +268,11 @@ def test_large_multipart_message_over_max_message_size_in_chunks(limit: int) -> 
 
 # -- large frames read straight into a buffer (the caller's BufferedProtocol) -------
 @pytest.fixture(params=["in place", "kept buffer"])
-def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both storages a large frame is read into: its own bytes, filled in
     place (CPython), and the kept buffer copied once (elsewhere)."""
     if request.param == "kept buffer":
         monkeypatch.setattr("aiomsg._zmtp.codec.fillable_bytes", lambda size: None)
-    return str(request.param)
 
 
 def feed_direct(conn: ZmtpCodec, wire: bytes, chunk: int, least: int = 1) -> list[object]:
@@ -299,7 +298,8 @@ def feed_direct(conn: ZmtpCodec, wire: bytes, chunk: int, least: int = 1) -> lis
 
 @pytest.mark.parametrize("least", [1, 100_000])
 @pytest.mark.parametrize("size", [1000, 65536, 262144])
-def test_large_frames_read_directly_are_whole_bytes(size: int, least: int, storage: str) -> None:
+@pytest.mark.usefixtures("storage")
+def test_large_frames_read_directly_are_whole_bytes(size: int, least: int) -> None:
     a, b = pair()
     sent = [BIG, [b"small"], BIG[1:], [b"C" * 5000, b"end"], [b"D" * 400_000]]
     for msg in sent:
@@ -311,7 +311,8 @@ def test_large_frames_read_directly_are_whole_bytes(size: int, least: int, stora
 
 
 @pytest.mark.parametrize("limit", [370_009, 370_010])
-def test_max_message_size_holds_for_frames_read_directly(limit: int, storage: str) -> None:
+@pytest.mark.usefixtures("storage")
+def test_max_message_size_holds_for_frames_read_directly(limit: int) -> None:
     a, b = limited_pair(limit)
     a.send_message(BIG)
     a.send_message([b"after"])
