@@ -74,10 +74,12 @@ ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
 
-#: A link's optional ``send_encoded(wire, size)``: :meth:`Link.try_send` for
-#: a message already in its ZMTP wire form (:func:`encode_once`), *size* its
-#: payload bytes.
-SendEncoded = Callable[[list[bytes], int], bool]
+#: A link's optional ``send_encoded(wire, size, now)``: :meth:`Link.try_send`
+#: for messages already in their ZMTP wire form (:func:`encode_once`, or
+#: several messages' frames joined), *size* their payload bytes. With *now*
+#: the link writes at once, with what it queued before, rather than at the
+#: end of the tick (a fan-out's run, written at the end of its own tick).
+SendEncoded = Callable[[list[bytes], int, bool], bool]
 
 
 def encode_once(message: Message) -> tuple[list[bytes], int]:

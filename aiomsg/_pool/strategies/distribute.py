@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection
 
@@ -12,6 +13,13 @@ from aiomsg.transports.interface import encode_once
 __all__ = ["Distribute", "NoDropDistribute", "TopicIndex"]
 
 logger = logging.getLogger("aiomsg")
+
+#: A run (see :class:`_Run`) is written once it holds this many payload
+#: bytes, without waiting for the end of the tick; a message this large is
+#: never put in one. The same bound as a link's own coalescing
+#: (``transports._peer``), so a run costs a link no more memory than the
+#: messages sent one by one would.
+RUN_LIMIT = 256 * 1024
 
 
 class TopicIndex:
@@ -66,6 +74,25 @@ def _nothing() -> None:
     return None
 
 
+class _Run:
+    """A tick's messages bound for one set of subscribers: ZMTP-encoded
+    once into one list, joined once, and the same ``bytes`` handed to each
+    subscriber's link (``send_encoded``) when the run is written.
+
+    *messages* are kept for a subscriber whose link cannot take the run when
+    it is written (paused or lost during the tick): they then go through its
+    pipe one by one, queued up to ``sndhwm`` or dropped, as each would have.
+    """
+
+    __slots__ = ("messages", "pipes", "size", "wire")
+
+    def __init__(self, pipes: Collection[Pipe]) -> None:
+        self.pipes = pipes
+        self.wire: list[bytes] = []
+        self.messages: list[Message] = []
+        self.size = 0
+
+
 class _Subscriber:
     """One peer's subscriptions: the topics, their total size, and whether
     the peer was told off for passing a limit (logged once)."""
@@ -88,6 +115,15 @@ class Distribute(Sender):
     Which of the three it is, is fixed when the strategy is made: ``send``
     asks one bound method for its targets, with no per-message test.
 
+    Messages in a row for the same subscribers (two or more, each with a
+    link that takes plain ZMTP frames, writable, with nothing queued) are
+    gathered in a :class:`_Run` until the end of the tick and written to all
+    of them as one ``bytes``: a subscriber costs nothing per message, as in
+    a hand-written fan-out (docs/internals.md#fan-out). Anything that changes
+    who gets what (a subscription, a pipe joining or leaving, a message for
+    other subscribers) writes the open run first, so each subscriber's
+    messages keep their order; :meth:`flush` writes it on demand.
+
     Each peer's subscriptions are a set, as libzmq keeps them
     (docs/wire/zmtp.md#subscription-set): a second SUBSCRIBE of a topic adds
     nothing and one CANCEL removes it. What one peer can make us hold is
@@ -99,8 +135,11 @@ class Distribute(Sender):
     __slots__ = (
         "_changed",
         "_index",
+        "_last",
         "_limits",
         "_peers",
+        "_run",
+        "_tick",
         "dropped",
         "pipes",
         "refused",
@@ -126,6 +165,12 @@ class Distribute(Sender):
         )
         #: Told when a subscription arrives (the pool's readiness waits).
         self._changed: Callable[[], None] = _nothing
+        #: The open run, if any; the targets of the last message sent
+        #: without one (a second message for them opens a run); whether the
+        #: end-of-tick write is scheduled.
+        self._run: _Run | None = None
+        self._last: Collection[Pipe] | None = None
+        self._tick = False
 
     def _everyone(self, first: bytes) -> Collection[Pipe]:
         return self.pipes
@@ -142,16 +187,19 @@ class Distribute(Sender):
         return len(self.targets(topic))
 
     def attach(self, pipe: Pipe) -> None:
+        self.flush()
         self.pipes.append(pipe)
         self._peers[pipe] = _Subscriber()
 
     def detach(self, pipe: Pipe) -> None:
+        self.flush()
         self.pipes.remove(pipe)
         self._forget(pipe)
         del self._peers[pipe]
 
     def unlinked(self, pipe: Pipe) -> None:
         # A peer that comes back subscribes again.
+        self.flush()
         self._forget(pipe)
 
     def _forget(self, pipe: Pipe) -> None:
@@ -176,6 +224,9 @@ class Distribute(Sender):
             return False
         if subscribe == (topic in peer.topics):
             return False
+        # The index's sets change in place: what the open run was gathered
+        # for goes out first.
+        self.flush()
         if not subscribe:
             peer.topics.discard(topic)
             peer.size -= len(topic)
@@ -205,10 +256,32 @@ class Distribute(Sender):
         return True  # never waits: a full pipe misses the message
 
     def send(self, message: Message) -> bool:
+        targets = self.targets(message[0])
+        run = self._run
+        if run is not None:
+            if run.pipes is targets:
+                # No link is checked per message: one paused or lost since
+                # the run opened is served when the run is written.
+                frames, length = encode_once(message)
+                if length < RUN_LIMIT:
+                    run.wire += frames
+                    run.messages.append(message)
+                    run.size += length
+                    if run.size >= RUN_LIMIT:
+                        self._write_run(False)
+                    return True
+            self._write_run(False)
+        elif targets is self._last:
+            if self._open_run(targets, message):
+                return True
+            self._last = None  # so a pipe that cannot be in a run costs a try every other message
+        else:
+            # A second message for the same two or more pipes opens a run.
+            self._last = targets if len(targets) > 1 else None
         shared = False
         wire: list[bytes] | None = None
         size = 0
-        for pipe in self.targets(message[0]):
+        for pipe in targets:
             # Pipe.send, inlined for a pipe whose link takes the message now
             # (a fan-out pays this once per subscriber; one Python call
             # fewer each: docs/internals.md). tests/sockets/test_hot_paths.py
@@ -222,7 +295,7 @@ class Distribute(Sender):
                     # gets the same byte strings.
                     if wire is None:
                         wire, size = encode_once(message)
-                    if send_encoded(wire, size):
+                    if send_encoded(wire, size, False):
                         pipe.out_msgs += 1
                         continue
                 else:
@@ -239,6 +312,71 @@ class Distribute(Sender):
             if not pipe.send(copy):
                 self.dropped += 1
         return True
+
+    def flush(self) -> None:
+        """Write the open run, if any, to its subscribers' links now (they
+        may still coalesce it with their own output until the end of the
+        tick). The socket has the pool call this before it closes,
+        disconnects or unbinds, so a run goes out with what is queued."""
+        if self._run is not None:
+            self._write_run(False)
+        self._last = None
+
+    def _open_run(self, targets: Collection[Pipe], message: Message) -> bool:
+        """Start a run with *message* for *targets* (two or more: ``send``
+        remembers no others), if a run can serve them: each linked,
+        writable, with nothing queued and a link taking plain ZMTP frames;
+        and a running loop to end the tick."""
+        for pipe in targets:
+            link = pipe.link
+            if link is None or pipe.backlog or pipe.send_encoded is None or not link.writable:
+                return False
+        wire, size = encode_once(message)
+        if size >= RUN_LIMIT:
+            return False
+        if not self._tick:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False  # a send from outside the loop: no tick to end
+            loop.call_soon(self._end_tick)
+            self._tick = True
+        run = self._run = _Run(targets)
+        run.wire += wire
+        run.messages.append(message)
+        run.size = size
+        return True
+
+    def _end_tick(self) -> None:
+        self._tick = False
+        if self._run is not None:
+            self._write_run(True)
+
+    def _write_run(self, now: bool) -> None:
+        """Hand the open run to each of its subscribers: one joined ``bytes``
+        to every link that still takes it, written at once when *now* (the
+        end of the tick); the messages one by one to a pipe whose link does
+        not (paused or lost since the run opened), as :meth:`send` would."""
+        run = self._run
+        assert run is not None
+        self._run = None
+        data = [b"".join(run.wire)]
+        size, count = run.size, len(run.messages)
+        # A tuple: a link's write cannot change who subscribes (its losses
+        # arrive as callbacks), but the loop must not depend on that.
+        for pipe in tuple(run.pipes):
+            send_encoded = pipe.send_encoded
+            if (
+                pipe.link is not None
+                and not pipe.backlog
+                and send_encoded is not None
+                and send_encoded(data, size, now)
+            ):
+                pipe.out_msgs += count
+                continue
+            for message in run.messages:
+                if not pipe.send(message.copy()):
+                    self.dropped += 1
 
 
 class NoDropDistribute(Distribute):
@@ -257,3 +395,9 @@ class NoDropDistribute(Distribute):
             if pipe.full:
                 return False
         return Distribute.send(self, message)
+
+    def _open_run(self, targets: Collection[Pipe], message: Message) -> bool:
+        # A run's messages are checked against each pipe's room only when
+        # the run is written, and one that has none then drops them: never
+        # here, where every message waits until all its pipes have room.
+        return False
