@@ -276,3 +276,20 @@ async def test_unbinding_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context)
         await pub.unbind(endpoint)
         for sub in subs:
             assert [await sub.recv() for _ in range(count)] == [b"%d" % n for n in range(count)]
+
+
+async def test_xsub_data_upstream_keeps_its_order_with_subscriptions(ctx: aiomsg.Context) -> None:
+    """An XSUB's data messages to two publishers (a run) go before a
+    subscription sent after them in the same tick."""
+    xpubs = [ctx.socket(aiomsg.XPUB, rcvhwm=0) for _ in range(2)]
+    xsub = ctx.socket(aiomsg.XSUB, sndhwm=0)
+    for xpub in xpubs:
+        await xsub.connect(await xpub.bind("tcp://127.0.0.1:*"))
+    async with asyncio.timeout(20):
+        await xsub.wait_peers(2)
+        data = [b"d%d" % number for number in range(5)]
+        for message in data:
+            await xsub.send(message)
+        await xsub.send(b"\x01topic")
+        for xpub in xpubs:
+            assert [await xpub.recv() for _ in range(6)] == [*data, b"\x01topic"]
