@@ -59,6 +59,7 @@ __all__ = [
     "ZapReply",
     "ZapRequest",
     "ZmqEvent",
+    "encode_all",
     "encode_once",
 ]
 
@@ -96,6 +97,22 @@ def encode_once(message: Message) -> tuple[list[bytes], int]:
     wire: list[bytes] = []
     encode_message(message, wire)
     return wire, sum(map(len, message))
+
+
+def encode_all(messages: list[Message]) -> list[bytes]:
+    """:func:`encode_once` for several messages: the frames of each, in
+    order, in one list (a fan-out's run, encoded when it is written)."""
+    wire: list[bytes] = []
+    append = wire.append
+    for message in messages:
+        if len(message) == 1:
+            body = message[0]
+            size = len(body)
+            append(SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size))
+            append(body)
+        else:
+            encode_message(message, wire)
+    return wire
 
 
 class Link(Protocol):

@@ -14,7 +14,7 @@ import asyncio
 from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies import Distribute
 from aiomsg._pool.strategies.distribute import RUN_LIMIT, NoDropDistribute
-from aiomsg.transports.interface import encode_once
+from aiomsg.transports.interface import encode_all, encode_once
 
 from ._fakes import FakePool, encoded_of, link_of, make_encoded_pipe, make_pipe
 
@@ -197,3 +197,38 @@ async def test_nodrop_never_runs() -> None:
         assert dist.send([b"%d" % number])
     for pipe in pipes:
         assert [now for _, _, now in encoded_of(pipe).encoded] == [False] * 3
+
+
+def test_encode_all_is_encode_once_of_each() -> None:
+    messages = [[b"a"], [b"b" * 300], [b"c", b"d" * 256], [b""], [b"", b""]]
+    assert b"".join(encode_all(messages)) == wire(*messages)
+
+
+def test_messages_to_everyone_skip_matching_only_while_that_is_so() -> None:
+    """With the empty topic the only one, send() takes the subscribers as
+    they are, without matching the message; any other topic (or none) and
+    each message is matched again."""
+    dist = Distribute()
+    socket = FakePool(sndhwm=0)
+    a, b = (make_pipe(socket, name) for name in "ab")
+    for pipe in (a, b):
+        dist.attach(pipe)
+
+    def delivered(first: bytes) -> list[bool]:
+        before = [len(link_of(pipe).sent) for pipe in (a, b)]
+        dist.send([first])
+        return [len(link_of(pipe).sent) > count for pipe, count in zip((a, b), before, strict=True)]
+
+    assert delivered(b"x") == [False, False]
+    dist.subscription(a, b"", True)
+    assert delivered(b"x") == [True, False]
+    dist.subscription(b, b"", True)
+    assert delivered(b"x") == [True, True]
+    dist.subscription(b, b"y", True)  # two topic lengths: matched per message
+    dist.subscription(a, b"", False)
+    assert delivered(b"x") == [False, True]
+    assert delivered(b"y") == [False, True]
+    dist.subscription(b, b"y", False)  # the empty topic alone again, b's
+    assert delivered(b"x") == [False, True]
+    dist.unlinked(b)  # forgets b's subscriptions: nobody
+    assert delivered(b"x") == [False, False]

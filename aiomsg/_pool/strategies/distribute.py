@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Sender
-from aiomsg.transports.interface import encode_once
+from aiomsg.transports.interface import encode_all, encode_once
 
 __all__ = ["Distribute", "NoDropDistribute", "TopicIndex"]
 
@@ -55,6 +55,11 @@ class TopicIndex:
                 del self._by_length[len(topic)]
                 self._lengths = sorted(self._by_length)
 
+    def everything(self) -> Collection[Pipe] | None:
+        """The pipes every message matches whatever its first frame: those
+        subscribed to the empty topic, when it is the only topic; else None."""
+        return self._by_length[0][b""] if self._lengths == [0] else None
+
     def match(self, first: bytes) -> Collection[Pipe]:
         """The pipes subscribed to a prefix of *first* (each once)."""
         found: Collection[Pipe] = ()
@@ -75,22 +80,21 @@ def _nothing() -> None:
 
 
 class _Run:
-    """A tick's messages bound for one set of subscribers: ZMTP-encoded
-    once into one list, joined once, and the same ``bytes`` handed to each
-    subscriber's link (``send_encoded``) when the run is written.
-
-    *messages* are kept for a subscriber whose link cannot take the run when
-    it is written (paused or lost during the tick): they then go through its
-    pipe one by one, queued up to ``sndhwm`` or dropped, as each would have.
+    """A tick's messages bound for one set of subscribers (*pipes*), and
+    their payload *size*. When the run is written they are ZMTP-encoded
+    once (``encode_all``), joined once, and the same ``bytes`` handed to
+    each subscriber's link (``send_encoded``). A subscriber whose link cannot
+    take it then (paused or lost during the tick) gets the messages through
+    its pipe one by one, queued up to ``sndhwm`` or dropped, as each would
+    have been.
     """
 
-    __slots__ = ("messages", "pipes", "size", "wire")
+    __slots__ = ("messages", "pipes", "size")
 
-    def __init__(self, pipes: Collection[Pipe]) -> None:
+    def __init__(self, pipes: Collection[Pipe], message: Message, size: int) -> None:
         self.pipes = pipes
-        self.wire: list[bytes] = []
-        self.messages: list[Message] = []
-        self.size = 0
+        self.messages = [message]
+        self.size = size
 
 
 class _Subscriber:
@@ -134,6 +138,7 @@ class Distribute(Sender):
 
     __slots__ = (
         "_changed",
+        "_everything",
         "_index",
         "_last",
         "_limits",
@@ -163,6 +168,10 @@ class Distribute(Sender):
         self.targets: Callable[[bytes], Collection[Pipe]] = (
             self._everyone if match_all else self._unmatched if invert else self._index.match
         )
+        #: What targets() returns for any message, when that does not
+        #: depend on it (everyone subscribed to everything, match_all):
+        #: send() then skips the call. Kept by _retarget().
+        self._everything: Collection[Pipe] | None = self.pipes if match_all else None
         #: Told when a subscription arrives (the pool's readiness waits).
         self._changed: Callable[[], None] = _nothing
         #: The open run, if any; the targets of the last message sent
@@ -208,6 +217,12 @@ class Distribute(Sender):
             self._index.remove(topic, pipe)
         peer.topics.clear()
         peer.size = 0
+        self._retarget()
+
+    def _retarget(self) -> None:
+        """The index changed: what every message matches may have too."""
+        if self.targets == self._index.match:
+            self._everything = self._index.everything()
 
     def topics_of(self, pipe: Pipe) -> frozenset[bytes]:
         peer = self._peers.get(pipe)
@@ -231,6 +246,7 @@ class Distribute(Sender):
             peer.topics.discard(topic)
             peer.size -= len(topic)
             self._index.remove(topic, pipe)
+            self._retarget()
             return True
         max_topics, max_bytes = self._limits()
         if 0 <= max_topics <= len(peer.topics) or 0 <= max_bytes < peer.size + len(topic):
@@ -249,6 +265,7 @@ class Distribute(Sender):
         peer.topics.add(topic)
         peer.size += len(topic)
         self._index.add(topic, pipe)
+        self._retarget()
         self._changed()
         return True
 
@@ -256,15 +273,16 @@ class Distribute(Sender):
         return True  # never waits: a full pipe misses the message
 
     def send(self, message: Message) -> bool:
-        targets = self.targets(message[0])
+        targets = self._everything
+        if targets is None:
+            targets = self.targets(message[0])
         run = self._run
         if run is not None:
             if run.pipes is targets:
                 # No link is checked per message: one paused or lost since
                 # the run opened is served when the run is written.
-                frames, length = encode_once(message)
+                length = len(message[0]) if len(message) == 1 else sum(map(len, message))
                 if length < RUN_LIMIT:
-                    run.wire += frames
                     run.messages.append(message)
                     run.size += length
                     if run.size >= RUN_LIMIT:
@@ -331,7 +349,7 @@ class Distribute(Sender):
             link = pipe.link
             if link is None or pipe.backlog or pipe.send_encoded is None or not link.writable:
                 return False
-        wire, size = encode_once(message)
+        size = sum(map(len, message))
         if size >= RUN_LIMIT:
             return False
         if not self._tick:
@@ -341,10 +359,7 @@ class Distribute(Sender):
                 return False  # a send from outside the loop: no tick to end
             loop.call_soon(self._end_tick)
             self._tick = True
-        run = self._run = _Run(targets)
-        run.wire += wire
-        run.messages.append(message)
-        run.size = size
+        self._run = _Run(targets, message, size)
         return True
 
     def _end_tick(self) -> None:
@@ -360,7 +375,7 @@ class Distribute(Sender):
         run = self._run
         assert run is not None
         self._run = None
-        data = [b"".join(run.wire)]
+        data = [b"".join(encode_all(run.messages))]
         size, count = run.size, len(run.messages)
         # A tuple: a link's write cannot change who subscribes (its losses
         # arrive as callbacks), but the loop must not depend on that.
