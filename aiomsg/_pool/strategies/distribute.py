@@ -117,7 +117,9 @@ class Distribute(Sender):
     every pipe gets every message; with ``invert`` (``invert_matching``),
     each message goes to the pipes with no subscription prefixing frame 0.
     Which of the three it is, is fixed when the strategy is made: ``send``
-    asks one bound method for its targets, with no per-message test.
+    asks one bound method for its targets, with no per-message test of the
+    mode; and none at all while every message goes to the same pipes
+    (everyone subscribed to the empty topic alone, or ``match_all``).
 
     Messages in a row for the same subscribers (two or more, each with a
     link that takes plain ZMTP frames, writable, with nothing queued) are
