@@ -573,6 +573,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         binding = self._pool.bindings.pop(endpoint, None)
         if binding is None:
             raise EndpointError(endpoint, "socket is not bound to this endpoint")
+        self._pool.flush()
         binding.close()
 
     async def connect(self, endpoint: str) -> None:
@@ -636,6 +637,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         connector = pool.connectors.pop(endpoint, None)
         if connector is None:
             raise EndpointError(endpoint, "socket is not connected to this endpoint")
+        pool.flush()
         connector.close()
         pool.drop_connector(connector)
 
@@ -1130,6 +1132,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 self._linger_task.cancel()  # stop lingering now
             return
         pool.closed = True
+        pool.flush()  # messages held for the end of the tick linger too
         self._send_message = self._recv_message = self._raise_closed
         self._send_batch = self._recv_batch = self._raise_closed
         # Peers accepted already stay until lingering ends: they may have

@@ -595,6 +595,13 @@ class Pool(TransportOptions):
 
     # -- closing ---------------------------------------------------------------
 
+    def flush(self) -> None:
+        """What the sender took but holds back until the end of the tick goes
+        to the pipes now (``Sender.flush``): before the socket closes,
+        disconnects or unbinds, so those messages go out with the rest."""
+        if self.sender is not None:
+            self.sender.flush()
+
     def has_unsent(self) -> bool:
         """Whether any message is still queued or buffered for a peer."""
         return any(

@@ -412,14 +412,22 @@ class PeerProtocol(ReadPacing):
         encoding of a message serves this connection too."""
         return self._send_encoded if self._zmtp is not None else None
 
-    def _send_encoded(self, wire: list[bytes], size: int) -> bool:
-        """:meth:`try_send` for a message ``encode_once`` encoded."""
+    def _send_encoded(self, wire: list[bytes], size: int, now: bool) -> bool:
+        """:meth:`try_send` for messages already encoded (``Link.send_encoded``)."""
         if not self.writable:
             return False
         # The codec's output, appended to here rather than through a codec
         # method: one call fewer per subscriber (ZmtpCodec.shares_encoding).
         self._zmtp.output += wire  # type: ignore[union-attr]  # set whenever this is reachable
         self._pending += size
+        if now:
+            # A fan-out's run at the end of its tick: a second end-of-tick
+            # call here would hold it one more loop iteration. A flush this
+            # tick's own call still finds due stays due (_flush clears it).
+            scheduled = self._flush_scheduled
+            self._flush()
+            self._flush_scheduled = scheduled
+            return True
         # What follows is try_send's coalescing, inlined: a fan-out pays it
         # once per subscriber (tests/sockets/test_fan_out.py drives each
         # branch here, test_hot_paths.py those of try_send).

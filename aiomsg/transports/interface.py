@@ -59,6 +59,7 @@ __all__ = [
     "ZapReply",
     "ZapRequest",
     "ZmqEvent",
+    "encode_all",
     "encode_once",
 ]
 
@@ -74,10 +75,12 @@ ALL_GROUPS = b"X-All-Groups"
 
 T = TypeVar("T")
 
-#: A link's optional ``send_encoded(wire, size)``: :meth:`Link.try_send` for
-#: a message already in its ZMTP wire form (:func:`encode_once`), *size* its
-#: payload bytes.
-SendEncoded = Callable[[list[bytes], int], bool]
+#: A link's optional ``send_encoded(wire, size, now)``: :meth:`Link.try_send`
+#: for messages already in their ZMTP wire form (:func:`encode_once`, or
+#: several messages' frames joined), *size* their payload bytes. With *now*
+#: the link writes at once, with what it queued before, rather than at the
+#: end of the tick (a fan-out's run, written at the end of its own tick).
+SendEncoded = Callable[[list[bytes], int, bool], bool]
 
 
 def encode_once(message: Message) -> tuple[list[bytes], int]:
@@ -94,6 +97,22 @@ def encode_once(message: Message) -> tuple[list[bytes], int]:
     wire: list[bytes] = []
     encode_message(message, wire)
     return wire, sum(map(len, message))
+
+
+def encode_all(messages: list[Message]) -> list[bytes]:
+    """:func:`encode_once` for several messages: the frames of each, in
+    order, in one list (a fan-out's run, encoded when it is written)."""
+    wire: list[bytes] = []
+    append = wire.append
+    for message in messages:
+        if len(message) == 1:
+            body = message[0]
+            size = len(body)
+            append(SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size))
+            append(body)
+        else:
+            encode_message(message, wire)
+    return wire
 
 
 class Link(Protocol):

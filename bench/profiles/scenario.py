@@ -295,8 +295,8 @@ def main() -> None:
         coro = _one_side(scenario[1:5], n, 16, batch=True)
     elif scenario.startswith("router"):  # router1, router1000: peers
         coro = _router(n, int(scenario[6:]))
-    elif scenario == "pub4":
-        coro = _publish(n, 4)
+    elif scenario.startswith("pub") and scenario[3:].isdigit():  # pub1, pub4, pub16: SUBs
+        coro = _publish(n, int(scenario[3:]))
     elif scenario == "tcp16m":
         coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":

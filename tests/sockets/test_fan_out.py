@@ -181,9 +181,11 @@ async def test_slow_subscriber_misses_messages_the_others_get(ctx: aiomsg.Contex
 @pytest.mark.parametrize("size", [16, 16 * 1024])
 async def test_burst_to_encoded_links_arrives_whole(ctx: aiomsg.Context, size: int) -> None:
     """A burst through send_encoded takes each branch of its coalescing: the
-    lone first message written at once, the rest of a tick coalesced, and
-    (16 KiB: 64 of them pass 256 KiB in one tick) a write before the tick
-    ends; a paused transport queues in the pipe (sndhwm=0: nothing dropped)."""
+    lone first message written at once, the rest of a tick gathered in a
+    run (Distribute) and written at its end, and (16 KiB: 16 of them fill a
+    run) runs written before the tick ends, which the link coalesces until
+    it passes 256 KiB; a paused transport queues in the pipe (sndhwm=0:
+    nothing dropped)."""
     pub = ctx.socket(aiomsg.PUB, sndhwm=0)
     endpoint = await pub.bind("tcp://127.0.0.1:*")
     subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
@@ -221,3 +223,73 @@ async def test_subscriber_to_everything_then_to_one_topic(ctx: aiomsg.Context) -
         expected = [m for m in messages if m[0].startswith(b"a")] + [[b"a-end"]]
         assert [await sub.recv_multipart() for _ in expected] == expected
         assert not await sub.poll(50)
+
+
+async def _burst_then(ctx: aiomsg.Context, change: str) -> None:
+    """A PUB connected to two SUBs sends a burst (a run, held for the end of
+    the tick) and in the same tick closes, disconnects or unbinds: the run
+    goes out first, so each SUB gets the whole burst."""
+    subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
+    endpoints = []
+    for sub in subs:
+        sub.subscribe(b"")
+        endpoints.append(await sub.bind("tcp://127.0.0.1:*"))
+    pub = ctx.socket(aiomsg.PUB, sndhwm=0, linger=-1)
+    for endpoint in endpoints:
+        await pub.connect(endpoint)
+    count = 50
+    async with asyncio.timeout(20):
+        await pub.wait_subscribed(b"", 2)
+        for number in range(count):
+            await pub.send(b"%d" % number)
+        if change == "close":
+            pub.close()
+        else:
+            for endpoint in endpoints:
+                await pub.disconnect(endpoint)
+        for sub in subs:
+            assert [await sub.recv() for _ in range(count)] == [b"%d" % n for n in range(count)]
+    await pub.aclose()
+
+
+async def test_closing_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
+    await _burst_then(ctx, "close")
+
+
+async def test_disconnecting_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
+    await _burst_then(ctx, "disconnect")
+
+
+async def test_unbinding_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
+    """As above, with the SUBs connected to the PUB's bound endpoint."""
+    pub = ctx.socket(aiomsg.PUB, sndhwm=0)
+    endpoint = await pub.bind("tcp://127.0.0.1:*")
+    subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
+    for sub in subs:
+        sub.subscribe(b"")
+        await sub.connect(endpoint)
+    count = 50
+    async with asyncio.timeout(20):
+        await pub.wait_subscribed(b"", 2)
+        for number in range(count):
+            await pub.send(b"%d" % number)
+        await pub.unbind(endpoint)
+        for sub in subs:
+            assert [await sub.recv() for _ in range(count)] == [b"%d" % n for n in range(count)]
+
+
+async def test_xsub_data_upstream_keeps_its_order_with_subscriptions(ctx: aiomsg.Context) -> None:
+    """An XSUB's data messages to two publishers (a run) go before a
+    subscription sent after them in the same tick."""
+    xpubs = [ctx.socket(aiomsg.XPUB, rcvhwm=0) for _ in range(2)]
+    xsub = ctx.socket(aiomsg.XSUB, sndhwm=0)
+    for xpub in xpubs:
+        await xsub.connect(await xpub.bind("tcp://127.0.0.1:*"))
+    async with asyncio.timeout(20):
+        await xsub.wait_peers(2)
+        data = [b"d%d" % number for number in range(5)]
+        for message in data:
+            await xsub.send(message)
+        await xsub.send(b"\x01topic")
+        for xpub in xpubs:
+            assert [await xpub.recv() for _ in range(6)] == [*data, b"\x01topic"]

@@ -99,3 +99,31 @@ def fill(pipe: Pipe) -> None:
 def _conforms(pool: FakePool, link: FakeLink) -> tuple[PipeEvents, Link]:
     """Never called: mypy checks here that the fakes implement the declared interfaces."""
     return pool, link
+
+
+class FakeEncodedLink(FakeLink):
+    """A link that takes messages already in their ZMTP wire form, as tcp
+    and ipc with NULL or PLAIN do (``Link.send_encoded``): records each
+    call as (the bytes, the payload size, whether to write at once)."""
+
+    def __init__(self, *, writable: bool = True) -> None:
+        super().__init__(writable=writable)
+        self.encoded: list[tuple[bytes, int, bool]] = []
+
+    def send_encoded(self, wire: list[bytes], size: int, now: bool) -> bool:
+        if not self.writable:
+            return False
+        self.encoded.append((b"".join(wire), size, now))
+        return True
+
+
+def make_encoded_pipe(socket: FakePool, name: str = "p") -> Pipe:
+    """A pipe whose live link is a :class:`FakeEncodedLink`."""
+    pipe = Pipe(socket, f"tcp://{name}", sndhwm=socket.sndhwm, rcvhwm=socket.rcvhwm)
+    pipe.attach_link(FakeEncodedLink(), name, {})
+    return pipe
+
+
+def encoded_of(pipe: Pipe) -> FakeEncodedLink:
+    assert isinstance(pipe.link, FakeEncodedLink)
+    return pipe.link

@@ -94,6 +94,10 @@ class Sender(Strategy):
         False (libzmq's ``xhas_out``): the socket's POLLOUT."""
         raise NotImplementedError
 
+    def flush(self) -> None:
+        """Hand what :meth:`send` took but holds back (Distribute's run of a
+        tick) to the pipes now. Nothing, unless the strategy holds some."""
+
 
 class Receiver(Strategy):
     """Decides which pipe the next incoming message comes from.

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection
 
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Sender
-from aiomsg.transports.interface import encode_once
+from aiomsg.transports.interface import encode_all, encode_once
 
 __all__ = ["Distribute", "NoDropDistribute", "TopicIndex"]
 
 logger = logging.getLogger("aiomsg")
+
+#: A run (see :class:`_Run`) is written once it holds this many payload
+#: bytes, without waiting for the end of the tick; a message this large is
+#: never put in one. The same bound as a link's own coalescing
+#: (``transports._peer``), so a run costs a link no more memory than the
+#: messages sent one by one would.
+RUN_LIMIT = 256 * 1024
 
 
 class TopicIndex:
@@ -47,6 +55,11 @@ class TopicIndex:
                 del self._by_length[len(topic)]
                 self._lengths = sorted(self._by_length)
 
+    def everything(self) -> Collection[Pipe] | None:
+        """The pipes every message matches whatever its first frame: those
+        subscribed to the empty topic, when it is the only topic; else None."""
+        return self._by_length[0][b""] if self._lengths == [0] else None
+
     def match(self, first: bytes) -> Collection[Pipe]:
         """The pipes subscribed to a prefix of *first* (each once)."""
         found: Collection[Pipe] = ()
@@ -64,6 +77,24 @@ class TopicIndex:
 
 def _nothing() -> None:
     return None
+
+
+class _Run:
+    """A tick's messages bound for one set of subscribers (*pipes*), and
+    their payload *size*. When the run is written they are ZMTP-encoded
+    once (``encode_all``), joined once, and the same ``bytes`` handed to
+    each subscriber's link (``send_encoded``). A subscriber whose link cannot
+    take it then (paused or lost during the tick) gets the messages through
+    its pipe one by one, queued up to ``sndhwm`` or dropped, as each would
+    have been.
+    """
+
+    __slots__ = ("messages", "pipes", "size")
+
+    def __init__(self, pipes: Collection[Pipe], message: Message, size: int) -> None:
+        self.pipes = pipes
+        self.messages = [message]
+        self.size = size
 
 
 class _Subscriber:
@@ -86,7 +117,18 @@ class Distribute(Sender):
     every pipe gets every message; with ``invert`` (``invert_matching``),
     each message goes to the pipes with no subscription prefixing frame 0.
     Which of the three it is, is fixed when the strategy is made: ``send``
-    asks one bound method for its targets, with no per-message test.
+    asks one bound method for its targets, with no per-message test of the
+    mode; and none at all while every message goes to the same pipes
+    (everyone subscribed to the empty topic alone, or ``match_all``).
+
+    Messages in a row for the same subscribers (two or more, each with a
+    link that takes plain ZMTP frames, writable, with nothing queued) are
+    gathered in a :class:`_Run` until the end of the tick and written to all
+    of them as one ``bytes``: a subscriber costs nothing per message, as in
+    a hand-written fan-out (docs/internals.md#fan-out). Anything that changes
+    who gets what (a subscription, a pipe joining or leaving, a message for
+    other subscribers) writes the open run first, so each subscriber's
+    messages keep their order; :meth:`flush` writes it on demand.
 
     Each peer's subscriptions are a set, as libzmq keeps them
     (docs/wire/zmtp.md#subscription-set): a second SUBSCRIBE of a topic adds
@@ -98,9 +140,13 @@ class Distribute(Sender):
 
     __slots__ = (
         "_changed",
+        "_everything",
         "_index",
+        "_last",
         "_limits",
         "_peers",
+        "_run",
+        "_tick",
         "dropped",
         "pipes",
         "refused",
@@ -124,8 +170,18 @@ class Distribute(Sender):
         self.targets: Callable[[bytes], Collection[Pipe]] = (
             self._everyone if match_all else self._unmatched if invert else self._index.match
         )
+        #: What targets() returns for any message, when that does not
+        #: depend on it (everyone subscribed to everything, match_all):
+        #: send() then skips the call. Kept by _retarget().
+        self._everything: Collection[Pipe] | None = self.pipes if match_all else None
         #: Told when a subscription arrives (the pool's readiness waits).
         self._changed: Callable[[], None] = _nothing
+        #: The open run, if any; the targets of the last message sent
+        #: without one (a second message for them opens a run); whether the
+        #: end-of-tick write is scheduled.
+        self._run: _Run | None = None
+        self._last: Collection[Pipe] | None = None
+        self._tick = False
 
     def _everyone(self, first: bytes) -> Collection[Pipe]:
         return self.pipes
@@ -142,16 +198,19 @@ class Distribute(Sender):
         return len(self.targets(topic))
 
     def attach(self, pipe: Pipe) -> None:
+        self.flush()
         self.pipes.append(pipe)
         self._peers[pipe] = _Subscriber()
 
     def detach(self, pipe: Pipe) -> None:
+        self.flush()
         self.pipes.remove(pipe)
         self._forget(pipe)
         del self._peers[pipe]
 
     def unlinked(self, pipe: Pipe) -> None:
         # A peer that comes back subscribes again.
+        self.flush()
         self._forget(pipe)
 
     def _forget(self, pipe: Pipe) -> None:
@@ -160,6 +219,12 @@ class Distribute(Sender):
             self._index.remove(topic, pipe)
         peer.topics.clear()
         peer.size = 0
+        self._retarget()
+
+    def _retarget(self) -> None:
+        """The index changed: what every message matches may have too."""
+        if self.targets == self._index.match:
+            self._everything = self._index.everything()
 
     def topics_of(self, pipe: Pipe) -> frozenset[bytes]:
         peer = self._peers.get(pipe)
@@ -176,10 +241,14 @@ class Distribute(Sender):
             return False
         if subscribe == (topic in peer.topics):
             return False
+        # The index's sets change in place: what the open run was gathered
+        # for goes out first.
+        self.flush()
         if not subscribe:
             peer.topics.discard(topic)
             peer.size -= len(topic)
             self._index.remove(topic, pipe)
+            self._retarget()
             return True
         max_topics, max_bytes = self._limits()
         if 0 <= max_topics <= len(peer.topics) or 0 <= max_bytes < peer.size + len(topic):
@@ -198,6 +267,7 @@ class Distribute(Sender):
         peer.topics.add(topic)
         peer.size += len(topic)
         self._index.add(topic, pipe)
+        self._retarget()
         self._changed()
         return True
 
@@ -205,10 +275,33 @@ class Distribute(Sender):
         return True  # never waits: a full pipe misses the message
 
     def send(self, message: Message) -> bool:
+        targets = self._everything
+        if targets is None:
+            targets = self.targets(message[0])
+        run = self._run
+        if run is not None:
+            if run.pipes is targets:
+                # No link is checked per message: one paused or lost since
+                # the run opened is served when the run is written.
+                length = len(message[0]) if len(message) == 1 else sum(map(len, message))
+                if length < RUN_LIMIT:
+                    run.messages.append(message)
+                    run.size += length
+                    if run.size >= RUN_LIMIT:
+                        self._write_run(False)
+                    return True
+            self._write_run(False)
+        elif targets is self._last:
+            if self._open_run(targets, message):
+                return True
+            self._last = None  # so a pipe that cannot be in a run costs a try every other message
+        else:
+            # A second message for the same two or more pipes opens a run.
+            self._last = targets if len(targets) > 1 else None
         shared = False
         wire: list[bytes] | None = None
         size = 0
-        for pipe in self.targets(message[0]):
+        for pipe in targets:
             # Pipe.send, inlined for a pipe whose link takes the message now
             # (a fan-out pays this once per subscriber; one Python call
             # fewer each: docs/internals.md). tests/sockets/test_hot_paths.py
@@ -222,7 +315,7 @@ class Distribute(Sender):
                     # gets the same byte strings.
                     if wire is None:
                         wire, size = encode_once(message)
-                    if send_encoded(wire, size):
+                    if send_encoded(wire, size, False):
                         pipe.out_msgs += 1
                         continue
                 else:
@@ -239,6 +332,68 @@ class Distribute(Sender):
             if not pipe.send(copy):
                 self.dropped += 1
         return True
+
+    def flush(self) -> None:
+        """Write the open run, if any, to its subscribers' links now (they
+        may still coalesce it with their own output until the end of the
+        tick). The socket has the pool call this before it closes,
+        disconnects or unbinds, so a run goes out with what is queued."""
+        if self._run is not None:
+            self._write_run(False)
+        self._last = None
+
+    def _open_run(self, targets: Collection[Pipe], message: Message) -> bool:
+        """Start a run with *message* for *targets* (two or more: ``send``
+        remembers no others), if a run can serve them: each linked,
+        writable, with nothing queued and a link taking plain ZMTP frames;
+        and a running loop to end the tick."""
+        for pipe in targets:
+            link = pipe.link
+            if link is None or pipe.backlog or pipe.send_encoded is None or not link.writable:
+                return False
+        size = sum(map(len, message))
+        if size >= RUN_LIMIT:
+            return False
+        if not self._tick:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False  # a send from outside the loop: no tick to end
+            loop.call_soon(self._end_tick)
+            self._tick = True
+        self._run = _Run(targets, message, size)
+        return True
+
+    def _end_tick(self) -> None:
+        self._tick = False
+        if self._run is not None:
+            self._write_run(True)
+
+    def _write_run(self, now: bool) -> None:
+        """Hand the open run to each of its subscribers: one joined ``bytes``
+        to every link that still takes it, written at once when *now* (the
+        end of the tick); the messages one by one to a pipe whose link does
+        not (paused or lost since the run opened), as :meth:`send` would."""
+        run = self._run
+        assert run is not None
+        self._run = None
+        data = [b"".join(encode_all(run.messages))]
+        size, count = run.size, len(run.messages)
+        # A tuple: a link's write cannot change who subscribes (its losses
+        # arrive as callbacks), but the loop must not depend on that.
+        for pipe in tuple(run.pipes):
+            send_encoded = pipe.send_encoded
+            if (
+                pipe.link is not None
+                and not pipe.backlog
+                and send_encoded is not None
+                and send_encoded(data, size, now)
+            ):
+                pipe.out_msgs += count
+                continue
+            for message in run.messages:
+                if not pipe.send(message.copy()):
+                    self.dropped += 1
 
 
 class NoDropDistribute(Distribute):
@@ -257,3 +412,9 @@ class NoDropDistribute(Distribute):
             if pipe.full:
                 return False
         return Distribute.send(self, message)
+
+    def _open_run(self, targets: Collection[Pipe], message: Message) -> bool:
+        # A run's messages are checked against each pipe's room only when
+        # the run is written, and one that has none then drops them: never
+        # here, where every message waits until all its pipes have room.
+        return False

@@ -190,10 +190,17 @@ class SubscribeUpstream(Sender):
     def has_out(self) -> bool:
         return True  # subscribing and distributing never wait
 
+    def flush(self) -> None:
+        self._everyone.flush()
+
     def send(self, message: Message) -> bool:
         changes, data = split_subscriptions(message, self._options["only_first_subscribe"])
-        for topic, subscribe in changes:
-            self.subscriptions.change(topic, subscribe)
+        if changes:
+            # A subscription goes to the links at once: data messages
+            # sent before it (a run held for the end of the tick) go first.
+            self._everyone.flush()
+            for topic, subscribe in changes:
+                self.subscriptions.change(topic, subscribe)
         return self._everyone.send(data) if data else True
 
 
