@@ -630,9 +630,8 @@ class ZmtpCodec:
                 self._needed = MAX_HANDSHAKE_FRAME + 1
 
     def _join_frame(self, events: list[CodecEvent]) -> int:
-        """The data frame whose body the buffered chunks complete, joined
-        straight from the chunks: the payload's only copy after the kernel
-        read (a 16 MiB frame used to be joined, then sliced: two). Returns
+        """The data frame (under _STORE_MIN bytes) whose body the buffered
+        chunks complete, joined straight from the chunks. Returns
         the offset in the last chunk (the read just received) where what
         follows the frame starts, to parse in place: copying the rest of the
         read first cost every 1 KiB message a third copy of its bytes, and
@@ -953,7 +952,7 @@ class ZmtpCodec:
                         return b""
                     # The body is still arriving: keep this chunk's part, for
                     # _join_frame to join once, whole. A view of it (no copy)
-                    # when it is most of the chunk (a large frame's start);
+                    # when it is most of the chunk (a short read);
                     # else a copy, so as not to hold the whole read until the
                     # next one: two reads alive at once made glibc grow and
                     # trim its heap about once per read, with a page fault
