@@ -83,6 +83,11 @@ __all__ = [
 #: None to take it, or the reason to turn it away.
 Admission = Callable[[dict[bytes, bytes]], "str | None"]
 
+# A data frame of at least this many bytes cut by a read gets its storage
+# at once, filled as the rest arrives (ZmtpCodec._store_frame); a smaller
+# one is joined from its pieces. Not above a read's worth (the transports'
+# direct reads start past 256 KiB still to come).
+_STORE_MIN = 32 * 1024
 # A handshake command larger than this is refused: it bounds what an
 # unauthenticated peer can make us buffer.
 MAX_HANDSHAKE_FRAME = 1 << 20
@@ -171,6 +176,13 @@ class StreamCodec(Protocol):
     peer_ttl: int
 
     @property
+    def notices(self) -> int:
+        """How many events other than messages this codec has returned: a
+        call that returns any leaves it higher, so a caller comparing it
+        before and after knows a read's events are all messages without
+        looking at each (one check per read, not one per message)."""
+
+    @property
     def mechanism(self) -> Mechanism: ...
 
     @property
@@ -212,7 +224,7 @@ class StreamCodec(Protocol):
         into a buffer with :meth:`body_buffer` (0: none)."""
 
     def body_buffer(self) -> memoryview:
-        """The part of that frame's storage still to fill (see ZmtpCodec)."""
+        """The part still to fill of that frame's storage (see ZmtpCodec)."""
 
     def body_received(self) -> list[CodecEvent]:
         """That storage is full: the events the frame completes."""
@@ -297,6 +309,7 @@ class ZmtpCodec:
         "max_message_size",
         "maxmsgsize",
         "mechanism",
+        "notices",
         "output",
         "output_held",
         "peer_ttl",
@@ -332,6 +345,9 @@ class ZmtpCodec:
         self.greeting: Greeting | None = None
         #: The TTL (ms) of the peer's last PING: close if it is silent that long.
         self.peer_ttl = 0
+        #: Events other than messages returned so far (StreamCodec.notices):
+        #: each is appended by _notice.
+        self.notices = 0
         self._state: CodecState = _GREETING
         # Received bytes not parsed yet, kept as chunks until _needed are here,
         # so a large frame arriving in many pieces is joined once, not re-copied.
@@ -344,7 +360,7 @@ class ZmtpCodec:
         #: which the caller may read straight into it: see body_buffer().
         self.body_remaining = 0
         self._body = bytearray()
-        self._body_view = memoryview(b"")
+        self._body_view = _NO_VIEW
         self._body_frame: bytes | None = None
         self._body_flags = 0
         self._needed = 1
@@ -538,13 +554,16 @@ class ZmtpCodec:
             return events
         offset = 0  # where the bytes still to parse start in data
         try:
-            if self._buffer:
+            if self.body_remaining:
+                # A large data frame's storage is being filled (_store_frame).
+                offset = self._fill_body(data, events)
+                if offset == len(data):
+                    return events
+            elif self._buffer:
                 self._buffer.append(data)
                 self._buffered += len(data)
                 if self._buffered < self._needed:
-                    if self._split_frame:
-                        self.body_remaining = self._needed - self._buffered
-                    elif self._state == _GREETING:
+                    if self._state == _GREETING:
                         # A greeting trickling in is still checked byte by byte.
                         check_greeting_prefix(b"".join(self._buffer))
                     return events
@@ -611,9 +630,8 @@ class ZmtpCodec:
                 self._needed = MAX_HANDSHAKE_FRAME + 1
 
     def _join_frame(self, events: list[CodecEvent]) -> int:
-        """The data frame whose body the buffered chunks complete, joined
-        straight from the chunks: the payload's only copy after the kernel
-        read (a 16 MiB frame used to be joined, then sliced: two). Returns
+        """The data frame (under _STORE_MIN bytes) whose body the buffered
+        chunks complete, joined straight from the chunks. Returns
         the offset in the last chunk (the read just received) where what
         follows the frame starts, to parse in place: copying the rest of the
         read first cost every 1 KiB message a third copy of its bytes, and
@@ -621,7 +639,6 @@ class ZmtpCodec:
         at nearly every read's end: docs/internals.md)."""
         buffer, self._buffer = self._buffer, []
         header, self._split_frame = self._split_frame, 0
-        self.body_remaining = 0
         flags = buffer[0][0]
         last = buffer[-1]
         keep = self._buffered - self._needed  # bytes past the frame
@@ -631,22 +648,19 @@ class ZmtpCodec:
         self._complete_frame(flags, b"".join(buffer), events)
         return len(last) - keep
 
-    def body_buffer(self) -> memoryview:
-        """Take the data frame being received (:attr:`body_remaining` > 0)
-        into its storage and return the part still to fill.
+    def _store_frame(self, flags: int, part: memoryview, size: int) -> None:
+        """Give the data frame of *size* bytes whose start *part* is its
+        storage now, with *part* copied in; later reads fill the rest
+        (:meth:`_fill_body`, or the caller straight from the kernel:
+        :meth:`body_buffer`).
 
-        The caller reads the rest of the frame straight into it (a
-        ``BufferedProtocol``), then calls :meth:`body_received`, and gives
-        this codec nothing else meanwhile. The storage is the frame's own
-        ``bytes`` (:func:`~aiomsg._fillable.fillable_bytes`): the kernel's
-        copy is the payload's only one. Where that cannot be made, it is a
-        buffer kept for the next large frame, copied once when complete.
+        The storage is the frame's own ``bytes``
+        (:func:`~aiomsg._fillable.fillable_bytes`), made once the header is
+        known, so each byte is copied once: joined from chunks instead, a
+        read-sized piece was kept and copied again. Where that cannot be
+        made, it is a buffer kept for the next large frame (until
+        :meth:`release_body`), copied once when complete.
         """
-        chunks, self._buffer = self._buffer, []
-        header, self._split_frame = self._split_frame, 0
-        self.body_remaining = 0
-        self._body_flags = chunks[0][0]
-        size = self._needed - header
         fillable = fillable_bytes(size)
         if fillable is not None:
             self._body_frame, view = fillable
@@ -657,26 +671,51 @@ class ZmtpCodec:
                 # receiving a 16 MiB message 3x as costly (docs/internals.md).
                 self._body = bytearray(size)
             view = memoryview(self._body)[:size]
+        view[: len(part)] = part
         self._body_view = view
-        chunks[0] = memoryview(chunks[0])[header:]
-        filled = 0
-        for chunk in chunks:
-            view[filled : filled + len(chunk)] = chunk
-            filled += len(chunk)
-        return view[filled:]
+        self._body_flags = flags
+        self.body_remaining = size - len(part)
+
+    def _fill_body(self, data: bytes, events: list[CodecEvent]) -> int:
+        """Copy the start of *data* into the frame being stored; return how
+        many bytes of it were the frame's (the rest follows the frame)."""
+        view = self._body_view
+        remaining = self.body_remaining
+        filled = len(view) - remaining
+        if len(data) < remaining:
+            view[filled : filled + len(data)] = data
+            self.body_remaining = remaining - len(data)
+            return len(data)
+        view[filled:] = memoryview(data)[:remaining]
+        self._take_body(events)
+        return remaining
+
+    def _take_body(self, events: list[CodecEvent]) -> None:
+        """The stored frame is complete: add it to its message."""
+        view, self._body_view = self._body_view, _NO_VIEW
+        frame, self._body_frame = self._body_frame, None
+        self.body_remaining = 0
+        self._complete_frame(self._body_flags, view.tobytes() if frame is None else frame, events)
+
+    def body_buffer(self) -> memoryview:
+        """The part still to fill of the data frame being stored
+        (:attr:`body_remaining` bytes).
+
+        The caller may read the rest of the frame straight into it (a
+        ``BufferedProtocol``), then call :meth:`body_received`, giving this
+        codec nothing else meanwhile: then the kernel's copy is the
+        payload's only one (see :meth:`_store_frame`).
+        """
+        view = self._body_view
+        return view[len(view) - self.body_remaining :]
 
     def body_received(self) -> list[CodecEvent]:
         """The storage :meth:`body_buffer` returned is full: the events the
         frame completes, whose body is immutable ``bytes`` as every frame's is
         (the filled object itself, or a copy of the kept buffer)."""
         events: list[CodecEvent] = []
-        view, self._body_view = self._body_view, memoryview(b"")
-        frame, self._body_frame = self._body_frame, None
-        self._needed = 2
         try:
-            self._complete_frame(
-                self._body_flags, view.tobytes() if frame is None else frame, events
-            )
+            self._take_body(events)
         except ProtocolError as error:
             self._fail(error, events)
         return events
@@ -708,16 +747,23 @@ class ZmtpCodec:
         self._state = _FAILED
         self._split_frame = self.body_remaining = 0
         self._buffer = []
+        self._body_view, self._body_frame = _NO_VIEW, None
         refused = isinstance(error, HandshakeRefused)
         rejected = isinstance(error, PeerRejected)
         fatal = refused or rejected or isinstance(error, IncompatiblePeer)
         if isinstance(error, HandshakeRefused):
             auth_status = _status(error.reason)
-        events.append(
+        self._notice(
+            events,
             PeerFailed(
                 str(error), refused=refused, fatal=fatal, rejected=rejected, auth_status=auth_status
-            )
+            ),
         )
+
+    def _notice(self, events: list[CodecEvent], event: CodecEvent) -> None:
+        """Append *event*, one that is not a message, and count it (notices)."""
+        events.append(event)
+        self.notices += 1
 
     def _receive_greeting(self, data: bytes, events: list[CodecEvent]) -> bytes:
         check_greeting_prefix(data)
@@ -734,7 +780,7 @@ class ZmtpCodec:
         self._needed = 2
         if self.mechanism.zap_request is not None:
             # NULL with a ZAP domain asks before it sends anything (security).
-            events.append(AuthenticationRequested(self.mechanism.zap_request))
+            self._notice(events, AuthenticationRequested(self.mechanism.zap_request))
             self._state = _AUTHENTICATING
 
     def _receive_handshake(self, data: bytes, events: list[CodecEvent]) -> bytes:
@@ -766,7 +812,7 @@ class ZmtpCodec:
             if self._take(out, events):
                 break
             if mechanism.zap_request is not None:
-                events.append(AuthenticationRequested(mechanism.zap_request))
+                self._notice(events, AuthenticationRequested(mechanism.zap_request))
                 self._state = _AUTHENTICATING
                 return data[offset:]
         return data[offset:]
@@ -784,7 +830,7 @@ class ZmtpCodec:
             return False
         event = self._handshake_complete()
         self.output += out
-        events.append(event)
+        self._notice(events, event)
         self._state = _TRAFFIC
         self._needed = 2
         return True
@@ -899,21 +945,24 @@ class ZmtpCodec:
                         )
                     raise ProtocolError(_too_large(size, total_limit))
                 if stop > end:
+                    self._parts, self._parts_size = parts, parts_size
+                    if size >= _STORE_MIN:
+                        # A large frame: its storage now, filled as it arrives.
+                        self._store_frame(flags, memoryview(data)[start:], size)
+                        return b""
                     # The body is still arriving: keep this chunk's part, for
                     # _join_frame to join once, whole. A view of it (no copy)
-                    # when it is most of the chunk (a large frame's start);
+                    # when it is most of the chunk (a short read);
                     # else a copy, so as not to hold the whole read until the
                     # next one: two reads alive at once made glibc grow and
                     # trim its heap about once per read, with a page fault
                     # per 4 KiB (1 KiB messages, uvloop: docs/internals.md).
                     self._needed = stop - offset
-                    self._parts, self._parts_size = parts, parts_size
                     self._split_frame = start - offset
                     self._buffer = [
                         data[offset:] if end - offset < offset else memoryview(data)[offset:]
                     ]
                     self._buffered = end - offset
-                    self.body_remaining = stop - end
                     return b""
                 parts.append(data[start:stop])
                 if total_limit >= 0 and (flags & 1 or parts_size):
@@ -1010,18 +1059,20 @@ class ZmtpCodec:
             if len(data) >= 2:
                 self.peer_ttl = int.from_bytes(data[:2], "big") * 100
         elif name in (_SUBSCRIBE, _CANCEL):
-            events.append(Subscription(data, subscribe=name == _SUBSCRIBE))
+            self._notice(events, Subscription(data, subscribe=name == _SUBSCRIBE))
         elif name in (_JOIN, _LEAVE) and self.socket_type is SocketType.RADIO:
             # Only a RADIO has groups; other types ignore them, as libzmq does.
             if len(data) > _MAX_GROUP or b"\x00" in data:
                 raise ProtocolError(f"{name.decode()} of a malformed group ({len(data)} bytes)")
-            events.append(Subscription(data, subscribe=name == _JOIN))
+            self._notice(events, Subscription(data, subscribe=name == _JOIN))
         # PONG and unknown commands are ignored, as libzmq does.
 
 
 # A global, not LONG_SIZE.unpack_from per frame or a local bound per read
 # (a read of one message, as every REQ/REP read, paid for that).
 _unpack_size = LONG_SIZE.unpack_from
+# No frame being stored (see ZmtpCodec._store_frame).
+_NO_VIEW = memoryview(b"")
 
 
 def _too_large(size: int, limit: int) -> str:

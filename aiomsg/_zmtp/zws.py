@@ -107,7 +107,15 @@ class ZwsCodec:
     :meth:`begin` once the WebSocket is open.
     """
 
-    __slots__ = ("_awaiting_routing_id", "_bare", "_failed", "_identity", "_inner", "_out")
+    __slots__ = (
+        "_awaiting_routing_id",
+        "_bare",
+        "_failed",
+        "_identity",
+        "_inner",
+        "_notices",
+        "_out",
+    )
 
     def __init__(
         self,
@@ -135,6 +143,13 @@ class ZwsCodec:
         self._identity = identity
         self._bare = False
         self._awaiting_routing_id = False
+        self._notices = 0
+
+    @property
+    def notices(self) -> int:
+        """Events other than messages returned so far (the inner codec's
+        and our own: ``StreamCodec.notices``)."""
+        return self._notices + self._inner.notices
 
     @property
     def bare(self) -> bool:
@@ -233,6 +248,7 @@ class ZwsCodec:
             if routing_id[:1] != b"\x00":
                 # A command, a MORE frame or no flags byte: not ZMTP 2.0's routing id.
                 self._failed = True
+                self._notices += 1
                 return [PeerFailed("bare ZWS2.0: the first message must be a one-frame routing id")]
             self._awaiting_routing_id = False
             payloads = payloads[1:]
@@ -248,6 +264,7 @@ class ZwsCodec:
                 self._failed = True
                 events = self._inner.receive_data(b"".join(chunks)) if chunks else []
                 self._drain()
+                self._notices += 1
                 return [*events, PeerFailed("empty WebSocket message: no ZWS flags byte")]
             flags = payload[0]
             zmtp_flags = (COMMAND if flags & _ZWS_COMMAND else 0) | (flags & _ZWS_MORE)
@@ -333,7 +350,7 @@ class ZwsMessageCodec(_NoDirectReads):
     handshake command (or routing id) is queued at once.
     """
 
-    __slots__ = ("_events", "_failed", "_limit", "_zws", "close_status", "peer_ttl")
+    __slots__ = ("_events", "_failed", "_limit", "_notices", "_zws", "close_status", "peer_ttl")
 
     def __init__(
         self,
@@ -368,6 +385,12 @@ class ZwsMessageCodec(_NoDirectReads):
         self.close_status: tuple[int, str] = (CloseCode.NORMAL, "")
         self._limit = self._zws.frame_limit()
         self._failed = False
+        self._notices = 0
+
+    @property
+    def notices(self) -> int:
+        """Events other than messages returned so far (``StreamCodec.notices``)."""
+        return self._notices + self._zws.notices
 
     @property
     def mechanism(self) -> Mechanism:
@@ -444,8 +467,11 @@ class ZwsMessageCodec(_NoDirectReads):
         if self._failed:
             return []
         events, self._events = self._events, []
+        # What begin() reported, counted when it was made, is returned now.
+        self._notices += len(events)
         if 0 <= self._limit < len(data):
             reason = f"message of {len(data)} bytes exceeds the limit of {self._limit}"
+            self._notices += 1
             self._failed = True
             self.close_status = (CloseCode.MESSAGE_TOO_BIG, reason)
             return [*events, PeerFailed(reason)]
@@ -480,6 +506,7 @@ class ZwsStreamCodec(_NoDirectReads):
         "_client",
         "_head",
         "_key",
+        "_notices",
         "_out",
         "_parser",
         "_state",
@@ -514,6 +541,7 @@ class ZwsStreamCodec(_NoDirectReads):
         self._state = _UPGRADE
         self._head = b""
         self._out: list[bytes] = []
+        self._notices = 0
         #: ZWS has no PING command TTL: heartbeats are WebSocket pings.
         self.peer_ttl = 0
         #: The subprotocol agreed in the upgrade ("" until then).
@@ -529,6 +557,11 @@ class ZwsStreamCodec(_NoDirectReads):
     def mechanism(self) -> Mechanism:
         """The security mechanism."""
         return self._zws.mechanism
+
+    @property
+    def notices(self) -> int:
+        """Events other than messages returned so far (``StreamCodec.notices``)."""
+        return self._notices + self._zws.notices
 
     @property
     def output_held(self) -> bool:
@@ -635,10 +668,12 @@ class ZwsStreamCodec(_NoDirectReads):
                 self._frame_messages()
                 self._out += encode_close(error.code, str(error), masked=self._client)
             self._state = _CLOSED
+            self._notices += 1
             events.append(PeerFailed(str(error)))
             return events
         except IncompatiblePeer as error:
             self._state = _CLOSED
+            self._notices += 1
             events.append(PeerFailed(str(error), fatal=True))
             return events
         return self._after(events)
@@ -673,6 +708,7 @@ class ZwsStreamCodec(_NoDirectReads):
         self._out += encode_frame(OP_CLOSE, echo.to_bytes(2, "big"), b"", masked=self._client)
         self._state = _CLOSED
         shown = f"{code} {reason}".strip()
+        self._notices += 1
         events.append(PeerFailed(f"the peer closed the WebSocket ({shown})", clean=True))
         return events
 

@@ -5,8 +5,8 @@
 Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
 messages each delivered 4 times), reqrep (N round trips over tcp),
 curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
-send16/recv16/send1k/recv1k/send16m/recv16m (one aiomsg side, a libzmq peer in a child),
-bsend16/brecv16 (the same through send_many/recv_many),
+send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
+in a child), bsend16/brecv16/brecv64k (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
 pub4 (an aiomsg PUB to 4 libzmq SUBs), rawreqrep (the reqrep shape on
 bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with).
@@ -288,11 +288,11 @@ def main() -> None:
         coro = _pushpull(tcp, n, 16)
     elif scenario == "tcp1k":
         coro = _pushpull(tcp, n, 1024)
-    elif scenario in ("send16", "recv16", "send1k", "recv1k", "send16m", "recv16m"):
-        size = {"16": 16, "1k": 1024, "16m": 16 << 20}[scenario[4:]]
+    elif scenario in ("send16", "recv16", "send1k", "recv1k", "recv64k", "send16m", "recv16m"):
+        size = {"16": 16, "1k": 1024, "64k": 64 << 10, "16m": 16 << 20}[scenario[4:]]
         coro = _one_side(scenario[:4], n, size)
-    elif scenario in ("bsend16", "brecv16"):
-        coro = _one_side(scenario[1:5], n, 16, batch=True)
+    elif scenario in ("bsend16", "brecv16", "brecv64k"):
+        coro = _one_side(scenario[1:5], n, 16 if scenario.endswith("16") else 64 << 10, batch=True)
     elif scenario.startswith("router"):  # router1, router1000: peers
         coro = _router(n, int(scenario[6:]))
     elif scenario.startswith("pub") and scenario[3:].isdigit():  # pub1, pub4, pub16: SUBs

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiomsg._zmtp.codec import HandshakeComplete, PeerFailed, Subscription, ZmtpCodec
+from aiomsg._zmtp.codec import _STORE_MIN, HandshakeComplete, PeerFailed, Subscription, ZmtpCodec
 from aiomsg.constants import SocketType
 
 from ._wire import (
@@ -356,3 +356,64 @@ def test_the_direct_read_buffer_is_reused_then_released(monkeypatch: pytest.Monk
     assert feed_direct(b, wire_of[1], 1000) == [[b"2" * 200_000]]
     b.release_body()
     assert feed_direct(b, wire_of[2], 1000) == [[b"3" * 300_000]]
+
+
+# -- large frames stored as reads bring them (the codec fills them itself) -----------
+@pytest.mark.parametrize("read", [1000, 4096, 65536, 100_003])
+@pytest.mark.usefixtures("storage")
+def test_large_frames_cut_by_reads_are_stored_whole(read: int) -> None:
+    """A data frame of _STORE_MIN bytes or more that a read cuts gets its
+    storage at once (body_remaining says how much is still to come) and the
+    reads that follow fill it, what follows it in the last one parsed in
+    place; a smaller frame is joined from its pieces and never stored."""
+    a, b = pair()
+    sent = [
+        [b"S" * (_STORE_MIN - 1)],
+        [b"T" * _STORE_MIN],
+        [b"x"],
+        BIG,
+        [b"m" * 40_000, b"tail"],
+        [b"end"],
+    ]
+    for msg in sent:
+        a.send_message(msg)
+    wire = b"".join(a.take_output())
+    events: list[object] = []
+    stored = []
+    for offset in range(0, len(wire), read):
+        events += b.receive_data(wire[offset : offset + read])
+        stored.append(b.body_remaining)
+    assert events == sent
+    assert all(type(f) is bytes for message in events for f in message)  # type: ignore[attr-defined]
+    assert max(stored) > 0 and b.body_remaining == 0
+
+
+@pytest.mark.parametrize("read", [7, 1000, 30_000])
+def test_frames_under_the_store_size_are_joined(read: int) -> None:
+    a, b = pair()
+    sent = [[bytes([n]) * (_STORE_MIN - 1)] for n in range(5)]
+    for msg in sent:
+        a.send_message(msg)
+    wire = b"".join(a.take_output())
+    events: list[object] = []
+    for offset in range(0, len(wire), read):
+        events += b.receive_data(wire[offset : offset + read])
+        assert b.body_remaining == 0
+    assert events == sent
+
+
+@pytest.mark.parametrize("limit", [370_009, 370_010])
+@pytest.mark.usefixtures("storage")
+def test_max_message_size_holds_for_stored_frames(limit: int) -> None:
+    a, b = limited_pair(limit)
+    a.send_message(BIG)
+    a.send_message([b"after"])
+    wire = b"".join(a.take_output())
+    events = feed(b, [wire[i : i + 50_000] for i in range(0, len(wire), 50_000)])
+    if limit >= sum(map(len, BIG)):
+        assert events == [BIG, [b"after"]]
+    else:
+        assert len(events) == 1 and isinstance(events[0], PeerFailed)
+        assert "max_message_size" in events[0].reason
+        assert b.body_remaining == 0
+        assert b.receive_data(b"\x00\x01x") == []  # failed: input is ignored
