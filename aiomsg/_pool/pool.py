@@ -59,6 +59,10 @@ def _nothing() -> None:
     return None
 
 
+def _ignore_arrival(pipe: Pipe) -> None:
+    """No receiver: nothing is queued for the socket (the inbound filter drops it)."""
+
+
 def _drop_all(pipe: Pipe, messages: list[Message]) -> list[Message]:
     """:func:`_drop` for the messages of one read."""
     return []
@@ -76,6 +80,7 @@ class Pool(TransportOptions):
         "_inbound_filter",
         "_inbound_filter_many",
         "_loop",
+        "_readable",
         "_retired",
         "bindings",
         "closed",
@@ -127,6 +132,8 @@ class Pool(TransportOptions):
         self.recv: Callable[[], Message | None] = self._cannot_recv
         self.send_many: Callable[[list[Message], int], int] = self._cannot_send_many
         self.recv_many: Callable[[int], list[Message]] = self._cannot_recv_many
+        #: The receiver's readable, or what it names instead (``Receiver.arrivals``).
+        self._readable: Callable[[Pipe], None] = _ignore_arrival
         self._inbound_filter: InboundFilter | None = _drop
         self._inbound_filter_many: InboundBatchFilter | None = _drop_all
         # The readiness waiters (see "readiness" below).
@@ -152,6 +159,7 @@ class Pool(TransportOptions):
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
         self.recv_many = receiver.recv_many if receiver is not None else self._cannot_recv_many
+        self._readable = receiver.arrivals() if receiver is not None else _ignore_arrival
         if filter is not None:
             self._inbound_filter = filter.filter
             self._inbound_filter_many = filter.filter_many
@@ -376,8 +384,8 @@ class Pool(TransportOptions):
     #   Poller watches several sockets with one future.
 
     def pipe_readable(self, pipe: Pipe) -> None:
-        assert self.receiver is not None
-        self.receiver.readable(pipe)
+        readable = self._readable  # a local: see Socket.send on slots
+        readable(pipe)
         # wake_receiver, inlined: this runs once per arrival on an empty
         # pipe (every message of a request/reply exchange).
         waiters = self.recv_waiters

@@ -10,6 +10,7 @@ park step), more than the fairness yield interval in a row, and a full peer.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -277,11 +278,12 @@ async def test_large_frames_are_read_directly_small_ones_are_not(
 async def test_tcp_try_send_inlined_one_frame_and_the_codec(
     ctx: aiomsg.Context, mechanism: str
 ) -> None:
-    """PeerProtocol.try_send encodes a one-frame message itself where the
-    codec writes plain ZMTP frames (NULL, PLAIN), short and long headers
-    alike; multipart messages, and every message of an encrypting codec
-    (CURVE), go through the codec's send_message. Lone messages (written at
-    once) and streams (coalesced) arrive whole, in order, and counted."""
+    """PeerProtocol.try_send encodes a message itself where the codec writes
+    plain ZMTP frames (NULL, PLAIN): one frame or several (MORE on all but
+    the last), short and long headers alike, an empty frame among them;
+    every message of an encrypting codec (CURVE) goes through the codec's
+    send_message. Lone messages (written at once) and streams (coalesced)
+    arrive whole, in order, and counted."""
     if mechanism == "curve" and not aiomsg.has_curve():
         pytest.skip("no libsodium")
     server: dict[str, object] = {}
@@ -307,7 +309,12 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
     messages = []
     for number in range(MANY):
         body = b"%d-" % number + b"x" * (number % 7 * 100)  # under and over 255 bytes
-        messages.append([body] if number % 4 else [b"%d" % number, body])
+        if number % 4:
+            messages.append([body])
+        elif number % 8:
+            messages.append([b"%d" % number, body])
+        else:  # a long frame before others, and an empty one
+            messages.append([body, b"", b"%d" % number])
     async with asyncio.timeout(10):
         await push.wait_peers()
         # Lone: one message, answered before the next.
@@ -369,3 +376,145 @@ async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context)
         await push.send(b"closed")
     with pytest.raises(aiomsg.Closed):
         await push.send_multipart([b"closed"])
+
+
+@pytest.mark.parametrize("via", ["recv", "poll"])
+async def test_req_reply_checks_inlined_in_recv_and_kept_for_poll(
+    ctx: aiomsg.Context, via: str
+) -> None:
+    """RequestLockstep.recv inlines FairQueue.recv and the reply check that
+    has_in (poll, then the take-now step) still calls: each drops a reply
+    without the delimiter, one with another request id (req_correlate) and
+    one from a peer not asked, and hands over the one that answers. The
+    request goes straight to the only pipe, then round-robin over two."""
+    first, second = ctx.socket(aiomsg.ROUTER), ctx.socket(aiomsg.ROUTER)
+    req = ctx.socket(aiomsg.REQ, identity=b"req", req_correlate=True)
+    await req.connect(await first.bind("tcp://127.0.0.1:*"))
+
+    async def reply() -> list[bytes]:
+        if via == "poll":
+            assert await req.poll(5000, aiomsg.POLLIN) == aiomsg.POLLIN
+            return req.recv_multipart_nowait()
+        return await req.recv_multipart()
+
+    async with asyncio.timeout(10):
+        await req.wait_peers()
+        for number in range(3):  # one pipe: no turn to take
+            await req.send(b"q%d" % number)
+            rid, request_id, empty, body = await first.recv_multipart()
+            assert (rid, empty, body) == (b"req", b"", b"q%d" % number)
+            other_id = bytes(byte ^ 0xFF for byte in request_id)
+            await first.send_multipart([b"req", b"no delimiter"])
+            await first.send_multipart([b"req", other_id, b"", b"another request's"])
+            await first.send_multipart([b"req", request_id, b"", b"re: " + body])
+            assert await reply() == [b"re: " + body]
+        await req.connect(await second.bind("tcp://127.0.0.1:*"))
+        await req.wait_peers(2)
+        for number in range(4):  # two pipes: in turn, strays from the other
+            asked, other = (second, first) if number % 2 else (first, second)
+            await req.send(b"r%d" % number)
+            rid, request_id, empty, body = await asked.recv_multipart()
+            assert (rid, empty, body) == (b"req", b"", b"r%d" % number)
+            await other.send_multipart([b"req", request_id, b"", b"not asked"])
+            await asked.send_multipart([b"req", b"no delimiter"])
+            await asked.send_multipart([b"req", request_id, b"", b"re: " + body])
+            assert await reply() == [b"re: " + body]
+
+
+async def test_req_with_its_only_pipe_full_parks_until_it_has_room(ctx: aiomsg.Context) -> None:
+    """With one pipe, REQ calls that pipe's send straight: a pipe that takes
+    nothing (immediate, no peer yet) refuses the request, which parks and
+    goes once the peer is there, as through LoadBalance.pick."""
+    req = ctx.socket(aiomsg.REQ, immediate=True)
+    rep = ctx.socket(aiomsg.REP)
+    await req.connect("inproc://req-only-pipe")
+    async with asyncio.timeout(10):
+        with pytest.raises(aiomsg.Again):
+            await req.send(b"refused", aiomsg.NOBLOCK)
+        parked = asyncio.ensure_future(req.send(b"early"))
+        await asyncio.sleep(0)
+        assert not parked.done()
+        await rep.bind("inproc://req-only-pipe")
+        await parked
+        assert await rep.recv() == b"early"
+        await rep.send(b"late")
+        assert await req.recv() == b"late"
+
+
+@pytest.mark.parametrize("via", ["recv", "poll"])
+async def test_rep_envelope_checks_inlined_in_recv_and_kept_for_poll(
+    ctx: aiomsg.Context, via: str
+) -> None:
+    """ReplyLockstep.recv inlines FairQueue.recv and the envelope split that
+    has_in (poll) still calls: each drops a request without the delimiter
+    or without a body, keeps a routing envelope, and the reply goes back
+    with it."""
+    rep, dealer = ctx.socket(aiomsg.REP), ctx.socket(aiomsg.DEALER)
+    await dealer.connect(await rep.bind("tcp://127.0.0.1:*"))
+
+    async def request() -> list[bytes]:
+        if via == "poll":
+            assert await rep.poll(5000, aiomsg.POLLIN) == aiomsg.POLLIN
+            return rep.recv_multipart_nowait()
+        return await rep.recv_multipart()
+
+    async with asyncio.timeout(10):
+        for number in range(MANY // 100):
+            envelope = [b""] if number % 2 else [b"hop", b"hop2", b""]
+            await dealer.send_multipart([b"no delimiter"])
+            await dealer.send_multipart([b"", b"x"][:1] if number % 3 else [b"hop", b""])
+            await dealer.send_multipart([*envelope, b"ask %d" % number])
+            assert await request() == [b"ask %d" % number]
+            await rep.send(b"answer %d" % number)
+            assert await dealer.recv_multipart() == [*envelope, b"answer %d" % number]
+
+
+def test_fair_queue_names_its_queue_append_unless_readable_is_overridden() -> None:
+    """Receiver.arrivals: the pool calls a FairQueue's deque append straight
+    on each arrival; a subclass that overrides readable keeps its own."""
+    from aiomsg._pool.strategies.fair_queue import FairQueue
+
+    class Counting(FairQueue):
+        __slots__ = ("seen",)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen = 0
+
+        def readable(self, pipe: Any) -> None:
+            self.seen += 1
+            super().readable(pipe)
+
+    plain, counting = FairQueue(), Counting()
+    pipe = object()
+    plain.arrivals()(pipe)  # type: ignore[arg-type]
+    assert plain.has_in() and plain._ready[0] is pipe
+    counting.arrivals()(pipe)  # type: ignore[arg-type]
+    assert counting.seen == 1 and counting.has_in()
+
+
+@pytest.mark.parametrize("case", ["plain", "noblock", "rcvtimeo"])
+async def test_recv_park_choice_inlined_and_in_recv_later(
+    ctx: aiomsg.Context, case: str
+) -> None:
+    """recv() picks its park step itself in the usual case (no flags, no
+    rcvtimeo, budget left) and leaves every other one to _recv_later:
+    NOBLOCK raises Again, rcvtimeo raises Again once it passes, and a plain
+    wait takes the message that comes."""
+    options = {"rcvtimeo": 50} if case == "rcvtimeo" else {}
+    pull, push = ctx.socket(aiomsg.PULL, **options), ctx.socket(aiomsg.PUSH)
+    await push.connect(await pull.bind("tcp://127.0.0.1:*"))
+    async with asyncio.timeout(10):
+        await push.wait_peers()
+        if case == "noblock":
+            with pytest.raises(aiomsg.Again):
+                await pull.recv(aiomsg.NOBLOCK)
+        elif case == "rcvtimeo":
+            with pytest.raises(aiomsg.Again):
+                await pull.recv()
+            pull.rcvtimeo = 10_000  # the wait below, bounded by it
+        parked = asyncio.ensure_future(pull.recv())
+        await asyncio.sleep(0)
+        assert not parked.done()
+        await push.send(b"came")
+        assert await parked == b"came"

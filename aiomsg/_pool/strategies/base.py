@@ -113,6 +113,13 @@ class Receiver(Strategy):
     def readable(self, pipe: Pipe) -> None:
         """*pipe* went from empty to holding a message."""
 
+    def arrivals(self) -> Callable[[Pipe], None]:
+        """What the pool calls instead of :meth:`readable`, to the same
+        effect: :meth:`readable` itself, unless the strategy can name
+        something cheaper (:class:`FairQueue`: its queue's ``append``, a C
+        call). Asked once, when the socket type is composed."""
+        return self.readable
+
     def recv(self) -> Message | None:
         """The next message, or None when none is waiting."""
         raise NotImplementedError

@@ -60,19 +60,24 @@ class RequestLockstep(FairQueue, Sender):
         options = self._options
         if self._awaiting is not None and not options["req_relaxed"]:
             raise InvalidState("REQ socket is waiting for a reply: recv() it before sending again")
-        pipe = self.balance.pick()
+        pipes = self.balance.pipes
+        # One pipe has no turn to take: its send refuses the request when
+        # it is full, as pick() would (two Python calls fewer per request,
+        # pick and Pipe.full: tests/sockets/test_hot_paths.py drives one
+        # pipe and several).
+        pipe = pipes[0] if len(pipes) == 1 else self.balance.pick()
         if pipe is None:
             return False
-        expected = b""
-        envelope = [b""]
         if options["req_correlate"]:
             # libzmq copies a host-order uint32; the peer only echoes it.
             expected = self._next_id.to_bytes(4, "little")
-            envelope = [expected, b""]
-        if not pipe.send(envelope + message):
-            return False
-        if options["req_correlate"]:
+            if not pipe.send([expected, b"", *message]):
+                return False
             self._next_id = (self._next_id + 1) & 0xFFFFFFFF
+        else:
+            expected = b""
+            if not pipe.send([b"", *message]):
+                return False
         while self._ready and FairQueue.recv(self) is not None:
             pass  # stale replies (bounded: only what is queued now)
         self._awaiting, self._expected = pipe, expected
@@ -100,15 +105,33 @@ class RequestLockstep(FairQueue, Sender):
         return None
 
     def recv(self) -> Message | None:
-        if self._awaiting is None:
+        awaiting = self._awaiting
+        if awaiting is None:
             raise InvalidState("REQ socket must send a request before it can recv()")
-        if not self._ready:
+        ready = self._ready
+        if not ready:
             return None  # the probe before a wait: no further call
-        while (message := FairQueue.recv(self)) is not None:
-            body = self._reply_body(self.last, message)
-            if body is not None:
+        expected = self._expected
+        skip = 2 if expected else 1
+        while ready:
+            # FairQueue.recv and _reply_body, inlined: a reply is one call
+            # here, not three (tests/sockets/test_hot_paths.py drives this
+            # copy through recv() and the original through poll()).
+            self.last = pipe = ready.popleft()
+            inbound = pipe.inbound
+            message = inbound.popleft()
+            if inbound:
+                ready.append(pipe)
+            if pipe.reading_paused:
+                pipe.maybe_resume_reading()
+            if (
+                pipe is awaiting
+                and len(message) > skip
+                and message[skip - 1] == b""
+                and (not expected or message[0] == expected)
+            ):
                 self._awaiting = None
-                return body
+                return message[skip:]
         return None
 
     def recv_many(self, limit: int) -> list[Message]:
@@ -147,12 +170,26 @@ class ReplyLockstep(FairQueue, Sender):
     def recv(self) -> Message | None:
         if self._pipe is not None:
             raise InvalidState("REP socket must send() its reply before the next recv()")
-        if not self._ready:
+        ready = self._ready
+        if not ready:
             return None  # the probe before a wait: no further call
-        while (message := FairQueue.recv(self)) is not None:
-            split = _envelope_end(message)
-            if split is not None:
-                self._pipe, self._envelope = self.last, message[:split]
+        while ready:
+            # FairQueue.recv and _envelope_end, inlined: a request is one
+            # call here, not three (tests/sockets/test_hot_paths.py drives
+            # this copy through recv() and the original through poll()).
+            self.last = pipe = ready.popleft()
+            inbound = pipe.inbound
+            message = inbound.popleft()
+            if inbound:
+                ready.append(pipe)
+            if pipe.reading_paused:
+                pipe.maybe_resume_reading()
+            try:
+                split = message.index(b"") + 1
+            except ValueError:
+                continue  # no envelope: dropped
+            if split < len(message):
+                self._pipe, self._envelope = pipe, message[:split]
                 return message[split:]
         return None
 
