@@ -270,7 +270,8 @@ class Pool(TransportOptions):
         self._redirect()
 
     def _redirect(self) -> None:
-        """The pipes changed: ask the sender again what sends go to."""
+        """The pipes or their links changed: ask the sender again what
+        sends go to."""
         if self.sender is not None:
             send = self.sender.direct()
             if send != self.send:
@@ -281,6 +282,7 @@ class Pool(TransportOptions):
         for strategy in self.strategies:
             strategy.unlinked(pipe)
         pipe.detach_link()
+        self._redirect()
 
     def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
         ours = self._own(pipe) if pipe is not None else None
@@ -314,6 +316,7 @@ class Pool(TransportOptions):
         ours.attach_link(link, peer_address, properties)
         for strategy in self.strategies:
             strategy.linked(ours)
+        self._redirect()
         ours.flush_backlog()
         self.events.emit(
             Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address, routing_id=ours.routing_id

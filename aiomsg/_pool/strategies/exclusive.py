@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiomsg._pool.pipe import Message, Pipe
 from aiomsg._pool.strategies.base import Receiver, Sender
 from aiomsg._pool.strategies.fair_queue import FairQueue
@@ -44,6 +46,12 @@ class Exclusive(Sender, Receiver):
 
     def send(self, message: Message) -> bool:
         return self.pipe is not None and self.pipe.send(message)
+
+    def direct(self) -> Callable[[Message], bool]:
+        # Every message goes to the one pipe: the socket calls it straight,
+        # as LoadBalance's with one pipe. Which pipe that is changes as
+        # peers link (linked), and the pool asks again then.
+        return self.send if self.pipe is None else self.pipe.direct()
 
     def send_many(self, messages: list[Message], start: int) -> int:
         return start if self.pipe is None else self.pipe.send_many(messages, start)
