@@ -68,6 +68,7 @@ class Pipe:
         "direct_room",
         "endpoint",
         "events",
+        "handed",
         "immediate",
         "in_bytes",
         "in_msgs",
@@ -135,6 +136,9 @@ class Pipe:
         self.wants_subscriptions = wants_subscriptions
         # Counters for Socket.stats(); the transport counts the bytes.
         self.in_msgs = self.out_msgs = self.in_bytes = self.out_bytes = 0
+        #: Messages _send_to_peer handed to :attr:`peer` over the current
+        #: link, counted once for both pipes: see :attr:`in_count`.
+        self.handed = 0
         #: Whether a connection carried this pipe before (a reconnect then).
         self.linked_before = False
 
@@ -193,8 +197,7 @@ class Pipe:
         if queued >= peer.direct_room or self.backlog:
             return self.send(message)
         inbound.append(message)  # by reference: inproc neither encodes nor copies
-        peer.in_msgs += 1
-        self.out_msgs += 1
+        self.handed += 1  # our out_msgs and the peer's in_msgs at once (in_count)
         if not queued:
             peer.events.pipe_readable(peer)
         return True
@@ -242,6 +245,38 @@ class Pipe:
             backlog.popleft()
         if was_full and not self._backlog_full():
             self.events.pipe_writable()
+
+    @property
+    def out_count(self) -> int:
+        """Messages sent (or queued) to the peer: :attr:`out_msgs`, and
+        those handed straight to a peer pipe and not yet settled."""
+        return self.out_msgs + self.handed
+
+    @property
+    def in_count(self) -> int:
+        """Messages received from the peer: :attr:`in_msgs`, and those a
+        peer pipe handed over straight and has not yet settled.
+
+        A message handed over straight is counted once, in the sender's
+        :attr:`handed` (two counts per message cost ~530 of ~9,250
+        instructions per 16 B message, callgrind inproc16); unlinking adds
+        it to both pipes' counters (:meth:`_settle`).
+        """
+        peer = self.peer
+        return self.in_msgs if peer is None else self.in_msgs + peer.handed
+
+    def _settle(self) -> None:
+        """Add what each of the two linked pipes handed the other straight
+        to both counters, before the link between them goes."""
+        peer = self.peer
+        if peer is None:
+            return
+        for sender, receiver in ((self, peer), (peer, self)):
+            handed = sender.handed
+            if handed:
+                sender.out_msgs += handed
+                receiver.in_msgs += handed
+                sender.handed = 0
 
     # -- inbound -------------------------------------------------------------
 
@@ -382,6 +417,7 @@ class Pipe:
 
     def detach_link(self) -> None:
         """The connection that carried this pipe is gone."""
+        self._settle()
         self.link = None
         self.send_encoded = None
         self.peer = None

@@ -257,8 +257,8 @@ class Pool(TransportOptions):
             return
         self.pipes.remove(pipe)
         retired = self._retired
-        retired[0] += pipe.in_msgs
-        retired[1] += pipe.out_msgs
+        retired[0] += pipe.in_count
+        retired[1] += pipe.out_count
         retired[2] += pipe.in_bytes
         retired[3] += pipe.out_bytes
         link = pipe.link
@@ -565,8 +565,8 @@ class Pool(TransportOptions):
                 endpoint=pipe.endpoint,
                 peer_address=pipe.peer_address,
                 connected=pipe.link is not None,
-                in_msgs=pipe.in_msgs,
-                out_msgs=pipe.out_msgs,
+                in_msgs=pipe.in_count,
+                out_msgs=pipe.out_count,
                 in_bytes=pipe.in_bytes,
                 out_bytes=pipe.out_bytes,
                 queued_in=len(pipe.inbound),

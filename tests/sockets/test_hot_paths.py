@@ -405,9 +405,13 @@ async def test_inproc_send_offers_to_the_peer_pipe_and_falls_back(ctx: aiomsg.Co
         sender = asyncio.ensure_future(send_all())
         assert [await pull.recv() for _ in bodies] == bodies
         await sender
+        # Counted once while linked (Pipe.handed), seen by both ends.
+        assert (push.stats().out_msgs, pull.stats().in_msgs) == (10 + MANY, 10 + MANY)
+        assert push.stats().peers[0].out_msgs == pull.stats().peers[0].in_msgs == 10 + MANY
         # The peer leaves: sends queue in our backlog through Pipe.send.
         pull.close(linger=0)
         assert push.peer_count == 0
+        assert (pipe.handed, pipe.out_msgs) == (0, 10 + MANY)  # settled as the link went
         assert push._send_message == pipe.send
         push.send_multipart_nowait([b"queued"])
         # A new peer: the backlog goes first, then the fast path again.
@@ -458,6 +462,12 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         for body in sent:
             await b.send(body)
         assert [await a.recv() for _ in sent] == sent
+        for body in sent[:10]:
+            await a.send(body)
+        assert [await b.recv() for _ in range(10)] == sent[:10]
+        # Both directions counted at both ends (inproc: Pipe.handed, live).
+        assert (b.stats().out_msgs, b.stats().in_msgs) == (MANY, 10)
+        assert (a.stats().out_msgs, a.stats().in_msgs) == (10, MANY)
         # A second peer is refused while the first lasts: nothing moves.
         third = ctx.socket(aiomsg.PAIR)
         await third.connect(endpoint)
@@ -476,6 +486,9 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         assert b._send_message == pipe.direct()
         await b.send(b"after")
         assert [await c.recv(), await c.recv()] == [b"queued", b"after"]
+        # Counts settled when the first peer left, then counted anew.
+        assert (b.stats().out_msgs, b.stats().in_msgs) == (MANY + 3, 10)
+        assert c.stats().in_msgs == 2
         b.close(linger=0)
     with pytest.raises(aiomsg.Closed):
         await b.send(b"closed")
