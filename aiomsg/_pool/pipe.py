@@ -399,6 +399,7 @@ class Pipe:
 
     def attach_link(self, link: Link, peer_address: str, properties: dict[bytes, bytes]) -> None:
         """A connection finished its handshake and now carries this pipe."""
+        self._settle()  # the counts of a link not detached first, if any
         self.link = link
         # Read once per connection: optional, so a link written outside
         # aiomsg need not have it.
