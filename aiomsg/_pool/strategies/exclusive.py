@@ -18,7 +18,7 @@ class Exclusive(Sender, FairQueue):
     has since left are still delivered before the next peer's. It is
     inherited rather than delegated to, so the socket calls
     ``FairQueue.recv`` itself: one Python call fewer per message received
-    (~600 instructions per 16 B message, callgrind pair16).
+    (~400 instructions per 16 B message: callgrind pair16, 9,407 to 9,003).
     """
 
     __slots__ = ("pipe",)
