@@ -265,8 +265,8 @@ class Pool(TransportOptions):
             return
         self.pipes.remove(pipe)
         retired = self._retired
-        retired[0] += pipe.in_msgs
-        retired[1] += pipe.out_msgs
+        retired[0] += pipe.in_count
+        retired[1] += pipe.out_count
         retired[2] += pipe.in_bytes
         retired[3] += pipe.out_bytes
         link = pipe.link
@@ -278,7 +278,8 @@ class Pool(TransportOptions):
         self._redirect()
 
     def _redirect(self) -> None:
-        """The pipes changed: ask the sender again what sends go to."""
+        """The pipes or their links changed: ask the sender again what
+        sends go to."""
         if self.sender is not None:
             send = self.sender.direct()
             if send != self.send:
@@ -289,6 +290,7 @@ class Pool(TransportOptions):
         for strategy in self.strategies:
             strategy.unlinked(pipe)
         pipe.detach_link()
+        self._redirect()
 
     def refusal(self, pipe: PipeEnd | None, properties: dict[bytes, bytes]) -> str | None:
         ours = self._own(pipe) if pipe is not None else None
@@ -322,6 +324,7 @@ class Pool(TransportOptions):
         ours.attach_link(link, peer_address, properties)
         for strategy in self.strategies:
             strategy.linked(ours)
+        self._redirect()
         ours.flush_backlog()
         self.events.emit(
             Event.HANDSHAKE_SUCCEEDED, endpoint, peer_address, routing_id=ours.routing_id
@@ -570,8 +573,8 @@ class Pool(TransportOptions):
                 endpoint=pipe.endpoint,
                 peer_address=pipe.peer_address,
                 connected=pipe.link is not None,
-                in_msgs=pipe.in_msgs,
-                out_msgs=pipe.out_msgs,
+                in_msgs=pipe.in_count,
+                out_msgs=pipe.out_count,
                 in_bytes=pipe.in_bytes,
                 out_bytes=pipe.out_bytes,
                 queued_in=len(pipe.inbound),

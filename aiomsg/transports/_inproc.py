@@ -42,6 +42,8 @@ class InprocLink:
 
     def __init__(self, connector: InprocConnector, peer: PipeEnd | None = None) -> None:
         self.connector = connector
+        #: The pipe we hand messages to (``Link``'s optional ``peer``: the
+        #: pipe we carry sends straight to it, without calling us).
         self.peer: PipeEnd | None = None
         #: ``Link.try_send``: the peer pipe's own ``offer``, bound once, so a
         #: send is one call with no wrapper (the whole inproc hot path). The

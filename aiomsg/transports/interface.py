@@ -126,6 +126,12 @@ class Link(Protocol):
     without it (inproc hands the message list over, CURVE encrypts per
     connection, ws frames differently, a transport written outside aiomsg)
     gets :meth:`try_send`.
+
+    A link that hands messages straight to another pipe of this process
+    (inproc, whose :meth:`try_send` is that pipe's :meth:`PipeEnd.offer`)
+    may name it in a ``peer`` attribute, read once like ``send_encoded``:
+    the pipe then appends to that pipe's queue itself, one call fewer per
+    message. Only a pipe of aiomsg's own kind is used so.
     """
 
     @property

@@ -2,8 +2,9 @@
 
     python bench/profiles/scenario.py SCENARIO N
 
-Scenarios: tcp16, tcp1k, inproc16, pubsub4 (PUB -> 4 SUB over tcp, N
-messages each delivered 4 times), reqrep (N round trips over tcp),
+Scenarios: tcp16, tcp1k, inproc16, pair16 (inproc PAIR -> PAIR, one way),
+pubsub4 (PUB -> 4 SUB over tcp, N messages each delivered 4 times),
+reqrep (N round trips over tcp),
 curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
 in a child), bsend16/brecv16/brecv64k (the same through send_many/recv_many),
@@ -26,12 +27,15 @@ import time
 import aiomsg
 
 
-async def _pushpull(endpoint: str, n: int, size: int, **opts: object) -> None:
+async def _pushpull(
+    endpoint: str, n: int, size: int, kinds: str = "pushpull", **opts: object
+) -> None:
     server = {k[2:]: v for k, v in opts.items() if k.startswith("s_")}
     client = {k[2:]: v for k, v in opts.items() if k.startswith("c_")}
+    pair = kinds == "pair"
     async with aiomsg.Context() as ctx:
-        pull = ctx.socket(aiomsg.PULL, rcvhwm=0, **server)
-        push = ctx.socket(aiomsg.PUSH, sndhwm=0, **client)
+        pull = ctx.socket(aiomsg.PAIR if pair else aiomsg.PULL, rcvhwm=0, **server)
+        push = ctx.socket(aiomsg.PAIR if pair else aiomsg.PUSH, sndhwm=0, **client)
         ep = await pull.bind(endpoint)
         await push.connect(ep)
         await push.wait_peers()
@@ -301,6 +305,8 @@ def main() -> None:
         coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":
         coro = _pushpull("inproc://x", n, 16)
+    elif scenario == "pair16":  # inproc PAIR -> PAIR, one way
+        coro = _pushpull("inproc://x", n, 16, "pair")
     elif scenario in ("curve16", "curve1k"):
         public, secret = aiomsg.curve_keypair()
         _, client_secret = aiomsg.curve_keypair()

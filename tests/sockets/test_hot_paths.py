@@ -350,7 +350,8 @@ async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context)
 
     async with asyncio.timeout(10):
         await push.connect("inproc://direct-first")
-        assert push._send_message == push._pool.pipes[0].send
+        # inproc: that pipe's send with the peer's offer inlined (Pipe.direct).
+        assert push._send_message == push._pool.pipes[0]._send_to_peer
         sent = await sends(MANY)
         assert [await first.recv() for _ in sent] == sent
         await push.connect("inproc://direct-second")
@@ -360,7 +361,7 @@ async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context)
         assert [await first.recv() for _ in range(5)] == sent[0::2]
         assert [await second.recv() for _ in range(5)] == sent[1::2]
         await push.disconnect("inproc://direct-first")
-        assert push._send_message == push._pool.pipes[0].send
+        assert push._send_message == push._pool.pipes[0]._send_to_peer
         sent = await sends(MANY)
         assert [await second.recv() for _ in sent] == sent
         await push.disconnect("inproc://direct-second")
@@ -518,3 +519,124 @@ async def test_recv_park_choice_inlined_and_in_recv_later(
         assert not parked.done()
         await push.send(b"came")
         assert await parked == b"came"
+
+
+async def test_inproc_send_offers_to_the_peer_pipe_and_falls_back(ctx: aiomsg.Context) -> None:
+    """Over inproc, the one pipe's direct send is ``Pipe._send_to_peer``
+    (``Pipe.send`` with the peer's ``offer`` inlined). It takes the general
+    path whenever that could differ: the peer full (then our backlog), our
+    backlog not empty (order), the link gone (the pool names ``Pipe.send``
+    until a peer links again). Order, HWMs and counters stay those of
+    ``Pipe.send``."""
+    push = ctx.socket(aiomsg.PUSH, sndhwm=5)
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=5)
+    await pull.bind("inproc://direct-peer")
+    await push.connect("inproc://direct-peer")
+    pipe = push._pool.pipes[0]
+    async with asyncio.timeout(10):
+        assert push._send_message == pipe._send_to_peer
+        # 5 into the peer's queue, 5 into our backlog, then no room.
+        for number in range(10):
+            push.send_multipart_nowait([b"%d" % number])
+        assert (len(pull._pool.pipes[0].inbound), len(pipe.backlog)) == (5, 5)
+        with pytest.raises(aiomsg.Again):
+            push.send_multipart_nowait([b"full"])
+        assert [await pull.recv() for _ in range(10)] == [b"%d" % n for n in range(10)]
+        # A stream through both HWMs: the fast path, the backlog behind a
+        # full peer, sends parked on it, all in order.
+        bodies = [b"%d" % number for number in range(MANY)]
+
+        async def send_all() -> None:
+            for body in bodies:
+                await push.send(body)
+
+        sender = asyncio.ensure_future(send_all())
+        assert [await pull.recv() for _ in bodies] == bodies
+        await sender
+        # Counted once while linked (Pipe.handed), seen by both ends.
+        assert (push.stats().out_msgs, pull.stats().in_msgs) == (10 + MANY, 10 + MANY)
+        assert push.stats().peers[0].out_msgs == pull.stats().peers[0].in_msgs == 10 + MANY
+        # The peer leaves: sends queue in our backlog through Pipe.send.
+        pull.close(linger=0)
+        assert push.peer_count == 0
+        assert (pipe.handed, pipe.out_msgs) == (0, 10 + MANY)  # settled as the link went
+        assert push._send_message == pipe.send
+        push.send_multipart_nowait([b"queued"])
+        # A new peer: the backlog goes first, then the fast path again.
+        again = ctx.socket(aiomsg.PULL)
+        await again.bind("inproc://direct-peer")
+        await push.wait_peers()
+        assert push._send_message == pipe._send_to_peer
+        await push.send(b"straight")
+        assert [await again.recv(), await again.recv()] == [b"queued", b"straight"]
+    assert again.stats().in_msgs == 2
+    assert push.stats().out_msgs == 10 + MANY + 2
+
+
+async def test_inproc_send_to_a_filtering_peer_takes_its_filter(ctx: aiomsg.Context) -> None:
+    """A peer pipe with an inbound filter (GATHER drops multipart messages)
+    gets every message through ``Pipe.send`` and the filter, as before."""
+    scatter, gather = ctx.socket(aiomsg.SCATTER), ctx.socket(aiomsg.GATHER)
+    await gather.bind("inproc://direct-filter")
+    await scatter.connect("inproc://direct-filter")
+    assert gather._pool.pipes[0].inbound_filter is not None
+    assert scatter._send_message == scatter._pool.pipes[0]._send_to_peer
+    async with asyncio.timeout(10):
+        for number in range(MANY):
+            await scatter.send(b"%d" % number)
+        assert [await gather.recv() for _ in range(MANY)] == [b"%d" % n for n in range(MANY)]
+    assert gather.stats().in_msgs == MANY
+
+
+@pytest.mark.parametrize("transport", ["inproc", "tcp"])
+async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transport: str) -> None:
+    """PAIR (Exclusive) names its pipe's direct send, as LoadBalance with
+    one pipe: asked again as its peer links, leaves and comes back; a
+    second peer, refused, changes nothing; a closed PAIR raises Closed."""
+    a, b = ctx.socket(aiomsg.PAIR), ctx.socket(aiomsg.PAIR)
+    events = b.monitor()
+    endpoint = await a.bind("inproc://direct-pair" if transport == "inproc" else "tcp://127.0.0.1:*")
+    await b.connect(endpoint)
+    async with asyncio.timeout(10):
+        await b.wait_peers()
+        pipe = b._pool.pipes[0]
+        exclusive = b._pool.sender
+        assert exclusive is not None
+        assert b._send_message == pipe.direct()
+        assert b._send_message != exclusive.send
+        if transport == "inproc":
+            assert b._send_message == pipe._send_to_peer
+        sent = [b"%d" % number for number in range(MANY)]
+        for body in sent:
+            await b.send(body)
+        assert [await a.recv() for _ in sent] == sent
+        for body in sent[:10]:
+            await a.send(body)
+        assert [await b.recv() for _ in range(10)] == sent[:10]
+        # Both directions counted at both ends (inproc: Pipe.handed, live).
+        assert (b.stats().out_msgs, b.stats().in_msgs) == (MANY, 10)
+        assert (a.stats().out_msgs, a.stats().in_msgs) == (10, MANY)
+        # A second peer is refused while the first lasts: nothing moves.
+        third = ctx.socket(aiomsg.PAIR)
+        await third.connect(endpoint)
+        await b.send(b"still")
+        assert await a.recv() == b"still"
+        assert b._send_message == pipe.direct()
+        third.close(linger=0)
+        # The peer leaves: b's pipe queues (its send), then a new peer links.
+        a.close(linger=0)
+        await events.wait_for(aiomsg.Event.DISCONNECTED)
+        assert b._send_message == pipe.send
+        await b.send(b"queued")
+        c = ctx.socket(aiomsg.PAIR)
+        await c.bind(endpoint)
+        await b.wait_peers()
+        assert b._send_message == pipe.direct()
+        await b.send(b"after")
+        assert [await c.recv(), await c.recv()] == [b"queued", b"after"]
+        # Counts settled when the first peer left, then counted anew.
+        assert (b.stats().out_msgs, b.stats().in_msgs) == (MANY + 3, 10)
+        assert c.stats().in_msgs == 2
+        b.close(linger=0)
+    with pytest.raises(aiomsg.Closed):
+        await b.send(b"closed")
