@@ -226,17 +226,22 @@ async def test_subscriber_to_everything_then_to_one_topic(ctx: aiomsg.Context) -
 
 
 async def _burst_then(ctx: aiomsg.Context, change: str) -> None:
-    """A PUB connected to two SUBs sends a burst (a run, held for the end of
-    the tick) and in the same tick closes, disconnects or unbinds: the run
-    goes out first, so each SUB gets the whole burst."""
+    """A PUB with two SUBs sends a burst (a run, held for the end of the
+    tick) and in the same tick closes, disconnects or unbinds: the run goes
+    out first, so each SUB gets the whole burst. The PUB connects to the
+    SUBs, or binds for ``unbind``."""
+    pub = ctx.socket(aiomsg.PUB, sndhwm=0, linger=-1)
     subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
     endpoints = []
+    if change == "unbind":
+        endpoints.append(await pub.bind("tcp://127.0.0.1:*"))
     for sub in subs:
         sub.subscribe(b"")
-        endpoints.append(await sub.bind("tcp://127.0.0.1:*"))
-    pub = ctx.socket(aiomsg.PUB, sndhwm=0, linger=-1)
-    for endpoint in endpoints:
-        await pub.connect(endpoint)
+        if change == "unbind":
+            await sub.connect(endpoints[0])
+        else:
+            endpoints.append(await sub.bind("tcp://127.0.0.1:*"))
+            await pub.connect(endpoints[-1])
     count = 50
     async with asyncio.timeout(20):
         await pub.wait_subscribed(b"", 2)
@@ -244,6 +249,8 @@ async def _burst_then(ctx: aiomsg.Context, change: str) -> None:
             await pub.send(b"%d" % number)
         if change == "close":
             pub.close()
+        elif change == "unbind":
+            await pub.unbind(endpoints[0])
         else:
             for endpoint in endpoints:
                 await pub.disconnect(endpoint)
@@ -252,30 +259,11 @@ async def _burst_then(ctx: aiomsg.Context, change: str) -> None:
     await pub.aclose()
 
 
-async def test_closing_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
-    await _burst_then(ctx, "close")
-
-
-async def test_disconnecting_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
-    await _burst_then(ctx, "disconnect")
-
-
-async def test_unbinding_right_after_a_burst_sends_it_whole(ctx: aiomsg.Context) -> None:
-    """As above, with the SUBs connected to the PUB's bound endpoint."""
-    pub = ctx.socket(aiomsg.PUB, sndhwm=0)
-    endpoint = await pub.bind("tcp://127.0.0.1:*")
-    subs = [ctx.socket(aiomsg.SUB, rcvhwm=0) for _ in range(2)]
-    for sub in subs:
-        sub.subscribe(b"")
-        await sub.connect(endpoint)
-    count = 50
-    async with asyncio.timeout(20):
-        await pub.wait_subscribed(b"", 2)
-        for number in range(count):
-            await pub.send(b"%d" % number)
-        await pub.unbind(endpoint)
-        for sub in subs:
-            assert [await sub.recv() for _ in range(count)] == [b"%d" % n for n in range(count)]
+@pytest.mark.parametrize("change", ["close", "disconnect", "unbind"])
+async def test_a_burst_goes_whole_when_the_pub_closes_disconnects_or_unbinds(
+    ctx: aiomsg.Context, change: str
+) -> None:
+    await _burst_then(ctx, change)
 
 
 async def test_xsub_data_upstream_keeps_its_order_with_subscriptions(ctx: aiomsg.Context) -> None:
