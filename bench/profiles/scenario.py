@@ -145,7 +145,11 @@ import asyncio, sys, uvloop, aiomsg
 async def main():
     endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     async with aiomsg.Context() as ctx:
-        socks = [ctx.socket(aiomsg.DEALER, sndhwm=1000, linger=0) for _ in range(k)]
+        # No handshake deadline: a ROUTER under callgrind takes minutes to
+        # greet 1000 peers.
+        socks = [
+            ctx.socket(aiomsg.DEALER, sndhwm=1000, linger=0, handshake_ivl=0) for _ in range(k)
+        ]
         for s in socks:
             await s.connect(endpoint)
         await asyncio.to_thread(sys.stdin.readline)
@@ -166,7 +170,7 @@ async def _router(n: int, peers: int, dealers: str = _DEALERS, rcvhwm: int = 0) 
     ``_AIOMSG_DEALERS`` and rcvhwm 1000, aiomsg DEALERs, as the bench's
     peers row has them."""
     async with aiomsg.Context() as ctx:
-        router = ctx.socket(aiomsg.ROUTER, rcvhwm=rcvhwm)
+        router = ctx.socket(aiomsg.ROUTER, rcvhwm=rcvhwm, handshake_ivl=0)  # as the DEALERs
         ep = await router.bind("tcp://127.0.0.1:*")
         peer = await asyncio.create_subprocess_exec(
             sys.executable, "-c", dealers, ep, str(n), str(peers),
