@@ -9,17 +9,25 @@ curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
 in a child), bsend16/brecv16/brecv64k (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
+urouter1/urouter1000 (the bench's peers row: aiomsg DEALERs, both sides on uvloop),
 pub4 (an aiomsg PUB to 4 libzmq SUBs), rawreqrep (the reqrep shape on
 bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
 loop: deterministic, unlike wall-clock on a shared machine.
+
+The router scenarios also mark their timed loop (:func:`_window_start`,
+:func:`_window_end`) for ``WINDOW=1 bench/profiles/callgrind.sh``, which
+counts only that loop: with 1000 peers the setup of the connections varies
+from run to run by more than the difference of two runs' messages is worth.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import math
 import resource
 import sys
 import time
@@ -102,6 +110,17 @@ async def _one_side(side: str, n: int, size: int, batch: bool = False) -> None:
         await peer.wait()
 
 
+def _window_start() -> None:
+    """Where callgrind's count starts in WINDOW=1 mode: a call of a C
+    function nothing else here makes (``--zero-before=math_gcd``)."""
+    math.gcd(0)
+
+
+def _window_end() -> None:
+    """Where it ends (``--dump-before=math_lcm``)."""
+    math.lcm(0)
+
+
 _DEALERS = """
 import sys, zmq
 ctx = zmq.Context()
@@ -120,23 +139,57 @@ ctx.term()
 """
 
 
-async def _router(n: int, peers: int) -> None:
-    """A ROUTER receiving n messages spread evenly over *peers* libzmq
-    DEALERs (in a child process, not traced)."""
+_AIOMSG_DEALERS = """
+import asyncio, sys, uvloop, aiomsg
+
+async def main():
+    endpoint, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     async with aiomsg.Context() as ctx:
-        router = ctx.socket(aiomsg.ROUTER, rcvhwm=0)
+        # No handshake deadline: a ROUTER under callgrind takes minutes to
+        # greet 1000 peers.
+        socks = [
+            ctx.socket(aiomsg.DEALER, sndhwm=1000, linger=0, handshake_ivl=0) for _ in range(k)
+        ]
+        for s in socks:
+            await s.connect(endpoint)
+        await asyncio.to_thread(sys.stdin.readline)
+        payload = b"x" * 16
+        for i in range(n):
+            await socks[i % k].send(payload)
+        await asyncio.to_thread(sys.stdin.readline)
+        for s in socks:
+            s.close(0)
+
+uvloop.run(main())
+"""
+
+
+async def _router(n: int, peers: int, dealers: str = _DEALERS, rcvhwm: int = 0) -> None:
+    """A ROUTER receiving n messages spread evenly over *peers* libzmq
+    DEALERs (in a child process, not traced); with *dealers* =
+    ``_AIOMSG_DEALERS`` and rcvhwm 1000, aiomsg DEALERs, as the bench's
+    peers row has them."""
+    async with aiomsg.Context() as ctx:
+        router = ctx.socket(aiomsg.ROUTER, rcvhwm=rcvhwm, handshake_ivl=0)  # as the DEALERs
         ep = await router.bind("tcp://127.0.0.1:*")
         peer = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _DEALERS, ep, str(n), str(peers),
+            sys.executable, "-c", dealers, ep, str(n), str(peers),
             stdin=asyncio.subprocess.PIPE,
         )
         await router.wait_peers(peers)
+        # What the bench's peers row does before it times (bench/scale.py,
+        # _settled_rss): connecting 1000 peers leaves a full collection due
+        # (~27 tracked objects each, promoted, none collected yet), which
+        # would otherwise land among the messages of one run but not another.
+        gc.collect()
         assert peer.stdin is not None
         peer.stdin.write(b"go\n")
+        _window_start()
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         for _ in range(n):
             await router.recv_multipart()
         elapsed, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+        _window_end()
         user = (after.ru_utime - before.ru_utime) / n * 1e6
         system = (after.ru_stime - before.ru_stime) / n * 1e6
         print(
@@ -299,6 +352,11 @@ def main() -> None:
         coro = _one_side(scenario[1:5], n, 16 if scenario.endswith("16") else 64 << 10, batch=True)
     elif scenario.startswith("router"):  # router1, router1000: peers
         coro = _router(n, int(scenario[6:]))
+    elif scenario.startswith("urouter"):  # the bench's peers row, on uvloop
+        import uvloop
+
+        uvloop.run(_router(n, int(scenario[7:]), _AIOMSG_DEALERS, rcvhwm=1000))
+        return
     elif scenario.startswith("pub") and scenario[3:].isdigit():  # pub1, pub4, pub16: SUBs
         coro = _publish(n, int(scenario[3:]))
     elif scenario == "tcp16m":
