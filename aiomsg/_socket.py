@@ -888,7 +888,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         ready = self._ready_pipes
         if ready and self._ops < _YIELD_BUDGET:
             # FairQueue.recv, inlined too (Receiver.ready_queue): one Python
-            # call fewer per message, ~500 instructions of ~3,900 for the
+            # call fewer per message, ~450 instructions of ~3,900 for the
             # call path (callgrind). tests/sockets/test_hot_paths.py drives
             # this copy, recv_multipart's and FairQueue.recv alike.
             pipe = ready.popleft()

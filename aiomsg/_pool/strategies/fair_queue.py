@@ -58,7 +58,7 @@ class FairQueue(Receiver):
         if inbound:
             ready.append(pipe)
         # The length first: while paused, one call per resume rather than
-        # one per message (~750 instructions per message at the bench's
+        # one per message (~500 instructions per message at the bench's
         # rcvhwm of 1,000, where a read queues far more than that).
         if pipe.reading_paused and len(inbound) <= pipe.resume_at:
             pipe.maybe_resume_reading()
