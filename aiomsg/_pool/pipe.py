@@ -84,6 +84,7 @@ class Pipe:
         "peer_properties",
         "rcvhwm",
         "reading_paused",
+        "resume_at",
         "routing_id",
         "send_encoded",
         "sndhwm",
@@ -122,6 +123,11 @@ class Pipe:
         self.peer_properties: dict[bytes, bytes] = {}
         self.sndhwm = sndhwm
         self.rcvhwm = rcvhwm
+        #: The inbound queue length at which paused reading resumes (half
+        #: the rcvhwm): a receive checks it while :attr:`reading_paused`
+        #: before calling :meth:`maybe_resume_reading`, one call per resume
+        #: rather than per message taken (see FairQueue.recv).
+        self.resume_at = rcvhwm // 2
         # With the immediate option, a pipe without a live peer takes nothing.
         self.immediate = immediate
         self.reading_paused = False
@@ -389,8 +395,9 @@ class Pipe:
             self.link.pause_reading()
 
     def maybe_resume_reading(self) -> None:
-        """Resume reading once the inbound queue has drained to half the HWM."""
-        if len(self.inbound) <= self.rcvhwm // 2:
+        """Resume reading once the inbound queue has drained to half the HWM
+        (:attr:`resume_at`)."""
+        if len(self.inbound) <= self.resume_at:
             self.reading_paused = False
             if self.link is not None:
                 self.link.resume_reading()

@@ -87,6 +87,7 @@ class Pool(TransportOptions):
         "connectors",
         "events",
         "pipes",
+        "ready_pipes",
         "receiver",
         "reconnects",
         "recv",
@@ -130,6 +131,9 @@ class Pool(TransportOptions):
         self.send: Callable[[Message], bool] = self._cannot_send
         self.send_changed: Callable[[], None] = _nothing
         self.recv: Callable[[], Message | None] = self._cannot_recv
+        #: The receiver's :meth:`~Receiver.ready_queue`: pipes holding
+        #: messages, which the socket's receive takes from itself; or None.
+        self.ready_pipes: collections.deque[Pipe] | None = None
         self.send_many: Callable[[list[Message], int], int] = self._cannot_send_many
         self.recv_many: Callable[[int], list[Message]] = self._cannot_recv_many
         #: The receiver's readable, or what it names instead (``Receiver.arrivals``).
@@ -157,6 +161,7 @@ class Pool(TransportOptions):
         self.sender, self.receiver = sender, receiver
         self.send = sender.direct() if sender is not None else self._cannot_send
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
+        self.ready_pipes = receiver.ready_queue() if receiver is not None else None
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
         self.recv_many = receiver.recv_many if receiver is not None else self._cannot_recv_many
         self._readable = receiver.arrivals() if receiver is not None else _ignore_arrival

@@ -640,3 +640,78 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         b.close(linger=0)
     with pytest.raises(aiomsg.Closed):
         await b.send(b"closed")
+
+
+@pytest.mark.parametrize("api", ["recv", "recv_multipart", "nowait"])
+async def test_fair_queue_take_inlined_in_the_socket_and_kept_in_recv(
+    ctx: aiomsg.Context, api: str
+) -> None:
+    """Receiver.ready_queue: recv() and recv_multipart() take from a
+    FairQueue's ready pipes themselves; recv_multipart_nowait() calls
+    FairQueue.recv. Each takes one message per pipe in turn, records the
+    pipe it came from (``last``), keeps the other frames for rcvmore, and
+    resumes a full pipe before it runs dry: two peers that each send more
+    than the rcvhwm alternate to the end. A closed socket raises Closed
+    with messages still queued."""
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=8)
+    pushes = [ctx.socket(aiomsg.PUSH, sndhwm=1000) for _ in range(2)]
+    endpoint = await pull.bind("inproc://hot-take")
+    for push in pushes:
+        await push.connect(endpoint)
+    receiver = pull._pool.receiver
+    assert receiver is not None and pull._ready_pipes is receiver.ready_queue() is not None
+
+    async def take() -> list[bytes]:
+        if api == "recv":
+            frames = [await pull.recv()]
+            while pull.rcvmore:
+                frames.append(await pull.recv())
+            return frames
+        if api == "recv_multipart":
+            return await pull.recv_multipart()
+        return pull.recv_multipart_nowait()
+
+    count = 20
+    async with asyncio.timeout(10):
+        for push in pushes:
+            await push.wait_peers()
+        for name, push in zip((b"a", b"b"), pushes, strict=True):
+            for number in range(count):
+                await push.send_multipart([name + b"%d" % number, b"tail"])
+        # Each pipe holds rcvhwm messages; the rest wait in its peer's backlog.
+        pipes = list(pull._pool.pipes)
+        assert sorted(len(pipe.inbound) for pipe in pipes) == [8, 8]
+        assert all(pipe.reading_paused for pipe in pipes)
+        received, sources = [], []
+        for _ in range(2 * count):
+            received.append(await take())
+            sources.append(receiver.last)
+    assert received == [
+        [name + b"%d" % number, b"tail"] for number in range(count) for name in (b"a", b"b")
+    ]
+    assert set(sources[0::2]) == {sources[0]} and set(sources[1::2]) == {sources[1]}
+    assert sources[0] is not sources[1] and {sources[0], sources[1]} == set(pipes)
+    assert not any(pipe.reading_paused or pipe.inbound for pipe in pipes)
+    async with asyncio.timeout(10):
+        await pushes[0].send(b"left behind")
+        assert await pull.poll(1000) == aiomsg.POLLIN
+    pull.close()
+    with pytest.raises(aiomsg.Closed):
+        await take()
+
+
+def test_ready_queue_only_where_recv_is_fair_queues_own() -> None:
+    """The socket takes from the ready pipes itself only where that is all
+    recv() does: FairQueue and Exclusive (PAIR) name their queue; ROUTER's
+    routing id prefix, DISH's groups and REQ/REP's lockstep keep recv()."""
+    from aiomsg._pool.strategies.exclusive import Exclusive
+    from aiomsg._pool.strategies.fair_queue import FairQueue
+    from aiomsg._pool.strategies.groups import GroupQueue
+    from aiomsg._pool.strategies.lockstep import ReplyLockstep, RequestLockstep
+    from aiomsg._pool.strategies.route import PrefixRoutingId
+
+    for plain in (FairQueue(), Exclusive()):
+        assert plain.ready_queue() is plain._ready
+    for own in (GroupQueue(), RequestLockstep(), ReplyLockstep()):
+        assert own.ready_queue() is None
+    assert PrefixRoutingId.recv is not FairQueue.recv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 
 from aiomsg._pool.pipe import Message, Pipe
@@ -119,6 +120,15 @@ class Receiver(Strategy):
         something cheaper (:class:`FairQueue`: its queue's ``append``, a C
         call). Asked once, when the socket type is composed."""
         return self.readable
+
+    def ready_queue(self) -> collections.deque[Pipe] | None:
+        """The queue of pipes holding messages that the socket's receive may
+        take from itself, exactly as :meth:`recv` would: the first pipe's
+        first message, the pipe queued again at the back while it holds
+        more, :attr:`last` set, reading resumed as :meth:`recv` resumes it
+        (:class:`FairQueue`). None (this default): the socket calls
+        :meth:`recv`. Asked when the socket type is composed."""
+        return None
 
     def recv(self) -> Message | None:
         """The next message, or None when none is waiting."""
