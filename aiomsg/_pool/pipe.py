@@ -84,6 +84,7 @@ class Pipe:
         "peer_properties",
         "rcvhwm",
         "reading_paused",
+        "resume_at",
         "routing_id",
         "send_encoded",
         "sndhwm",
@@ -125,6 +126,13 @@ class Pipe:
         # With the immediate option, a pipe without a live peer takes nothing.
         self.immediate = immediate
         self.reading_paused = False
+        #: The inbound queue length at which a paused pipe resumes reading
+        #: (half the HWM, see maybe_resume_reading). A reader checks it
+        #: inline before calling that: a connection paused at its HWM is
+        #: drained message by message, and a call per message drained cost
+        #: ~440 instructions per 1 KiB message under uvloop (callgrind),
+        #: whose reads run on until the pipe pauses.
+        self.resume_at = rcvhwm // 2
         self.inbound_filter = inbound_filter
         self.inbound_filter_many = inbound_filter_many
         # The inbound queue length below which an inproc peer's
@@ -389,8 +397,9 @@ class Pipe:
             self.link.pause_reading()
 
     def maybe_resume_reading(self) -> None:
-        """Resume reading once the inbound queue has drained to half the HWM."""
-        if len(self.inbound) <= self.rcvhwm // 2:
+        """Resume reading once the inbound queue has drained to half the HWM
+        (:attr:`resume_at`)."""
+        if len(self.inbound) <= self.resume_at:
             self.reading_paused = False
             if self.link is not None:
                 self.link.resume_reading()

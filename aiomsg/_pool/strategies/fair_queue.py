@@ -48,7 +48,9 @@ class FairQueue(Receiver):
         message = inbound.popleft()
         if inbound:
             ready.append(pipe)
-        if pipe.reading_paused:
+        # The threshold inline: a pipe paused at its HWM is drained with no
+        # call per message (Pipe.resume_at).
+        if pipe.reading_paused and len(inbound) <= pipe.resume_at:
             pipe.maybe_resume_reading()
         return message
 
@@ -67,7 +69,7 @@ class FairQueue(Receiver):
             append(inbound.popleft())
             if inbound:
                 ready.append(pipe)
-            if pipe.reading_paused:
+            if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
         want = limit - len(messages)
         if ready and want > 0:

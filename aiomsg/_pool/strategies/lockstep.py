@@ -122,7 +122,7 @@ class RequestLockstep(FairQueue, Sender):
             message = inbound.popleft()
             if inbound:
                 ready.append(pipe)
-            if pipe.reading_paused:
+            if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
             if (
                 pipe is awaiting
@@ -182,7 +182,7 @@ class ReplyLockstep(FairQueue, Sender):
             message = inbound.popleft()
             if inbound:
                 ready.append(pipe)
-            if pipe.reading_paused:
+            if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
             try:
                 split = message.index(b"") + 1
