@@ -7,7 +7,9 @@ pubsub4 (PUB -> 4 SUB over tcp, N messages each delivered 4 times),
 reqrep (N round trips over tcp),
 curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
-in a child), bsend16/brecv16/brecv64k (the same through send_many/recv_many),
+in a child), recv16h/recv1kh (recv16/recv1k with the bench's rcvhwm of 1000: a
+read past it pauses the connection; uvloop reads until it does),
+bsend16/brecv16/brecv64k (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
 urouter1/urouter1000 (the bench's peers row: aiomsg DEALERs, both sides on uvloop),
 pub4 (an aiomsg PUB to 4 libzmq SUBs), rawreqrep (the reqrep shape on
@@ -15,7 +17,8 @@ bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
-loop: deterministic, unlike wall-clock on a shared machine.
+loop (on uvloop with SCENARIO_LOOP=uvloop in the environment): deterministic,
+unlike wall-clock on a shared machine.
 
 The router scenarios also mark their timed loop (:func:`_window_start`,
 :func:`_window_end`) for ``WINDOW=1 bench/profiles/callgrind.sh``, which
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import os
 import resource
 import sys
 import time
@@ -80,12 +84,14 @@ ctx.term()
 """
 
 
-async def _one_side(side: str, n: int, size: int, batch: bool = False) -> None:
+async def _one_side(
+    side: str, n: int, size: int, batch: bool = False, hwm: int = 0
+) -> None:
     """One aiomsg side against a libzmq peer in a child process (callgrind
     does not trace it): the instructions of sending, or of receiving, alone;
     with *batch*, through send_many (1000 a call) and recv_many."""
     async with aiomsg.Context() as ctx:
-        sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=0, rcvhwm=0)
+        sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=hwm, rcvhwm=hwm)
         ep = await sock.bind("tcp://127.0.0.1:*")
         peer = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size)
@@ -348,6 +354,8 @@ def main() -> None:
     elif scenario in ("send16", "recv16", "send1k", "recv1k", "recv64k", "send16m", "recv16m"):
         size = {"16": 16, "1k": 1024, "64k": 64 << 10, "16m": 16 << 20}[scenario[4:]]
         coro = _one_side(scenario[:4], n, size)
+    elif scenario in ("recv1kh", "recv16h"):
+        coro = _one_side("recv", n, 1024 if scenario == "recv1kh" else 16, hwm=1000)
     elif scenario in ("bsend16", "brecv16", "brecv64k"):
         coro = _one_side(scenario[1:5], n, 16 if scenario.endswith("16") else 64 << 10, batch=True)
     elif scenario.startswith("router"):  # router1, router1000: peers
@@ -383,7 +391,12 @@ def main() -> None:
         coro = _batch(n)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
-    asyncio.run(coro)
+    if os.environ.get("SCENARIO_LOOP") == "uvloop":
+        import uvloop
+
+        uvloop.run(coro)
+    else:
+        asyncio.run(coro)
 
 
 if __name__ == "__main__":

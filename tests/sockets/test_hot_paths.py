@@ -715,3 +715,32 @@ def test_ready_queue_only_where_recv_is_fair_queues_own() -> None:
     for own in (GroupQueue(), RequestLockstep(), ReplyLockstep()):
         assert own.ready_queue() is None
     assert PrefixRoutingId.recv is not FairQueue.recv
+
+
+async def test_tcp_pipe_paused_at_its_hwm_resumes_at_resume_at(ctx: aiomsg.Context) -> None:
+    """A tcp read past rcvhwm pauses the connection (uvloop reads until it
+    does); recv() drains the paused pipe checking Pipe.resume_at inline and
+    resumes reading exactly when the queue is down to it, then every
+    message arrives, in order."""
+    receiver = ctx.socket(aiomsg.PULL, rcvhwm=10)
+    sender = ctx.socket(aiomsg.PUSH, sndhwm=0)
+    endpoint = await receiver.bind("tcp://127.0.0.1:*")
+    await sender.connect(endpoint)
+    count = 300
+    async with asyncio.timeout(10):
+        await sender.wait_peers()
+        for number in range(count):
+            await sender.send(b"%04d" % number + b"x" * 1020)
+        pipe = receiver._pool.pipes[0]
+        assert pipe.resume_at == 5
+        while not pipe.reading_paused:  # the first read past the HWM
+            await asyncio.sleep(0)
+        received = []
+        while pipe.reading_paused:
+            queued = len(pipe.inbound)
+            received.append(await receiver.recv())
+            # Still paused above resume_at; resumed when the take reached it.
+            assert pipe.reading_paused == (queued - 1 > pipe.resume_at)
+        while len(received) < count:
+            received.append(await receiver.recv())
+    assert [body[:4] for body in received] == [b"%04d" % n for n in range(count)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiomsg._pool.pipe import Pipe
 from aiomsg._pool.strategies import FairQueue
 
-from ._fakes import FakePool, link_of, make_pipe
+from ._fakes import FakeLink, FakePool, link_of, make_pipe
 
 
 def setup(count: int = 3, rcvhwm: int = 10) -> tuple[FairQueue, list[Pipe]]:
@@ -95,3 +95,46 @@ def test_taking_resumes_reading_at_the_low_water_mark() -> None:
     assert link_of(a).paused  # 3 left > 4 // 2
     queue.recv()
     assert not link_of(a).paused  # 2 left
+
+
+def test_resuming_is_checked_inline_at_the_pipes_resume_at() -> None:
+    """recv checks Pipe.resume_at itself and calls maybe_resume_reading only
+    once the queue is down to it (half the HWM, rounded down), not once per
+    message taken from a paused pipe."""
+
+    class CountingPipe(Pipe):
+        calls = 0
+
+        def maybe_resume_reading(self) -> None:
+            self.calls += 1
+            super().maybe_resume_reading()
+
+    queue = FairQueue()
+    a = CountingPipe(FakePool(queue, rcvhwm=5), "tcp://a", sndhwm=2, rcvhwm=5)
+    a.attach_link(FakeLink(), "a", {})
+    assert a.resume_at == 2
+    a.deliver_many([[b"%d" % i] for i in range(8)])  # one read past the HWM
+    assert link_of(a).paused and a.reading_paused
+    for left in range(7, 2, -1):
+        queue.recv()
+        assert len(a.inbound) == left and link_of(a).paused
+    assert a.calls == 0  # 7..3 left: above resume_at, no call
+    queue.recv()
+    assert len(a.inbound) == 2 and not link_of(a).paused and not a.reading_paused
+    assert a.calls == 1
+    assert drain(queue) == [b"6", b"7"]
+    assert a.calls == 1  # no longer paused: no check at all
+
+
+def test_recv_many_across_pipes_resumes_each_at_its_resume_at() -> None:
+    """recv_many's turn-by-turn part (several pipes ready) resumes a paused
+    pipe when its own queue is down to resume_at, as recv does."""
+    queue, (a, b, _) = setup(rcvhwm=4)
+    a.deliver_many([[b"a%d" % i] for i in range(5)])
+    b.deliver_many([[b"b%d" % i] for i in range(4)])
+    assert link_of(a).paused and link_of(b).paused
+    assert queue.recv_many(4) == [[b"a0"], [b"b0"], [b"a1"], [b"b1"]]
+    assert link_of(a).paused  # 3 left > 2
+    assert not link_of(b).paused  # 2 left
+    assert queue.recv_many(2) == [[b"a2"], [b"b2"]]
+    assert not link_of(a).paused

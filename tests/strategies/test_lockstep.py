@@ -231,3 +231,31 @@ def test_relaxed_req_is_writable_while_awaiting() -> None:
     assert req.send([b"q1"])
     assert req.has_out()  # a new request may go before the reply
     assert not req.has_in()
+
+
+def test_rep_and_req_resume_a_paused_pipe_at_its_resume_at() -> None:
+    """The inlined takes of REP and REQ check Pipe.resume_at as FairQueue
+    does: a pipe paused at its HWM resumes once drained to half of it."""
+    rep = ReplyLockstep()
+    rep_pipe = make_pipe(FakePool(rep, rcvhwm=4), "rep")
+    rep_pipe.deliver_many([[b"id%d" % i, b"", b"q%d" % i] for i in range(5)])
+    assert link_of(rep_pipe).paused
+    assert rep.recv() == [b"q0"]
+    assert link_of(rep_pipe).paused  # 4 left > 2
+    assert rep.send([b"r0"])
+    assert rep.recv() == [b"q1"]
+    assert link_of(rep_pipe).paused  # 3 left
+    assert rep.send([b"r1"])
+    assert rep.recv() == [b"q2"]
+    assert not link_of(rep_pipe).paused  # 2 left
+
+    req = RequestLockstep()
+    req_pipe = make_pipe(FakePool(req, rcvhwm=2), "req")
+    req.attach(req_pipe)
+    assert req.send([b"q"])
+    # A reply without its delimiter, then the real one: past the HWM, so
+    # reading pauses.
+    req_pipe.deliver_many([[b"no delimiter"], [b"", b"r"]])
+    assert link_of(req_pipe).paused
+    assert req.recv() == [b"r"]  # the malformed one was dropped on the way
+    assert not link_of(req_pipe).paused
