@@ -158,7 +158,6 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
 
     __slots__ = (
         "_close_waiters",
-        "_fair_queue",
         "_last_endpoint",
         "_linger_task",
         "_ops",
@@ -167,6 +166,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         "_recv_batch",
         "_recv_message",
         "_recv_parts",
+        "_recv_strategy",
         "_recv_waiters",
         "_send_batch",
         "_send_message",
@@ -235,7 +235,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # None: they call _recv_message. None after close(), which makes
         # them call the _recv_message that raises Closed.
         self._ready_pipes = pool.ready_pipes
-        self._fair_queue = pool.receiver
+        # The receiving strategy, whose `last` such a take records.
+        self._recv_strategy = pool.receiver
         # The same for the batch calls (send_many, recv_many).
         self._send_batch = pool.send_many
         self._recv_batch = pool.recv_many
@@ -268,7 +269,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         self._send_message = self._pool.send
         self._recv_message = self._pool.recv
         self._ready_pipes = self._pool.ready_pipes
-        self._fair_queue = receiver
+        self._recv_strategy = receiver
         self._send_batch = self._pool.send_many
         self._recv_batch = self._pool.recv_many
 
@@ -898,7 +899,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 ready.append(pipe)
             if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
-            self._fair_queue.last = pipe  # type: ignore[union-attr]  # set with ready
+            self._recv_strategy.last = pipe  # type: ignore[union-attr]  # set with ready
             # Counted once taken (its size known only then): the next call yields.
             self._ops += 1 if len(message[0]) < _LARGE else 1 + (len(message[0]) >> _SIZE_SHIFT)
             if self._recv_waiters:
@@ -958,7 +959,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 ready.append(pipe)
             if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
-            self._fair_queue.last = pipe  # type: ignore[union-attr]  # set with ready
+            self._recv_strategy.last = pipe  # type: ignore[union-attr]  # set with ready
             size = len(message[-1])  # its last frame, as _recv_now counts
             self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
             if self._recv_waiters:
