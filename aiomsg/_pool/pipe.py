@@ -54,6 +54,8 @@ class Pipe:
         link: the live connection, or None while disconnected.
         send_encoded: the link's optional ``send_encoded`` (see
             :class:`~aiomsg.transports.Link`), or None.
+        link_send: what the link's optional ``direct_sender`` returned for
+            this pipe (see :meth:`direct`), or None.
         routing_id: the peer's id on a ROUTER (its Identity, or generated).
         endpoint: the socket endpoint this pipe came from (bind or connect).
         peer_address: the remote address, as text.
@@ -76,6 +78,7 @@ class Pipe:
         "inbound_filter",
         "inbound_filter_many",
         "link",
+        "link_send",
         "linked_before",
         "out_bytes",
         "out_msgs",
@@ -115,6 +118,7 @@ class Pipe:
         self.backlog: collections.deque[Message] = collections.deque(maxlen=keep)
         self.link: Link | None = None
         self.send_encoded: SendEncoded | None = None
+        self.link_send: Callable[[Message], bool] | None = None
         #: The pipe the link hands messages to, for a link that has one
         #: (inproc: see :meth:`direct`), or None.
         self.peer: Pipe | None = None
@@ -184,9 +188,15 @@ class Pipe:
 
         :meth:`send`, unless the link hands messages straight to another
         pipe of this process (inproc): then :meth:`_send_to_peer`, which is
-        :meth:`send` with the peer's :meth:`offer` inlined.
+        :meth:`send` with the peer's :meth:`offer` inlined; or unless the
+        link sends for the pipe itself (tcp and ipc: its ``direct_sender``,
+        see :class:`~aiomsg.transports.Link`): then what that returned,
+        :meth:`send` with the link's ``try_send`` inlined.
         """
-        return self.send if self.peer is None else self._send_to_peer
+        if self.peer is not None:
+            return self._send_to_peer
+        link_send = self.link_send
+        return self.send if link_send is None else link_send
 
     def _send_to_peer(self, message: Message) -> bool:
         """:meth:`send` over an inproc link, with the peer pipe's :meth:`offer`
@@ -411,6 +421,9 @@ class Pipe:
         # Read once per connection: optional, so a link written outside
         # aiomsg need not have it.
         self.send_encoded = getattr(link, "send_encoded", None)
+        # Optional too: a link that sends for the pipe in one call.
+        direct_sender = getattr(link, "direct_sender", None)
+        self.link_send = None if direct_sender is None else direct_sender(self)
         # Optional too (see Link): only a pipe of our own kind can be offered
         # to inline.
         peer = getattr(link, "peer", None)
@@ -428,5 +441,6 @@ class Pipe:
         self._settle()
         self.link = None
         self.send_encoded = None
+        self.link_send = None
         self.peer = None
         self.reading_paused = False

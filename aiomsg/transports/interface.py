@@ -23,6 +23,7 @@ Who calls what, over one connection's life (connecting side)::
     Connector: handshake done ─> engine.peer_ready(pipe, link, ...) ─> PipeEnd
     peer's messages ─> pipe.deliver(message) ... socket recv()
     socket send() ─> pipe ─> link.try_send(message)
+                  (or ─> the link's direct sender, if it has one: see Link)
     socket send_many() ─> pipe ─> link.try_send_many(messages, start), if it has it
     connection lost ─> engine.peer_lost(pipe, keep=True); reconnect later
     gave up for good ─> engine.connector_failed(connector)
@@ -55,6 +56,7 @@ __all__ = [
     "Message",
     "PipeEnd",
     "SendEncoded",
+    "SendingPipe",
     "Transport",
     "ZapReply",
     "ZapRequest",
@@ -132,6 +134,19 @@ class Link(Protocol):
     may name it in a ``peer`` attribute, read once like ``send_encoded``:
     the pipe then appends to that pipe's queue itself, one call fewer per
     message. Only a pipe of aiomsg's own kind is used so.
+
+    A link may also have ``direct_sender(pipe)`` (a method; the pipe is a
+    :class:`SendingPipe`), called once when the link starts carrying the
+    pipe. What it returns is called instead of the pipe's ``send``, one
+    Python call per message rather than two (the pipe's and
+    :meth:`try_send`): it writes the message and counts it in the pipe's
+    ``out_msgs`` when the link is :attr:`writable`, and otherwise hands it
+    to the pipe's ``send`` (which queues it in the backlog, or refuses it at
+    the send high-water mark). It may take a writable link to mean an empty
+    backlog: a pipe's backlog waits only while its link is not writable,
+    and a link that becomes writable again calls
+    :meth:`PipeEnd.flush_backlog`, which empties it before anything else is
+    sent (:meth:`try_send` takes every message while writable).
     """
 
     @property
@@ -169,6 +184,18 @@ class Link(Protocol):
     @property
     def pending_output(self) -> int:
         """Bytes accepted but not yet handed to the operating system."""
+
+
+class SendingPipe(Protocol):
+    """What a pipe lends a link's direct sender (see :class:`Link`)."""
+
+    #: Messages sent (or queued) to the peer: the direct sender counts
+    #: those it writes.
+    out_msgs: int
+
+    def send(self, message: Message) -> bool:
+        """Send *message* through the link, or queue it behind the backlog;
+        False (nothing queued) at the send high-water mark."""
 
 
 class PipeEnd(Protocol):

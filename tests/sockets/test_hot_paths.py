@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import aiomsg
+from aiomsg.transports._peer import PeerProtocol
 
 # More than the fairness budget (256 small messages): the yield path runs twice.
 MANY = 600
@@ -274,16 +275,22 @@ async def test_large_frames_are_read_directly_small_ones_are_not(
     assert len(taken) == 1 and taken[0] >= 256 * 1024
 
 
+@pytest.mark.parametrize("route", ["direct", "try_send"])
 @pytest.mark.parametrize("mechanism", ["null", "plain", "curve"])
 async def test_tcp_try_send_inlined_one_frame_and_the_codec(
-    ctx: aiomsg.Context, mechanism: str
+    ctx: aiomsg.Context, mechanism: str, route: str
 ) -> None:
     """PeerProtocol.try_send encodes a message itself where the codec writes
     plain ZMTP frames (NULL, PLAIN): one frame or several (MORE on all but
     the last), short and long headers alike, an empty frame among them;
     every message of an encrypting codec (CURVE) goes through the codec's
     send_message. Lone messages (written at once) and streams (coalesced)
-    arrive whole, in order, and counted."""
+    arrive whole, in order, and counted.
+
+    Its copy, PeerProtocol._send_direct (the link's direct sender), does
+    the same: a PUSH with one peer calls it straight (*route* "direct");
+    with two, LoadBalance calls each pipe's send, which calls try_send
+    (round-robin: each peer gets every other message)."""
     if mechanism == "curve" and not aiomsg.has_curve():
         pytest.skip("no libsodium")
     server: dict[str, object] = {}
@@ -303,9 +310,10 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
             "curve_publickey": client_public,
             "curve_secretkey": client_secret,
         }
-    pull = ctx.socket(aiomsg.PULL, rcvhwm=0, **server)
+    pulls = [ctx.socket(aiomsg.PULL, rcvhwm=0, **server) for _ in range(1 + (route != "direct"))]
     push = ctx.socket(aiomsg.PUSH, sndhwm=0, **client)
-    await push.connect(await pull.bind("tcp://127.0.0.1:*"))
+    for pull in pulls:
+        await push.connect(await pull.bind("tcp://127.0.0.1:*"))
     messages = []
     for number in range(MANY):
         body = b"%d-" % number + b"x" * (number % 7 * 100)  # under and over 255 bytes
@@ -316,18 +324,99 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
         else:  # a long frame before others, and an empty one
             messages.append([body, b"", b"%d" % number])
     async with asyncio.timeout(10):
-        await push.wait_peers()
+        await push.wait_peers(len(pulls))
+        links = [pipe.link for pipe in push._pool.pipes]
+        if route == "direct":
+            assert push._send_message == links[0]._send_direct  # type: ignore[union-attr]
+        else:
+            assert push._send_message == push._pool.sender.send  # type: ignore[union-attr]
         # Lone: one message, answered before the next.
-        for message in messages[:3]:
+        for number, message in enumerate(messages[:4]):
             await push.send_multipart(message)
-            assert await pull.recv_multipart() == message
+            assert await pulls[number % len(pulls)].recv_multipart() == message
         # A stream: coalesced, tick after tick.
-        for message in messages[3:]:
+        for message in messages[4:]:
             await push.send_multipart(message)
-        received = [await pull.recv_multipart() for _ in messages[3:]]
-    assert received == messages[3:]
+        received = [
+            await pulls[number % len(pulls)].recv_multipart() for number in range(4, MANY)
+        ]
+    assert received == messages[4:]
     assert push.stats().out_msgs == MANY
     assert push.stats().out_bytes == sum(len(frame) for message in messages for frame in message)
+
+
+@pytest.mark.parametrize("side", ["connect", "bind"])
+async def test_tcp_direct_sender_falls_back_to_the_pipe(ctx: aiomsg.Context, side: str) -> None:
+    """Over tcp, the one pipe's direct send is its link's direct sender
+    (PeerProtocol._send_direct: Pipe.send with try_send inlined), on the
+    connecting and the accepting side alike. While the link is not
+    writable, it hands messages to Pipe.send: the backlog up to sndhwm,
+    then Again, or a parked send; once writable the backlog goes first.
+    With the link gone the pool names Pipe.send until a new connection
+    links the pipe. Order and counts are those of Pipe.send throughout."""
+    push = ctx.socket(aiomsg.PUSH, sndhwm=5)
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=0)
+    events = push.monitor()
+    if side == "connect":
+        endpoint = await pull.bind("tcp://127.0.0.1:*")
+        await push.connect(endpoint)
+    else:
+        endpoint = await push.bind("tcp://127.0.0.1:*")
+        await pull.connect(endpoint)
+    sent: list[bytes] = []
+
+    async def send(body: bytes) -> None:
+        await push.send(body)
+        sent.append(body)
+
+    async with asyncio.timeout(10):
+        await push.wait_peers()
+        pipe = push._pool.pipes[0]
+        link = pipe.link
+        assert isinstance(link, PeerProtocol)
+        assert push._send_message == pipe.link_send == link._send_direct
+        for number in range(3):
+            await send(b"%d" % number)
+        assert (pipe.out_msgs, len(pipe.backlog)) == (3, 0)
+        # The transport asks us to stop writing: the pipe's backlog takes
+        # what follows, up to sndhwm; then a send raises or parks.
+        link.pause_writing()
+        for number in range(3, 8):
+            push.send_multipart_nowait([b"%d" % number])
+            sent.append(b"%d" % number)
+        assert (pipe.out_msgs, len(pipe.backlog)) == (8, 5)
+        with pytest.raises(aiomsg.Again):
+            push.send_multipart_nowait([b"refused"])
+        parked = asyncio.ensure_future(send(b"parked"))
+        await asyncio.sleep(0)
+        assert not parked.done()
+        # Writable again: the backlog goes first, then the parked send,
+        # then the direct sender's stream (past the fairness yield).
+        link.resume_writing()
+        assert not pipe.backlog
+        await parked
+        for number in range(MANY):
+            await send(b"s%d" % number)
+        assert pipe.out_msgs == len(sent)
+        assert [await pull.recv() for _ in sent] == sent
+        # The peer leaves: Pipe.send queues for the next connection (a
+        # connecting pipe outlives its connections), which sends it first.
+        if side == "connect":
+            pull.close(linger=0)
+            await events.wait_for(aiomsg.Event.DISCONNECTED)
+            assert push._send_message == pipe.send
+            await push.send(b"queued")
+            again = ctx.socket(aiomsg.PULL)
+            await again.bind(endpoint)
+            await push.wait_peers()
+            assert pipe.link is not link
+            assert push._send_message == pipe.link_send == pipe.link._send_direct  # type: ignore[union-attr]
+            await push.send(b"after")
+            assert [await again.recv(), await again.recv()] == [b"queued", b"after"]
+            assert again.stats().in_msgs == 2
+            sent += [b"queued", b"after"]
+    assert push.stats().out_msgs == len(sent)
+    assert push.stats().out_bytes == sum(map(len, sent))
 
 
 async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context) -> None:
