@@ -44,6 +44,8 @@ from typing import Protocol
 from aiomsg._fillable import fillable_bytes
 from aiomsg._zmtp.frames import (
     COMMAND,
+    LAST_HEADERS,
+    LAST_HEADERS_LIMIT,
     LONG,
     LONG_HEADER,
     LONG_SIZE,
@@ -449,8 +451,8 @@ class ZmtpCodec:
             out = self.output
             # Two appends, not += of a tuple: no tuple made and freed per
             # message (~150 instructions, callgrind).
-            if size < 256:
-                out.append(SHORT_HEADERS[size])  # flags 0: index = size
+            if size < LAST_HEADERS_LIMIT:
+                out.append(LAST_HEADERS[size])  # flags 0: index = size
             else:
                 out.append(LONG_HEADER.pack(LONG, size))
             out.append(body)
@@ -490,8 +492,8 @@ class ZmtpCodec:
             if len(frames) == 1:
                 body = frames[0]
                 size = len(body)
-                if size < 256:
-                    append(SHORT_HEADERS[size])  # flags 0: index = size
+                if size < LAST_HEADERS_LIMIT:
+                    append(LAST_HEADERS[size])  # flags 0: index = size
                 else:
                     append(LONG_HEADER.pack(LONG, size))
                 append(body)

@@ -28,7 +28,14 @@ from aiomsg._zmtp.codec import (
     Subscription,
     ZmtpCodec,
 )
-from aiomsg._zmtp.frames import LONG, LONG_HEADER, MORE, SHORT_HEADERS
+from aiomsg._zmtp.frames import (
+    LAST_HEADERS,
+    LAST_HEADERS_LIMIT,
+    LONG,
+    LONG_HEADER,
+    MORE,
+    SHORT_HEADERS,
+)
 from aiomsg._zmtp.mechanism import ZapRequest
 from aiomsg.transports._heartbeat import Heartbeat
 from aiomsg.transports._tuning import tune_socket
@@ -372,7 +379,10 @@ class PeerProtocol(ReadPacing):
             if len(message) == 1:
                 body = message[0]
                 size = len(body)
-                out.append(SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size))
+                if size < LAST_HEADERS_LIMIT:
+                    out.append(LAST_HEADERS[size])
+                else:
+                    out.append(LONG_HEADER.pack(LONG, size))
                 out.append(body)
             else:
                 # MORE on every frame but the last, as the codec's loop.
@@ -433,7 +443,10 @@ class PeerProtocol(ReadPacing):
             if len(message) == 1:
                 body = message[0]
                 size = len(body)
-                out.append(SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size))
+                if size < LAST_HEADERS_LIMIT:
+                    out.append(LAST_HEADERS[size])
+                else:
+                    out.append(LONG_HEADER.pack(LONG, size))
                 out.append(body)
             else:
                 size = 0

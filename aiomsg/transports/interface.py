@@ -40,7 +40,13 @@ from typing import Protocol, TypeVar
 
 from aiomsg._endpoint import Endpoint
 from aiomsg._monitor import Event, ZmqEvent
-from aiomsg._zmtp.frames import LONG, LONG_HEADER, SHORT_HEADERS, encode_message
+from aiomsg._zmtp.frames import (
+    LAST_HEADERS,
+    LAST_HEADERS_LIMIT,
+    LONG,
+    LONG_HEADER,
+    encode_message,
+)
 from aiomsg._zmtp.mechanism import Mechanism, ZapReply, ZapRequest
 from aiomsg.constants import SocketType
 
@@ -94,7 +100,7 @@ def encode_once(message: Message) -> tuple[list[bytes], int]:
         # The common case, inlined: one frame.
         body = message[0]
         size = len(body)
-        header = SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size)
+        header = LAST_HEADERS[size] if size < LAST_HEADERS_LIMIT else LONG_HEADER.pack(LONG, size)
         return [header, body], size
     wire: list[bytes] = []
     encode_message(message, wire)
@@ -110,7 +116,10 @@ def encode_all(messages: list[Message]) -> list[bytes]:
         if len(message) == 1:
             body = message[0]
             size = len(body)
-            append(SHORT_HEADERS[size] if size < 256 else LONG_HEADER.pack(LONG, size))
+            if size < LAST_HEADERS_LIMIT:
+                append(LAST_HEADERS[size])
+            else:
+                append(LONG_HEADER.pack(LONG, size))
             append(body)
         else:
             encode_message(message, wire)

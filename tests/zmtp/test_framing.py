@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from aiomsg._zmtp.codec import PeerFailed, Subscription, ZmtpCodec
+from aiomsg._zmtp.frames import LAST_HEADERS, LAST_HEADERS_LIMIT
 from aiomsg.constants import SocketType
+from aiomsg.transports.interface import encode_all, encode_once
 
 from ._wire import (
     CANCEL_A,
@@ -30,6 +32,9 @@ ENCODE = {
     "multipart": ([b"a", b"bc", b"def"], b"\x01\x01a\x01\x02bc\x00\x03def"),
     "255-short": ([b"x" * 255], b"\x00\xff" + b"x" * 255),
     "256-long": ([b"x" * 256], b"\x02" + (256).to_bytes(8, "big") + b"x" * 256),
+    # The last size with a prebuilt header (frames.LAST_HEADERS), the first packed.
+    "4095-long": ([b"x" * 4095], b"\x02" + (4095).to_bytes(8, "big") + b"x" * 4095),
+    "4096-long": ([b"x" * 4096], b"\x02" + (4096).to_bytes(8, "big") + b"x" * 4096),
     "long-with-more": (
         [b"y" * 300, b"z"],
         b"\x03" + (300).to_bytes(8, "big") + b"y" * 300 + b"\x00\x01z",
@@ -42,6 +47,25 @@ def test_encode_message(frames: list[bytes], wire: bytes) -> None:
     conn = handshaken()
     conn.send_message(frames)
     assert output(conn) == wire
+
+
+def test_prebuilt_last_frame_headers_are_the_spec_headers() -> None:
+    """Every prebuilt header of a last (or only) frame is flags 0 and the
+    size: one byte up to 255, LONG and eight bytes from 256 on."""
+    assert LAST_HEADERS_LIMIT == len(LAST_HEADERS) > 256
+    for size, header in enumerate(LAST_HEADERS):
+        if size < 256:
+            assert header == bytes((0, size))
+        else:
+            assert header == b"\x02" + size.to_bytes(8, "big")
+
+
+@pytest.mark.parametrize(("frames", "wire"), ENCODE.values(), ids=ENCODE.keys())
+def test_encode_once_and_encode_all_match_the_codec(frames: list[bytes], wire: bytes) -> None:
+    """The fan-out's encoders write what the codec writes."""
+    encoded, size = encode_once(frames)
+    assert (b"".join(encoded), size) == (wire, sum(map(len, frames)))
+    assert b"".join(encode_all([frames, frames])) == wire * 2
 
 
 @pytest.mark.parametrize(("frames", "wire"), ENCODE.values(), ids=ENCODE.keys())
