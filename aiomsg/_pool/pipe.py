@@ -189,7 +189,7 @@ class Pipe:
         :meth:`send`, unless the link hands messages straight to another
         pipe of this process (inproc): then :meth:`_send_to_peer`, which is
         :meth:`send` with the peer's :meth:`offer` inlined; or unless the
-        link sends for the pipe itself (tcp and ipc: its ``direct_sender``,
+        link sends for the pipe itself (tcp, ipc, ws: its ``direct_sender``,
         see :class:`~aiomsg.transports.Link`): then what that returned,
         :meth:`send` with the link's ``try_send`` inlined.
         """

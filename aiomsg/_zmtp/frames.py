@@ -29,9 +29,9 @@ LONG_HEADER = struct.Struct(">BQ")
 SHORT_HEADERS = tuple(bytes((i >> 8, i & 0xFF)) for i in range(0x600))
 #: Headers of a message's last (or only) frame (flags 0, LONG above 255
 #: bytes), prebuilt for frames under LAST_HEADERS_LIMIT bytes: index size.
-#: Packing a long header costs ~770 instructions per frame (callgrind), the
-#: lookup ~170, for ~200 KB once per process; above 4 KiB the payload's
-#: copies cost more than the header.
+#: ~200 KB once per process, for ~1,100 instructions fewer per 1 KiB
+#: message sent than packing its header (callgrind send1k: 7,672 to
+#: 6,560); above 4 KiB the payload's copies outweigh the header.
 LAST_HEADERS_LIMIT = 4096
 LAST_HEADERS = SHORT_HEADERS[:256] + tuple(
     LONG_HEADER.pack(LONG, size) for size in range(256, LAST_HEADERS_LIMIT)
