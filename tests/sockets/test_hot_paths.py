@@ -323,6 +323,8 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
             messages.append([b"%d" % number, body])
         else:  # a long frame before others, and an empty one
             messages.append([body, b"", b"%d" % number])
+    # Past the flush threshold (256 KiB) within one tick, on each link.
+    messages += [[b"%d-" % number * 100_000] for number in range(4)]
     async with asyncio.timeout(10):
         await push.wait_peers(len(pulls))
         links = [pipe.link for pipe in push._pool.pipes]
@@ -338,10 +340,11 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
         for message in messages[4:]:
             await push.send_multipart(message)
         received = [
-            await pulls[number % len(pulls)].recv_multipart() for number in range(4, MANY)
+            await pulls[number % len(pulls)].recv_multipart()
+            for number in range(4, len(messages))
         ]
     assert received == messages[4:]
-    assert push.stats().out_msgs == MANY
+    assert push.stats().out_msgs == len(messages)
     assert push.stats().out_bytes == sum(len(frame) for message in messages for frame in message)
 
 
