@@ -26,7 +26,7 @@ from typing import Any, ClassVar, NoReturn
 from aiomsg._closing import ClosesOnExit
 from aiomsg._endpoint import parse_endpoint
 from aiomsg._monitor import Event, Monitor
-from aiomsg._pool.pipe import Message, Pipe, peer_host
+from aiomsg._pool.pipe import Delivered, Message, Pipe, message_frames, peer_host
 from aiomsg._pool.pool import ContextState, Pool
 from aiomsg._pool.readiness import wait_ready
 from aiomsg._pool.stats import SocketStats
@@ -94,6 +94,12 @@ def _as_frames(frames: Iterable[Any]) -> Message:
     if not message:
         raise ValueError("a message needs at least one frame")
     return message
+
+
+def _lists(messages: list[Delivered]) -> list[Message]:
+    """Queued messages as the API hands them out: each a list of frames (a
+    single-frame message is queued as its bytes: see Delivered)."""
+    return [[m] if type(m) is bytes else m for m in messages]  # type: ignore[misc]
 
 
 def _as_bytes(frame: Any) -> bytes:
@@ -892,6 +898,15 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             # call fewer per message, ~450 instructions of ~3,900 for the
             # call path (callgrind). tests/sockets/test_hot_paths.py drives
             # this copy, recv_multipart's and FairQueue.recv alike.
+            #
+            # This block must stay short: CPython 3.11 specializes the
+            # comparison above only when the jump after it fits in one byte
+            # (at most 255 code units to the else below; a longer block adds
+            # an EXTENDED_ARG, and the generic comparison costs ~150
+            # instructions more per message, callgrind inproc16). What both
+            # takes share (the count, the waiters, the frames) comes after.
+            # To check: in dis.get_instructions(Socket.recv), every
+            # COMPARE_OP is followed by a POP_JUMP, not an EXTENDED_ARG.
             pipe = ready.popleft()
             inbound = pipe.inbound
             message = inbound.popleft()
@@ -900,10 +915,6 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
             self._recv_strategy.last = pipe  # type: ignore[union-attr]  # set with ready
-            # Counted once taken (its size known only then): the next call yields.
-            self._ops += 1 if len(message[0]) < _LARGE else 1 + (len(message[0]) >> _SIZE_SHIFT)
-            if self._recv_waiters:
-                self._pool.wake_receiver()
         else:
             # Another receiving strategy (the bound method read into a local
             # first, as in send()); a FairQueue holding nothing needs no call.
@@ -916,15 +927,33 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                     message = await self._recv_later(flags)
                 else:
                     message = await self._wait_to_recv()
-            else:
-                message = taken
-                self._ops += 1 if len(taken[0]) < _LARGE else 1 + (len(taken[0]) >> _SIZE_SHIFT)
-                if self._recv_waiters:
-                    self._pool.wake_receiver()
-        if len(message) > 1:
+                # The park step counted it and passed the turn on.
+                if type(message) is bytes:
+                    return message  # one frame, queued as its bytes
+                frames: Message = message  # type: ignore[assignment]  # not bytes: a list
+                if len(frames) > 1:
+                    # The other frames wait for this task's next recv() calls.
+                    _frames_of(self._recv_parts, _current_task())[:] = frames[1:]
+                return frames[0]
+            message = taken
+        # Counted once taken (its size known only then): the next call yields.
+        if type(message) is bytes:
+            # One frame, queued as its bytes (Delivered): handed out as it
+            # is, no list to take apart. tests/sockets/test_single_frame_queue.py
+            # drives both forms through every take.
+            size = len(message)
+            self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
+            if self._recv_waiters:
+                self._pool.wake_receiver()
+            return message
+        frames = message  # type: ignore[assignment]  # not bytes: a list
+        self._ops += 1 if len(frames[0]) < _LARGE else 1 + (len(frames[0]) >> _SIZE_SHIFT)
+        if self._recv_waiters:
+            self._pool.wake_receiver()
+        if len(frames) > 1:
             # The other frames wait for this task's next recv() calls.
-            _frames_of(self._recv_parts, _current_task())[:] = message[1:]
-        return message[0]
+            _frames_of(self._recv_parts, _current_task())[:] = frames[1:]
+        return frames[0]
 
     async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         """Receive one frame decoded as text (UTF-8 by default)."""
@@ -960,16 +989,24 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             if pipe.reading_paused and len(inbound) <= pipe.resume_at:
                 pipe.maybe_resume_reading()
             self._recv_strategy.last = pipe  # type: ignore[union-attr]  # set with ready
-            size = len(message[-1])  # its last frame, as _recv_now counts
-            self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
-            if self._recv_waiters:
-                self._pool.wake_receiver()
-            return message
-        if ready is None:
-            taken = self._recv_now()
-            if taken is not None:
-                return taken
-        return await self._recv_later(flags)
+        else:
+            # Kept apart from the block above, which must stay short (see recv()).
+            taken = self._recv_now() if ready is None else None
+            if taken is None:
+                taken = await self._recv_later(flags)
+            return [taken] if type(taken) is bytes else taken  # type: ignore[return-value]
+        if type(message) is bytes:
+            # One frame, queued as its bytes: the list the API promises is
+            # made here, as it is handed out.
+            size = len(message)
+            frames = [message]
+        else:
+            frames = message  # type: ignore[assignment]  # not bytes: a list
+            size = len(frames[-1])  # its last frame, as _recv_now counts
+        self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
+        if self._recv_waiters:
+            self._pool.wake_receiver()
+        return frames
 
     async def recv_with_properties(self, flags: int = 0) -> tuple[list[bytes], dict[str, str]]:
         """Receive the next message with the properties of the peer that sent it.
@@ -1038,19 +1075,19 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             # the receiving strategy, counted once toward the fairness yield.
             recv_batch = self._recv_batch
             self._ops += 1
-            messages = recv_batch(limit) if self._ops < _YIELD_BUDGET else []
-            if messages:
+            taken = recv_batch(limit) if self._ops < _YIELD_BUDGET else []
+            if taken:
                 if self._recv_waiters:
                     # Another receiver may be waiting for a message that is
                     # already here (only the first arrival on a pipe wakes anyone).
                     self._pool.wake_receiver()
-                return messages
-            messages = [await self._recv_later(flags)]
+                return _lists(taken)
+            messages = _lists([await self._recv_later(flags)])
         if limit > 1:
             # The first message came from elsewhere (a wait, or the task's
             # own frames): add what is waiting behind it.
             with contextlib.suppress(InvalidState):  # REQ/REP: one message per turn
-                messages += self._recv_batch(limit - 1)
+                messages += _lists(self._recv_batch(limit - 1))
         if self._recv_waiters:
             self._pool.wake_receiver()  # as above
         return messages
@@ -1071,9 +1108,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             raise Again("no message is waiting")
         if self._recv_waiters:
             self._pool.wake_receiver()
-        return message
+        return message_frames(message)
 
-    def _recv_now(self) -> Message | None:
+    def _recv_now(self) -> Delivered | None:
         """The take-now step of every receive: take a message from the
         receiving strategy unless the fairness yield is due, count the call
         and the message's size toward it, and pass the turn on if more are
@@ -1082,7 +1119,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             return None
         message = self._recv_message()
         if message is not None:
-            size = len(message[-1])  # its last frame: see _YIELD_BUDGET
+            # Its last frame (see _YIELD_BUDGET): the bytes of the one, as queued.
+            size = len(message) if type(message) is bytes else len(message[-1])  # type: ignore[arg-type]
             self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
             if self._recv_waiters:
                 # Another receiver may be waiting for a message that is
@@ -1090,7 +1128,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 self._pool.wake_receiver()
         return message
 
-    def _recv_later(self, flags: int) -> Coroutine[Any, Any, Message]:
+    def _recv_later(self, flags: int) -> Coroutine[Any, Any, Delivered]:
         """The park step of every receive: what to await instead of a message
         (a fairness yield, or a wait bounded by rcvtimeo or not).
 
@@ -1110,7 +1148,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             return self._wait_to_recv()
         return self._wait_to_recv_within(timeout)
 
-    async def _yield_then_recv(self, flags: int) -> Message:
+    async def _yield_then_recv(self, flags: int) -> Delivered:
         # A receive that never suspends would starve other tasks.
         self._ops = 0
         await asyncio.sleep(0)
@@ -1119,7 +1157,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             return message
         return await self._recv_later(flags)
 
-    async def _wait_to_recv_within(self, timeout: int) -> Message:
+    async def _wait_to_recv_within(self, timeout: int) -> Delivered:
         # The rcvtimeo option, as sndtimeo in _send_later.
         try:
             async with asyncio.timeout(timeout / 1000):
@@ -1127,7 +1165,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         except TimeoutError:
             raise Again(f"no message within rcvtimeo ({timeout} ms)") from None
 
-    async def _wait_to_recv(self) -> Message:
+    async def _wait_to_recv(self) -> Delivered:
         """Park until a message arrives and take it.
 
         Raises Closed when the socket closes meanwhile. Cancelling is safe:

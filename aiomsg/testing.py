@@ -33,9 +33,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 from aiomsg.transports import (
     Binding,
@@ -48,8 +48,13 @@ from aiomsg.transports import (
     Transport,
     get_transport,
 )
+from aiomsg.transports.interface import Delivered
 
 __all__ = ["FaultCounts", "Faults", "FaultyTransport"]
+
+# A message either way it travels: a list of frames as sent, and as
+# received also the bytes of a single frame (Delivered); faults keep its form.
+_M = TypeVar("_M", bound=Delivered)
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class _Injector:
     def __post_init__(self) -> None:
         self.random = random.Random(self.faults.seed)
 
-    def decide(self, message: Message, link: Link | None) -> Message | None:
+    def decide(self, message: _M, link: Link | None) -> _M | None:
         """The message to pass on (maybe corrupted), or None if it is lost.
 
         A reset aborts *link*; the caller checks ``link`` afterwards.
@@ -132,26 +137,31 @@ class _Injector:
             return self._corrupted(message)
         return message
 
-    def _corrupted(self, message: Message) -> Message:
-        candidates = [index for index, frame in enumerate(message) if frame]
+    def _corrupted(self, message: _M) -> _M:
+        # A single-frame message may come as its bytes (Delivered): the same
+        # choices as for its list of one, and it goes on in its own form.
+        frames: Message = [message] if isinstance(message, bytes) else message
+        candidates = [index for index, frame in enumerate(frames) if frame]
         if not candidates:
             return message
         index = self.random.choice(candidates)
-        frame = bytearray(message[index])
+        frame = bytearray(frames[index])
         frame[self.random.randrange(len(frame))] ^= 1 << self.random.randrange(8)
-        return [*message[:index], bytes(frame), *message[index + 1 :]]
+        if isinstance(message, bytes):
+            return cast(_M, bytes(frame))
+        return cast(_M, [*frames[:index], bytes(frame), *frames[index + 1 :]])
 
 
-class _Delay:
+class _Delay(Generic[_M]):
     """Holds messages for ``Faults.delay`` seconds, then passes them on in order."""
 
-    def __init__(self, seconds: float, deliver: Callable[[Message], object]) -> None:
+    def __init__(self, seconds: float, deliver: Callable[[_M], object]) -> None:
         self.seconds = seconds
         self._deliver = deliver
-        self._held: collections.deque[tuple[float, Message]] = collections.deque()
+        self._held: collections.deque[tuple[float, _M]] = collections.deque()
         self._timer: asyncio.TimerHandle | None = None
 
-    def hold(self, message: Message) -> None:
+    def hold(self, message: _M) -> None:
         loop = asyncio.get_running_loop()
         self._held.append((loop.time() + self.seconds, message))
         if self._timer is None:
@@ -254,7 +264,7 @@ class _FaultyPipe:
     def out_bytes(self, value: int) -> None:
         self.inner.out_bytes = value
 
-    def deliver(self, message: Message) -> None:
+    def deliver(self, message: Delivered) -> None:
         if self._cut:
             return  # read in the same chunk as the reset: lost with the connection
         resets = self._injector.counts.resets
@@ -269,17 +279,17 @@ class _FaultyPipe:
         else:
             self.inner.deliver(passed)
 
-    def deliver_many(self, messages: list[Message]) -> None:
+    def deliver_many(self, messages: Sequence[Delivered]) -> None:
         for message in messages:
             self.deliver(message)
 
-    def offer(self, message: Message) -> bool:
+    def offer(self, message: Delivered) -> bool:
         if not self.inner.has_room:
             return self.inner.offer(message)  # refused: the sender keeps it
         self.deliver(message)
         return True
 
-    def offer_many(self, messages: list[Message], start: int) -> int:
+    def offer_many(self, messages: Sequence[Delivered], start: int) -> int:
         # One by one, so that each meets its faults (as try_send_many is
         # left to the pipe's per-message fallback on _FaultyLink).
         while start < len(messages) and self.offer(messages[start]):

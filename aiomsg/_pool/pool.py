@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aiomsg._monitor import Event, EventHub, ZmqEvent
-from aiomsg._pool.pipe import InboundBatchFilter, InboundFilter, Message, Pipe, peer_host
+from aiomsg._pool.pipe import (
+    Delivered,
+    InboundBatchFilter,
+    InboundFilter,
+    Message,
+    Pipe,
+    peer_host,
+)
 from aiomsg._pool.stats import PeerStats, SocketStats
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender, Strategy
 from aiomsg._security.auth import AuthRequest, AuthService, default_reply
@@ -50,7 +57,7 @@ class ContextState(Protocol):
         """The one ``kind()`` shared by the context's sockets."""
 
 
-def _drop(pipe: Pipe, message: Message) -> None:
+def _drop(pipe: Pipe, message: Delivered) -> None:
     """The inbound filter of sockets that cannot receive (PUSH): drop it all."""
     return None
 
@@ -63,7 +70,7 @@ def _ignore_arrival(pipe: Pipe) -> None:
     """No receiver: nothing is queued for the socket (the inbound filter drops it)."""
 
 
-def _drop_all(pipe: Pipe, messages: list[Message]) -> list[Message]:
+def _drop_all(pipe: Pipe, messages: Sequence[Delivered]) -> list[Delivered]:
     """:func:`_drop` for the messages of one read."""
     return []
 
@@ -130,12 +137,12 @@ class Pool(TransportOptions):
         #: through :attr:`send_changed`.
         self.send: Callable[[Message], bool] = self._cannot_send
         self.send_changed: Callable[[], None] = _nothing
-        self.recv: Callable[[], Message | None] = self._cannot_recv
+        self.recv: Callable[[], Delivered | None] = self._cannot_recv
         #: The receiver's :meth:`~Receiver.ready_queue`: pipes holding
         #: messages, which the socket's receive takes from itself; or None.
         self.ready_pipes: collections.deque[Pipe] | None = None
         self.send_many: Callable[[list[Message], int], int] = self._cannot_send_many
-        self.recv_many: Callable[[int], list[Message]] = self._cannot_recv_many
+        self.recv_many: Callable[[int], list[Delivered]] = self._cannot_recv_many
         #: The receiver's readable, or what it names instead (``Receiver.arrivals``).
         self._readable: Callable[[Pipe], None] = _ignore_arrival
         self._inbound_filter: InboundFilter | None = _drop
@@ -180,13 +187,13 @@ class Pool(TransportOptions):
     def _cannot_send(self, message: Message) -> bool:
         raise NotSupported(f"{self.socket_type.name} sockets cannot send")
 
-    def _cannot_recv(self) -> Message | None:
+    def _cannot_recv(self) -> Delivered | None:
         raise NotSupported(f"{self.socket_type.name} sockets cannot receive")
 
     def _cannot_send_many(self, messages: list[Message], start: int) -> int:
         return self._cannot_send(messages[start])
 
-    def _cannot_recv_many(self, limit: int) -> list[Message]:
+    def _cannot_recv_many(self, limit: int) -> list[Delivered]:
         self._cannot_recv()
         return []
 

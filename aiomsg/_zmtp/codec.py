@@ -1,8 +1,10 @@
 """One ZMTP 3.x connection as a sans-I/O state machine.
 
 Feed received bytes to :meth:`ZmtpCodec.receive_data`; it returns the
-events they complete, in order: a message is a ``list[bytes]``, anything else
-is one of the event classes below. Queue outgoing traffic with
+events they complete, in order: a message is a ``list[bytes]`` (with
+``single_bytes``, a message of one frame is that frame's ``bytes``: see
+``aiomsg.transports.interface.Delivered``), anything else is one of the
+event classes below. Queue outgoing traffic with
 :meth:`send_message` / :meth:`send_subscription` and collect the bytes to
 write with :meth:`take_output`.
 
@@ -165,7 +167,9 @@ class PeerRejected(ProtocolError):
     """We turned the peer away: ``admit`` gave this reason (sent to it in ERROR)."""
 
 
-CodecEvent = list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
+CodecEvent = (
+    bytes | list[bytes] | HandshakeComplete | Subscription | PeerFailed | AuthenticationRequested
+)
 
 
 class StreamCodec(Protocol):
@@ -288,6 +292,12 @@ class ZmtpCodec:
         greeting: False for ZMTP inside ZWS, which has no greeting (the
             WebSocket subprotocol names the mechanism): nothing is queued
             until :meth:`begin` starts the handshake.
+        single_bytes: a message of one frame is returned as that frame's
+            ``bytes``, not a list of one: what a pipe queues as it is
+            (``transports.interface.Delivered``; the tcp and ipc
+            connections ask for it). A list is tracked by the garbage
+            collector, which traverses every queued one in its young
+            collections (docs/internals.md).
     """
 
     __slots__ = (
@@ -304,6 +314,7 @@ class ZmtpCodec:
         "_parts",
         "_parts_size",
         "_pong_queued",
+        "_single_bytes",
         "_split_frame",
         "_state",
         "body_remaining",
@@ -329,8 +340,10 @@ class ZmtpCodec:
         accepted: bool = False,
         admit: Admission | None = None,
         greeting: bool = True,
+        single_bytes: bool = False,
     ) -> None:
         self.socket_type = socket_type
+        self._single_bytes = single_bytes
         self.maxmsgsize = maxmsgsize
         self.max_message_size = max_message_size
         limits = [limit for limit in (maxmsgsize, max_message_size) if limit >= 0]
@@ -740,7 +753,7 @@ class ZmtpCodec:
             if self._parts_size > total_limit:
                 raise ProtocolError(_too_large(self._parts_size, total_limit))
         if not flags & MORE:
-            events.append(parts)
+            events.append(parts[0] if self._single_bytes and len(parts) == 1 else parts)
             self._parts = []
             self._parts_size = 0
         self._needed = 2
@@ -880,6 +893,7 @@ class ZmtpCodec:
         # more cannot fail on a short frame; under a smaller limit, short
         # frames take the general path (flags < 0 never holds).
         short = 2 if frame_limit >= 255 else 0
+        single_bytes = self._single_bytes
         last = end - 2  # the last offset at which a frame can start
         while offset <= last:
             flags = data[offset]
@@ -894,7 +908,7 @@ class ZmtpCodec:
                 if stop <= end:
                     if not flags:
                         if not parts:
-                            events.append([data[start:stop]])
+                            events.append(data[start:stop] if single_bytes else [data[start:stop]])
                             offset = stop
                             continue
                         if total_limit < 0:
@@ -917,7 +931,7 @@ class ZmtpCodec:
                     (size,) = _unpack_size(data, offset + 1)
                     stop = start + size
                     if stop <= end and size <= frame_limit:
-                        events.append([data[start:stop]])
+                        events.append(data[start:stop] if single_bytes else [data[start:stop]])
                         offset = stop
                         continue
             if flags & 2:
@@ -973,7 +987,7 @@ class ZmtpCodec:
                     if parts_size > total_limit:
                         raise ProtocolError(_too_large(parts_size, total_limit))
                 if not flags & 1:
-                    events.append(parts)
+                    events.append(parts[0] if single_bytes and len(parts) == 1 else parts)
                     parts = []
                     parts_size = 0
             offset = stop
@@ -985,6 +999,7 @@ class ZmtpCodec:
         """Traffic through an encrypting mechanism: each frame is unwrapped first."""
         end = len(data)
         decode = self.mechanism.decode
+        single_bytes = self._single_bytes
         parts = self._parts
         parts_size = self._parts_size  # bytes in parts, tracked only with a limit
         maxmsgsize = self.maxmsgsize
@@ -1020,7 +1035,7 @@ class ZmtpCodec:
             if not flags and not parts and len(payload) <= frame_limit:
                 # The common case first, a whole message in one frame, within
                 # both limits: as the general path below would, in fewer steps.
-                events.append([payload])
+                events.append(payload if single_bytes else [payload])
                 continue
             if 0 <= maxmsgsize < len(payload):
                 raise ProtocolError(
@@ -1030,7 +1045,7 @@ class ZmtpCodec:
                 raise ProtocolError(_too_large(parts_size + len(payload), total_limit))
             parts.append(payload)
             if not flags & MORE:
-                events.append(parts)
+                events.append(parts[0] if single_bytes and len(parts) == 1 else parts)
                 parts = []
                 parts_size = 0
             elif total_limit >= 0:

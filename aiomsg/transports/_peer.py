@@ -81,6 +81,10 @@ def zmtp_codec(engine: Engine, pipe: PipeEnd | None) -> StreamCodec:
         max_message_size=engine.max_message_size,
         accepted=pipe is None,
         admit=functools.partial(engine.refusal, pipe),
+        # Each message of one frame as its bytes, which the pipe queues as
+        # they are (transports.interface.Delivered): no list per message
+        # for the garbage collector to traverse while it waits.
+        single_bytes=True,
     )
 
 
@@ -285,7 +289,7 @@ class PeerProtocol(ReadPacing):
         reads itself)."""
         pipe = self.pipe
         for event in events:
-            if type(event) is list:
+            if type(event) is bytes or type(event) is list:  # a message: Delivered
                 if pipe is not None:
                     pipe.deliver(event)
             elif isinstance(event, HandshakeComplete):

@@ -22,6 +22,7 @@ Who calls what, over one connection's life (connecting side)::
     Socket.connect ─> Transport.connect(engine, endpoint, pipe) ─> Connector
     Connector: handshake done ─> engine.peer_ready(pipe, link, ...) ─> PipeEnd
     peer's messages ─> pipe.deliver(message) ... socket recv()
+      (a message of one frame may be delivered as its bytes: see Delivered)
     socket send() ─> pipe ─> link.try_send(message)
                   (or ─> the link's direct sender, if it has one: see Link)
     socket send_many() ─> pipe ─> link.try_send_many(messages, start), if it has it
@@ -35,7 +36,7 @@ makes a pipe for the peer, and drops it on loss (``keep=False``).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from aiomsg._endpoint import Endpoint
@@ -54,6 +55,7 @@ __all__ = [
     "ALL_GROUPS",
     "Binding",
     "Connector",
+    "Delivered",
     "Endpoint",
     "Engine",
     "Event",
@@ -73,6 +75,27 @@ __all__ = [
 
 #: A message: its frames, in order.
 Message = list[bytes]
+
+#: A received message as a transport delivers it to a pipe, and as the
+#: pipe queues it until the socket hands it out: either its frames
+#: (:data:`Message`), or, for a message of exactly one frame, that frame
+#: alone as a ``bytes`` object (exactly ``bytes``, not a subclass: what is
+#: queued is told apart with ``type(message) is bytes``, which costs the
+#: same for both forms, where ``isinstance`` is ~250 instructions dearer on
+#: a list). The two forms mean the same message; a transport may
+#: deliver either (inproc hands its senders' lists over, tcp and ipc
+#: deliver their single-frame messages as bytes, and a transport written
+#: outside aiomsg that delivers lists works unchanged). Whatever takes a
+#: queued message (the socket's receive calls, the receiving strategies,
+#: the inbound filters) accepts both, and the socket's API hands out lists
+#: wherever it promises them (``recv_multipart``, ``recv_many``).
+#:
+#: Why: the cyclic garbage collector tracks every list and none of the
+#: bytes, and traverses each queued list in its young collections, which a
+#: receiver with thousands of messages queued pays for per message in
+#: instructions and, with many peers, in cache misses
+#: (docs/internals.md#one-frame-messages-queued-as-bytes).
+Delivered = bytes | Message
 
 #: A peer property a transport sets in :meth:`Engine.peer_ready` when the
 #: peer filters itself and wants every message: a udp DISH, which never sends
@@ -231,21 +254,22 @@ class PipeEnd(Protocol):
     def has_room(self) -> bool:
         """Whether :meth:`offer` would take a message now."""
 
-    def deliver(self, message: Message) -> None:
-        """Queue a message received from the peer.
+    def deliver(self, message: Delivered) -> None:
+        """Queue a message received from the peer (its frames, or the bytes
+        of its one frame: :data:`Delivered`).
 
         Always takes it (the bytes were read already); at the receive
         high-water mark the pipe pauses its link's reading.
         """
 
-    def deliver_many(self, messages: list[Message]) -> None:
+    def deliver_many(self, messages: Sequence[Delivered]) -> None:
         """:meth:`deliver` each of *messages*, in order: what one read
         completed. One call per read instead of one per message (the tcp
         receive path; measured in docs/internals.md). The pipe may keep
         *messages*' items but not the list itself.
         """
 
-    def offer(self, message: Message) -> bool:
+    def offer(self, message: Delivered) -> bool:
         """Queue *message* if the inbound queue has room; else return False.
 
         For links that hand messages over directly (inproc): a refused
@@ -253,7 +277,7 @@ class PipeEnd(Protocol):
         ``flush_backlog`` once this pipe has drained.
         """
 
-    def offer_many(self, messages: list[Message], start: int) -> int:
+    def offer_many(self, messages: Sequence[Delivered], start: int) -> int:
         """:meth:`offer` ``messages[start:]`` in order, as many as the inbound
         queue has room for; return the index of the first one not taken.
         The pipe keeps the messages, not the list."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Message, Pipe
 
 __all__ = ["Filter", "Receiver", "Sender", "Strategy", "never", "send_probe"]
 
@@ -130,11 +130,18 @@ class Receiver(Strategy):
         :meth:`recv`. Asked when the socket type is composed."""
         return None
 
-    def recv(self) -> Message | None:
-        """The next message, or None when none is waiting."""
+    def recv(self) -> Delivered | None:
+        """The next message, or None when none is waiting.
+
+        A message as queued (:data:`~aiomsg._pool.pipe.Delivered`): a
+        single-frame message may be its bytes, which the socket hands out
+        as they are from ``recv()`` and in a list where its API promises
+        one; a strategy that rebuilds messages (a routing id, a group, an
+        envelope) returns lists.
+        """
         raise NotImplementedError
 
-    def recv_many(self, limit: int) -> list[Message]:
+    def recv_many(self, limit: int) -> list[Delivered]:
         """Up to *limit* messages, in the order :meth:`recv` would return
         them; empty when none is waiting.
 
@@ -142,7 +149,7 @@ class Receiver(Strategy):
         them from its pipes directly. A strategy that allows one message
         per turn (REQ, REP) returns at most one.
         """
-        messages: list[Message] = []
+        messages: list[Delivered] = []
         recv = self.recv
         while len(messages) < limit:
             message = recv()
@@ -164,11 +171,15 @@ class Filter(Strategy):
 
     __slots__ = ()
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        """The message to queue, or None to drop it."""
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        """The message to queue, or None to drop it. *message* is as the
+        transport delivered it (:data:`~aiomsg._pool.pipe.Delivered`: its
+        frames, or the bytes of its one frame), and so is what is queued."""
         raise NotImplementedError
 
-    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+    def filter_many(
+        self, pipe: Pipe, messages: Sequence[Delivered]
+    ) -> Sequence[Delivered] | None:
         """The messages of one read to queue, in order: :meth:`filter` for a
         whole read in one call (the tcp receive path), or None when this
         filter must see them one at a time (it queues messages of its own,

@@ -6,7 +6,7 @@ import collections
 from collections.abc import Callable
 from itertools import repeat, starmap
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Pipe
 from aiomsg._pool.strategies.base import Receiver
 
 __all__ = ["FairQueue"]
@@ -48,7 +48,7 @@ class FairQueue(Receiver):
             return self._ready
         return None
 
-    def recv(self) -> Message | None:
+    def recv(self) -> Delivered | None:
         ready = self._ready
         if not ready:
             return None
@@ -64,14 +64,14 @@ class FairQueue(Receiver):
             pipe.maybe_resume_reading()
         return message
 
-    def recv_many(self, limit: int) -> list[Message]:
+    def recv_many(self, limit: int) -> list[Delivered]:
         """Up to *limit* messages, exactly as that many :meth:`recv` calls
         would return them: one per pipe in turn while several pipes hold
         messages; once only one does, every turn would be its turn, so its
         messages are taken as a run (one extend, one resume check).
         tests/sockets/test_batch_paths.py drives both parts."""
         ready = self._ready
-        messages: list[Message] = []
+        messages: list[Delivered] = []
         append = messages.append
         while len(ready) > 1 and len(messages) < limit:
             self.last = pipe = ready.popleft()
@@ -99,14 +99,14 @@ class FairQueue(Receiver):
     def has_in(self) -> bool:
         return bool(self._ready)
 
-    def peek(self) -> tuple[Pipe, Message] | None:
+    def peek(self) -> tuple[Pipe, Delivered] | None:
         """The pipe and message :meth:`recv` would return next, left in place."""
         if not self._ready:
             return None
         pipe = self._ready[0]
         return pipe, pipe.inbound[0]
 
-    def recv_from(self) -> tuple[Pipe | None, Message | None]:
+    def recv_from(self) -> tuple[Pipe | None, Delivered | None]:
         """The next message and the pipe it came from."""
         message = self.recv()
         return (self.last if message is not None else None), message

@@ -10,7 +10,7 @@ and LEAVE commands, and they reach the RADIO as the ``\\x01group`` /
 
 from __future__ import annotations
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg._pool.strategies.subscriptions import parse_subscription
@@ -110,9 +110,9 @@ class TrackGroups(Filter):
     def __init__(self, distribute: GroupDistribute) -> None:
         self.distribute = distribute
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
         change = parse_subscription(message)
-        if change is not None and len(message) == 1:
+        if change is not None and (type(message) is bytes or len(message) == 1):
             self.distribute.join(pipe, *change)
         return None
 
@@ -165,11 +165,16 @@ class JoinedGroups(Filter):
             if pipe.link is not None:
                 pipe.link.send_subscription(group, join)
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        if len(message) != 2 or len(message[0]) > MAX_GROUP:
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        # A message of one frame (a list of one, or its bytes) has no group.
+        if type(message) is bytes or len(message) != 2:
             self.dropped += 1
             return None
-        return message if message[0] in self.groups else None
+        group = message[0]  # not bytes: a list, which mypy does not infer
+        if len(group) > MAX_GROUP:  # type: ignore[arg-type]
+            self.dropped += 1
+            return None
+        return message if group in self.groups else None
 
 
 class GroupQueue(FairQueue):
@@ -182,11 +187,12 @@ class GroupQueue(FairQueue):
         super().__init__()
         self.last_group = b""
 
-    def recv(self) -> Message | None:
+    def recv(self) -> Delivered | None:
         message = FairQueue.recv(self)
         if message is None:
             return None
-        self.last_group = message[0]
+        # JoinedGroups queues only [group, body] pairs, never a bare frame.
+        self.last_group = message[0]  # type: ignore[assignment]
         return message[1:]
 
     # Each message loses its group frame: Receiver's loop over recv(), not

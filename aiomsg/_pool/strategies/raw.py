@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Filter
 from aiomsg._pool.strategies.route import RouteById
 from aiomsg.errors import InvalidMessage
@@ -63,5 +63,7 @@ class StampRoutingId(Filter):
 
     __slots__ = ()
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        if type(message) is bytes:  # the bytes of one frame
+            return [pipe.routing_id, message]
         return [pipe.routing_id, *message]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Receiver, Sender, never, send_probe
 from aiomsg._pool.strategies.fair_queue import FairQueue
 from aiomsg.constants import NOTIFY_CONNECT, NOTIFY_DISCONNECT
@@ -152,11 +152,13 @@ class PrefixRoutingId(FairQueue):
         if self.notify() & NOTIFY_DISCONNECT:
             pipe.queue([b""])
 
-    def recv(self) -> Message | None:
+    def recv(self) -> Delivered | None:
         message = FairQueue.recv(self)
         if message is None:
             return None
         assert self.last is not None
+        if type(message) is bytes:  # one frame, queued as its bytes
+            return [self.last.routing_id, message]
         return [self.last.routing_id, *message]
 
     # Each message gets its own envelope: Receiver's loop over recv(), not

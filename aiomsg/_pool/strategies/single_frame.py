@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Pipe
 from aiomsg._pool.strategies.base import Filter
 
 __all__ = ["SingleFrames"]
@@ -21,8 +21,8 @@ class SingleFrames(Filter):
         #: Multipart messages received and dropped.
         self.dropped = 0
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        if len(message) == 1:
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        if type(message) is bytes or len(message) == 1:
             return message
         self.dropped += 1
         return None

@@ -18,10 +18,10 @@ any time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiomsg._pool.pipe import Message, Pipe
+from aiomsg._pool.pipe import Delivered, Message, Pipe, first_frame, message_frames
 from aiomsg._pool.strategies.base import Filter, Sender
 from aiomsg._pool.strategies.distribute import Distribute
 from aiomsg.errors import InvalidState
@@ -41,9 +41,10 @@ __all__ = [
 _SUBSCRIBE, _CANCEL = 1, 0
 
 
-def parse_subscription(message: Message) -> tuple[bytes, bool] | None:
-    """``(topic, subscribe)`` if *message* is a subscribe/cancel, else None."""
-    first = message[0]
+def parse_subscription(message: Delivered) -> tuple[bytes, bool] | None:
+    """``(topic, subscribe)`` if *message* (its frames, or the bytes of its
+    one frame) is a subscribe/cancel, else None."""
+    first = first_frame(message)
     if first and first[0] in (_SUBSCRIBE, _CANCEL):
         return first[1:], first[0] == _SUBSCRIBE
     return None
@@ -66,7 +67,7 @@ def split_subscriptions(
     changes: list[tuple[bytes, bool]] = []
     data: Message = []
     for frame in message:
-        change = parse_subscription([frame])
+        change = parse_subscription(frame)
         if change is None:
             data.append(frame)
         else:
@@ -121,10 +122,11 @@ class Subscriptions(Filter):
             if pipe.link is not None:
                 pipe.link.send_subscription(topic, subscribe)
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        return message if message[0].startswith(self.topics) else None
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        first = message if type(message) is bytes else message[0]
+        return message if first.startswith(self.topics) else None  # type: ignore[union-attr]
 
-    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+    def filter_many(self, pipe: Pipe, messages: Sequence[Delivered]) -> Sequence[Delivered] | None:
         # filter() for a whole read: no call per message (tests/sockets/test_hot_paths.py).
         if self.everything:
             # The usual SUB of a fan-out: no test per message (~200
@@ -132,7 +134,12 @@ class Subscriptions(Filter):
             # drives both this and the match below on one read.
             return messages
         topics = self.topics
-        return [message for message in messages if message[0].startswith(topics)]
+        # A message's first frame: itself when queued as the bytes of one.
+        return [
+            message
+            for message in messages
+            if (message if type(message) is bytes else message[0]).startswith(topics)  # type: ignore[union-attr]
+        ]
 
 
 class InvertedMatch(Filter):
@@ -153,12 +160,17 @@ class InvertedMatch(Filter):
     def linked(self, pipe: Pipe) -> None:
         self.subscriptions.linked(pipe)
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        return None if message[0].startswith(self.subscriptions.topics) else message
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        first = message if type(message) is bytes else message[0]
+        return None if first.startswith(self.subscriptions.topics) else message  # type: ignore[union-attr]
 
-    def filter_many(self, pipe: Pipe, messages: list[Message]) -> list[Message] | None:
+    def filter_many(self, pipe: Pipe, messages: Sequence[Delivered]) -> Sequence[Delivered] | None:
         topics = self.subscriptions.topics
-        return [message for message in messages if not message[0].startswith(topics)]
+        return [
+            message
+            for message in messages
+            if not (message if type(message) is bytes else message[0]).startswith(topics)  # type: ignore[union-attr]
+        ]
 
 
 class SubscribeUpstream(Sender):
@@ -233,8 +245,8 @@ class TrackSubscribers(Filter):
     def split(self, message: Message) -> tuple[list[tuple[bytes, bool]], Message]:
         return split_subscriptions(message, self._options["only_first_subscribe"])
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        for topic, subscribe in self.split(message)[0]:
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        for topic, subscribe in self.split(message_frames(message))[0]:
             self.distribute.subscription(pipe, topic, subscribe)
         return None
 
@@ -259,10 +271,10 @@ class ForwardSubscriptions(TrackSubscribers):
         self._holders: dict[bytes, int] = {}
         self._requested: dict[Pipe, set[bytes]] = {}  # xpub_manual: what each peer asked
 
-    def filter(self, pipe: Pipe, message: Message) -> Message | None:
-        changes, data = self.split(message)
+    def filter(self, pipe: Pipe, message: Delivered) -> Delivered | None:
+        changes, data = self.split(message_frames(message))
         if not changes:
-            return message
+            return message  # as delivered
         options = self._options
         verboser = options["xpub_verboser"]
         verbose = verboser or options["xpub_verbose"]
