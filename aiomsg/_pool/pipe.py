@@ -247,7 +247,9 @@ class Pipe:
         queued = len(inbound)
         if queued >= peer.direct_room or self.backlog:
             return self.send(message)
-        inbound.append(message)  # by reference: inproc neither encodes nor copies
+        # By reference: inproc neither encodes nor copies. A one-frame
+        # message goes over as its bytes (Delivered), as tcp queues it.
+        inbound.append(message[0] if len(message) == 1 else message)
         self.handed += 1  # our out_msgs and the peer's in_msgs at once (in_count)
         if not queued:
             peer.events.pipe_readable(peer)
@@ -393,6 +395,8 @@ class Pipe:
             # Our reader's next drain resumes the sender (maybe_resume_reading).
             self.reading_paused = True
             return False
+        if type(message) is list and len(message) == 1:
+            message = message[0]  # queued as its bytes (Delivered), as _send_to_peer does
         if self.inbound_filter is not None:
             self.deliver(message)
         else:
@@ -421,7 +425,10 @@ class Pipe:
             self.reading_paused = True
         if stop <= start:
             return start
-        inbound.extend(messages[start:stop])  # by reference, as offer()
+        # By reference, one-frame messages as their bytes, as offer().
+        inbound.extend(
+            [m[0] if type(m) is list and len(m) == 1 else m for m in messages[start:stop]]
+        )
         self.in_msgs += stop - start
         if not queued:
             self.events.pipe_readable(self)

@@ -83,8 +83,8 @@ Message = list[bytes]
 #: queued is told apart with ``type(message) is bytes``, which costs the
 #: same for both forms, where ``isinstance`` is ~250 instructions dearer on
 #: a list). The two forms mean the same message; a transport may
-#: deliver either (inproc hands its senders' lists over, tcp and ipc
-#: deliver their single-frame messages as bytes, and a transport written
+#: deliver either (tcp, ipc and inproc deliver their single-frame
+#: messages as bytes, ws, udp and pgm lists, and a transport written
 #: outside aiomsg that delivers lists works unchanged). Whatever takes a
 #: queued message (the socket's receive calls, the receiving strategies,
 #: the inbound filters) accepts both, and the socket's API hands out lists

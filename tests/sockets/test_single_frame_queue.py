@@ -1,14 +1,13 @@
 """Single-frame messages queued as their bytes, and every take of them.
 
 A pipe queues a received message as delivered (``transports.interface.
-Delivered``): tcp and ipc deliver a message of one frame as that frame's
-``bytes`` (no list for the garbage collector to traverse while it waits),
-inproc hands its senders' lists over, and a transport written outside
-aiomsg may deliver lists. Each test below drives single-frame and multipart
+Delivered``): tcp, ipc and inproc deliver a message of one frame as that
+frame's ``bytes`` (no list for the garbage collector to traverse while it
+waits), and a transport written outside aiomsg may deliver lists. Each test below drives single-frame and multipart
 messages, in both forms, through one way of taking them (recv, recv_multipart,
 recv_many, poll then recv, the park step, ROUTER, SUB, REQ/REP, DISH, the
 single-frame types) and checks what is queued, so that a single-frame tcp
-message wrapped in a list again fails here.
+or inproc message wrapped in a list again fails here.
 """
 
 from __future__ import annotations
@@ -58,21 +57,24 @@ class _ListLink:
     transport that parses its own wire and knows nothing of Delivered does."""
 
     def __init__(self) -> None:
-        self.peer: PipeEnd | None = None
+        # Not named ``peer``: a link's ``peer`` is the pipe an inproc-like
+        # link hands messages to, which the sending pipe would then append
+        # to itself, past try_send (see transports.interface.Link).
+        self.other: PipeEnd | None = None
 
     @property
     def writable(self) -> bool:
-        return self.peer is not None
+        return self.other is not None
 
     def try_send(self, message: Message) -> bool:
-        if self.peer is None:
+        if self.other is None:
             return False
-        self.peer.deliver_many([list(message)])
+        self.other.deliver_many([list(message)])
         return True
 
     def send_subscription(self, topic: bytes, subscribe: bool) -> None:
-        if self.peer is not None:
-            self.peer.deliver_subscription(topic, subscribe)
+        if self.other is not None:
+            self.other.deliver_subscription(topic, subscribe)
 
     def pause_reading(self) -> None:
         pass
@@ -111,7 +113,7 @@ class _ListConnector(Connector):
         assert their_pipe is not None
         # Linked both ways before our side is ready: what it sends on
         # linking (a SUB's subscriptions) reaches the other side.
-        ours.peer, theirs.peer = their_pipe, pipe
+        ours.other, theirs.other = their_pipe, pipe
         binder_properties = {b"Socket-Type": binder.socket_type.wire_name}
         assert engine.peer_ready(pipe, ours, endpoint, "lists", binder_properties) is pipe
 
@@ -174,8 +176,9 @@ async def _until_queued(sock: aiomsg.Socket, count: int) -> list[Any]:
 
 
 def _expected_queue(transport: str, messages: list[list[bytes]]) -> list[Any]:
-    """tcp queues a single-frame message as its bytes; the others as sent."""
-    if transport == "tcp":
+    """tcp and inproc queue a single-frame message as its bytes; a transport
+    that delivers lists, as lists."""
+    if transport != "lists":
         return [m[0] if len(m) == 1 else m for m in messages]
     return messages
 
@@ -183,7 +186,7 @@ def _expected_queue(transport: str, messages: list[list[bytes]]) -> list[Any]:
 def _check_queue(transport: str, queued: list[Any], messages: list[list[bytes]]) -> None:
     assert queued == _expected_queue(transport, messages)
     for item, message in zip(queued, messages, strict=True):
-        single = transport == "tcp" and len(message) == 1
+        single = transport != "lists" and len(message) == 1
         assert type(item) is (bytes if single else list), (transport, item)
 
 
