@@ -20,6 +20,7 @@ from aiomsg.transports._ws import WsTransport
 from aiomsg.transports.interface import (
     Binding,
     Connector,
+    Delivered,
     Endpoint,
     Engine,
     Event,
@@ -32,6 +33,7 @@ from aiomsg.transports.interface import (
 __all__ = [
     "Binding",
     "Connector",
+    "Delivered",
     "Endpoint",
     "Engine",
     "Event",

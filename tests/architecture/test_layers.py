@@ -213,8 +213,8 @@ PUBLIC_NAMES = [
 ]  # fmt: skip
 
 TRANSPORT_NAMES = [
-    "Binding", "Connector", "Endpoint", "Engine", "Event", "Link", "Message", "PipeEnd",
-    "Transport", "get_transport", "register_transport",
+    "Binding", "Connector", "Delivered", "Endpoint", "Engine", "Event", "Link", "Message",
+    "PipeEnd", "Transport", "get_transport", "register_transport",
 ]  # fmt: skip
 
 
