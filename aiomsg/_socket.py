@@ -98,7 +98,9 @@ def _as_frames(frames: Iterable[Any]) -> Message:
 
 def _lists(messages: list[Delivered]) -> list[Message]:
     """Queued messages as the API hands them out: each a list of frames (a
-    single-frame message is queued as its bytes: see Delivered)."""
+    single-frame message is queued as its bytes: see Delivered). This is
+    ``pipe.message_frames`` over a batch, inlined: one call per batch, not
+    one per message."""
     return [[m] if type(m) is bytes else m for m in messages]  # type: ignore[misc]
 
 
