@@ -29,6 +29,11 @@ it to be the cheapest way to do that part in pure Python on uvloop:
 * **Fan-out** (:class:`RawPublisher`) frames a message once into a list
   shared by all subscribers, and at the end of the tick hands the same bytes
   (the tick's messages joined once) to every subscriber's transport.
+* **Fan-in** (:class:`RawRouter`, the scale rows' ROUTER with N peers) keeps
+  each connection's deque and takes from the connections that have messages
+  in turn, one message each, as a ZeroMQ ROUTER's fair queue does: with many
+  peers each message comes from a different connection's objects, which is
+  the cost the peers curve is about.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ __all__ = [
     "FLUSH_BYTES",
     "YIELD_EVERY",
     "RawPublisher",
+    "RawRouter",
     "RawServer",
     "RawStream",
     "open_raw_connection",
@@ -79,6 +85,8 @@ class RawStream(asyncio.BufferedProtocol):
         self.hwm = hwm
         self.transport: asyncio.Transport | None = None
         self.loop = asyncio.get_running_loop()
+        #: The RawRouter this stream's messages are taken through, if any.
+        self.router: RawRouter | None = None
         self.connected: asyncio.Future[None] = self.loop.create_future()
         self.closed: asyncio.Future[None] = self.loop.create_future()
         # sending
@@ -167,9 +175,12 @@ class RawStream(asyncio.BufferedProtocol):
                     self._buffer[:rest] = data[offset:]
                 self._filled = rest
         if was_empty and inbound:
-            reader = self._reader
-            if reader is not None and not reader.done():
-                reader.set_result(None)
+            if self.router is not None:
+                self.router.stream_ready(self)
+            else:
+                reader = self._reader
+                if reader is not None and not reader.done():
+                    reader.set_result(None)
         if len(inbound) >= self.hwm > 0 and not self._reading_paused and self.transport:
             self._reading_paused = True
             self.transport.pause_reading()
@@ -344,6 +355,49 @@ class RawServer:
                 stream.transport.close()
 
 
+class RawRouter(RawServer):
+    """raw-asyncio's ROUTER: ``await recv()`` returns ``(stream, body)`` from
+    the accepted connections that have messages, one message from each in
+    turn (the fair queue of a ZeroMQ ROUTER; the stream stands for the
+    routing id). A stream is in the turn order exactly while its deque holds
+    a message: :meth:`stream_ready` adds it when a read fills an empty deque, and
+    :meth:`recv` puts it back at the end while messages remain."""
+
+    def __init__(self, hwm: int) -> None:
+        super().__init__(hwm)
+        self._ready: collections.deque[RawStream] = collections.deque()
+        self._reader: asyncio.Future[None] | None = None
+
+    def _factory(self) -> RawStream:
+        stream = super()._factory()
+        stream.router = self
+        return stream
+
+    def stream_ready(self, stream: RawStream) -> None:
+        """*stream*'s deque went from empty to holding messages."""
+        self._ready.append(stream)
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+    async def recv(self) -> tuple[RawStream, bytes]:
+        ready = self._ready
+        while not ready:
+            self._reader = asyncio.get_running_loop().create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
+        stream = ready.popleft()
+        inbound = stream._inbound
+        body = inbound.popleft()
+        if inbound:
+            ready.append(stream)  # its next message after every other ready stream's
+        if stream._reading_paused:
+            stream._resume_reading()
+        return stream, body
+
+
 def _split(endpoint: str) -> tuple[str, str]:
     scheme, _, address = endpoint.partition("://")
     if scheme not in ("tcp", "ipc"):
@@ -351,10 +405,13 @@ def _split(endpoint: str) -> tuple[str, str]:
     return scheme, address
 
 
-async def start_raw_server(endpoint: str, hwm: int = 1000, backlog: int = 1024) -> RawServer:
-    """Listen on ``tcp://host:port`` (port ``*`` = ephemeral) or ``ipc://path``."""
+async def start_raw_server(
+    endpoint: str, hwm: int = 1000, backlog: int = 1024, kind: type[RawServer] = RawServer
+) -> RawServer:
+    """Listen on ``tcp://host:port`` (port ``*`` = ephemeral) or ``ipc://path``
+    with a *kind* of server (:class:`RawServer`, or :class:`RawRouter`)."""
     loop = asyncio.get_running_loop()
-    raw = RawServer(hwm)
+    raw = kind(hwm)
     scheme, address = _split(endpoint)
     if scheme == "tcp":
         host, _, port = address.rpartition(":")

@@ -663,6 +663,37 @@ def targets(results: list[Result]) -> list[Target]:
     return out
 
 
+def references(results: list[Result]) -> list[tuple[str, float | None]]:
+    """The ceiling's own figure for each target that compares aiomsg with
+    itself rather than with a reference: the same ratio, taken for
+    raw-asyncio in the same run, shows what pure Python on asyncio reaches."""
+    return [
+        (
+            "raw-asyncio: ROUTER msgs/s with 1,000 connections vs with 1 "
+            "(target: ROUTER 1,000 DEALERs vs 1)",
+            _over(
+                find(results, "scale", CEILING, case="peers", x=1000),
+                find(results, "scale", CEILING, case="peers", x=1),
+                "msgs_per_s",
+            ),
+        ),
+    ]
+
+
+def references_section(found: list[tuple[str, float | None]]) -> list[str]:
+    rows = [f"| {name} | {_ratio(value)} |" for name, value in found if value is not None]
+    if not rows:
+        return []
+    return [
+        "",
+        "The ceiling on the same measure (for the targets above that compare aiomsg with itself):",
+        "",
+        "| reference | measured |",
+        "| --- | ---: |",
+        *rows,
+    ]
+
+
 def targets_section(found: list[Target]) -> list[str]:
     rows = []
     for t in found:
@@ -721,7 +752,7 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
     skipped = meta.get("skipped") or []
     if skipped:
         lines += ["", "## Skipped", ""] + [f"- {s}" for s in skipped]
-    lines += ["", *targets_section(targets(results))]
+    lines += ["", *targets_section(targets(results)), *references_section(references(results))]
     return "\n".join(lines) + "\n"
 
 

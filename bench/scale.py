@@ -8,7 +8,8 @@ for aiomsg and pyzmq in the same run (and raw-asyncio where it has the shape):
   SUB sockets per subscriber process: at most :data:`SUB_PROCESSES` processes);
 * ``peers``: a ROUTER receiving from 1, 10, 100 and 1,000 DEALERs (all the
   DEALERs in one process, sending round-robin): aggregate messages per second
-  and CPU per message on each side;
+  and CPU per message on each side; raw-asyncio's are
+  :class:`bench.rawproto.RawRouter` and one ``RawStream`` per DEALER;
 * ``connections``: 1,000 DEALERs connect to a ROUTER and each sends one
   message: connections accepted (handshake done, first message delivered) per
   second, and the resident memory each idle connection costs on the bound
@@ -32,11 +33,11 @@ if TYPE_CHECKING:
     from bench.harness import Endpoints, Params, Run, Session
 
 CASES = ("size", "subscribers", "peers", "connections")
-#: Implementations each case supports (raw-asyncio has no ROUTER/DEALER).
+#: Implementations each case supports (raw-asyncio has no handshake to time).
 CASE_IMPLS: dict[str, tuple[str, ...]] = {
     "size": ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio", "raw-asyncio"),
     "subscribers": ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio", "raw-asyncio"),
-    "peers": ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio"),
+    "peers": ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio", "raw-asyncio"),
     "connections": ("aiomsg", "aiomsg-uvloop", "pyzmq", "zmq.asyncio"),
 }
 #: What ``--pattern scale`` measures unless ``--impl`` says otherwise.
@@ -232,12 +233,20 @@ def scale_router(spec: dict[str, Any]) -> None:
         return
 
     async def main() -> None:
-        ctx = new_context(impl)
-        sock = _async_socket(impl, ctx, "ROUTER", spec["hwm"])
-        endpoint = await _bind(impl, sock, spec["endpoint"])
+        if impl == "raw-asyncio":
+            from bench.rawproto import RawRouter, start_raw_server
+
+            server = await start_raw_server(
+                spec["endpoint"], spec["hwm"], backlog=peers + 128, kind=RawRouter
+            )
+            assert isinstance(server, RawRouter)
+            endpoint, recv, close = server.address, server.recv, server.close
+        else:
+            sock = _async_socket(impl, new_context(impl), "ROUTER", spec["hwm"])
+            endpoint = await _bind(impl, sock, spec["endpoint"])
+            recv, close = sock.recv_multipart, lambda: _close(impl, sock)
         rss0 = _settled_rss()
         emit("bound", endpoint=endpoint)
-        recv = sock.recv_multipart
         for _ in range(peers):
             await recv()
         t_ready = time.monotonic()
@@ -249,7 +258,7 @@ def scale_router(spec: dict[str, Any]) -> None:
                 await recv()
             elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             emit("result", elapsed=elapsed, cpu=cpu, received=count, timed=count - 1)
-        _close(impl, sock)
+        close()
 
     run_async(impl, main)
 
@@ -297,8 +306,13 @@ def scale_dealers(spec: dict[str, Any]) -> None:
         rss0 = _settled_rss()
         t_start = time.monotonic()
         emit("connecting", t_start=t_start)
-        socks = []
+        socks: list[Any] = []
         for _ in range(peers):
+            if impl == "raw-asyncio":
+                from bench.rawproto import open_raw_connection
+
+                socks.append(await open_raw_connection(spec["endpoint"], spec["hwm"]))
+                continue
             sock = _async_socket(impl, ctx, "DEALER", spec["hwm"])
             await _connect(impl, sock, spec["endpoint"])
             socks.append(sock)
@@ -355,7 +369,10 @@ async def _connect(impl: str, sock: Any, endpoint: str) -> None:
 
 
 def _close(impl: str, sock: Any) -> None:
-    sock.close(0)
+    if impl == "raw-asyncio":
+        sock.transport.close()  # a RawStream; its peer is gone by now
+    else:
+        sock.close(0)
 
 
 ROLES = {"scale-router": scale_router, "scale-dealers": scale_dealers}

@@ -64,7 +64,8 @@ def test_scale_plan_covers_every_case_point_and_default_impl() -> None:
     for peers in scale.PEERS:
         assert ("peers", peers, "aiomsg-uvloop") in points
         assert ("peers", peers, "pyzmq") in points
-        assert ("peers", peers, "raw-asyncio") not in points  # no ROUTER in raw
+        assert ("peers", peers, "raw-asyncio") in points  # the ceiling's own curve
+    assert ("connections", scale.CONNECTIONS, "raw-asyncio") not in points  # no handshake
     assert ("connections", scale.CONNECTIONS, "pyzmq") in points
     assert any("not for raw-asyncio" in note for note in skipped)
 
@@ -197,6 +198,17 @@ def test_scale_targets_and_the_large_message_fallback() -> None:
     assert memory.measured == 12.0 and memory.unit == "KiB" and memory.status == "met"
     large = found["tcp 16 MiB messages, MB/s, vs blocking pyzmq"]
     assert large.measured == pytest.approx(1.2) and large.status == "met"
+
+
+def test_references_give_the_ceilings_own_ratio_and_skip_what_was_not_run() -> None:
+    results = [
+        result("scale", "raw-asyncio", case="peers", x=1, msgs_per_s=200.0),
+        result("scale", "raw-asyncio", case="peers", x=1000, msgs_per_s=130.0),
+    ]
+    (name, value), *_ = report.references(results)
+    assert "1,000 connections vs with 1" in name and value == pytest.approx(0.65)
+    assert f"| {name} | 0.65x |" in "\n".join(report.references_section(report.references(results)))
+    assert report.references_section(report.references([])) == []
 
 
 def test_failed_runs_are_not_measured() -> None:

@@ -1,5 +1,6 @@
 """The raw-asyncio baseline delivers what it was given: sizes across the
-small/large boundary, split reads, fan-out to several streams, and REQ/REP."""
+small/large boundary, split reads, fan-out to several streams, fan-in to
+one router, and REQ/REP."""
 
 from __future__ import annotations
 
@@ -74,6 +75,36 @@ async def test_publisher_frames_once_and_every_stream_gets_everything() -> None:
         got = [bytes(await asyncio.wait_for(sub.recv(), 10)) for _ in messages]
         assert got == messages
         await sub.close()
+    server.close()
+
+
+async def test_router_takes_every_message_from_its_streams_in_turn() -> None:
+    server = await rawproto.start_raw_server("tcp://127.0.0.1:*", hwm=4, kind=rawproto.RawRouter)
+    assert isinstance(server, rawproto.RawRouter)
+    peers = [await rawproto.open_raw_connection(server.address, hwm=4) for _ in range(3)]
+    count = 200  # each; far above hwm, so reading pauses and resumes on every stream
+    for index, peer in enumerate(peers):
+        for i in range(count):
+            await peer.send(b"%d:%d" % (index, i))
+        peer.flush()
+    for _ in range(1000):  # bounded: until every stream has paused reading, hwm reached
+        if len(server.streams) == 3 and all(len(s._inbound) >= 4 for s in server.streams):
+            break
+        await asyncio.sleep(0.01)
+    got: dict[rawproto.RawStream, list[bytes]] = {}
+    order = []
+    for _ in range(3 * count):
+        stream, message = await asyncio.wait_for(server.recv(), 10)
+        got.setdefault(stream, []).append(message)
+        order.append(int(message.split(b":")[0]))
+    assert len(got) == 3
+    for messages in got.values():
+        index = messages[0].split(b":")[0]
+        assert messages == [b"%s:%d" % (index, i) for i in range(count)]  # per-peer order
+    # In turn: all three had messages queued, so one from each, then the same order again.
+    assert sorted(order[:3]) == [0, 1, 2] and order[3:6] == order[:3]
+    for peer in peers:
+        await peer.close()
     server.close()
 
 

@@ -21,7 +21,7 @@ def run(pattern: str, params: Params, timeout: float = 30.0) -> dict[str, Any]:
         endpoints.cleanup()
 
 
-@pytest.mark.parametrize("impl", ["aiomsg-uvloop", "pyzmq"])
+@pytest.mark.parametrize("impl", ["aiomsg-uvloop", "pyzmq", "raw-asyncio"])
 def test_router_with_several_dealers(impl: str) -> None:
     if impl == "pyzmq":
         pytest.importorskip("zmq")
