@@ -2,7 +2,7 @@
 
 The parse loop takes a whole short single-frame message, a short frame of a
 multipart message and a whole long single-frame message in fast paths of
-their own; everything else (commands, long frames of multipart messages,
+their own (the first and the last with an inner loop for a run of them); everything else (commands, long frames of multipart messages,
 frames cut by a read, short frames under a limit below 255 bytes) takes the
 general path. The same bytes must give the same events whichever path
 parses them, however the reads cut them, and the limits must hold on each.
@@ -21,8 +21,10 @@ from ._wire import SUBSCRIBE_A, feed, frame, handshaken, message, ping, split_at
 # Every kind of traffic frame, each path in turn, and each next to the others.
 STREAM = (
     message(b"short")  # short fast path, a whole message
+    + message(b"second")  # ...and a run of them (its inner loop)
     + message(b"a", b"b", b"c")  # short fast path, multipart
     + frame(b"L" * 1000)  # long fast path
+    + frame(b"K" * 700)  # ...and a run of them (its inner loop)
     + frame(b"M" * 300, more=True)  # long, multipart: general path
     + frame(b"m")
     + frame(b"s", more=True)  # a long last frame after a short one: general path
@@ -36,8 +38,10 @@ STREAM = (
 )
 EVENTS = [
     [b"short"],
+    [b"second"],
     [b"a", b"b", b"c"],
     [b"L" * 1000],
+    [b"K" * 700],
     [b"M" * 300, b"m"],
     [b"s", b"N" * 256],
     Subscription(b"A", subscribe=True),
