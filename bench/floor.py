@@ -16,7 +16,18 @@ spends beyond their sum is the kernel and the event loop.
 * ``parse``: the receiving side's offset loop per message: ``unpack_from``,
   a slice and a deque ``append`` (16 B bodies);
 * ``raw send`` / ``raw recv``: :class:`bench.rawproto.RawStream` itself, with a
-  stub transport (no system calls), fed and drained in 256 KiB reads.
+  stub transport (no system calls), fed and drained in 256 KiB reads;
+* ``seal`` / ``open`` (when PyNaCl is installed): CURVE's irreducible call
+  per message on each side, libsodium's ``crypto_box_easy_afternm`` /
+  ``crypto_box_open_easy_afternm`` through PyNaCl's cffi module exactly as
+  ``aiomsg._zmtp.curve`` calls them (the inner flags byte and the body,
+  sealed in place in a per-connection buffer at fixed pointers; opened
+  into a scratch buffer): libsodium's work plus cffi's call, which releases
+  and retakes the GIL around it.
+
+With ``--null-cpu SEND RECV`` (a NULL PUSH -> PULL row's CPU per message on
+each side, in µs, from ``python -m bench``), it also prints the CURVE floor:
+each side's NULL cost plus its box call, and the rate the slower side allows.
 """
 
 from __future__ import annotations
@@ -177,6 +188,58 @@ async def _raw_recv(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
+# CURVE's per-message buffer layout (aiomsg._zmtp.curve): the nonce at 0,
+# the box (MAC, then the plain text: inner flags byte and body) from 49.
+_BOX_AT, _PLAIN_AT = 49, 65
+
+
+def _sodium() -> tuple[Any, Any] | None:
+    """PyNaCl's ``(ffi, lib)`` as CURVE uses them, or None without PyNaCl."""
+    try:
+        from aiomsg._zmtp.sodium import sodium_lib
+
+        return sodium_lib()
+    except Exception:  # NotSupported: no PyNaCl here
+        return None
+
+
+def _key(ffi: Any) -> Any:
+    return ffi.new("unsigned char[32]", bytes(range(32)))
+
+
+async def _seal(n: int, size: int) -> float:
+    sodium = _sodium()
+    assert sodium is not None
+    ffi, lib = sodium
+    buffer = ffi.new("unsigned char[]", _PLAIN_AT + 1 + size)
+    box, plain, key = buffer + _BOX_AT, buffer + _PLAIN_AT, _key(ffi)
+    seal, length = lib.crypto_box_easy_afternm, size + 1
+    t0 = time.perf_counter()
+    for _ in range(n):
+        seal(box, plain, length, buffer, key)
+    return time.perf_counter() - t0
+
+
+async def _open(n: int, size: int) -> float:
+    sodium = _sodium()
+    assert sodium is not None
+    ffi, lib = sodium
+    nonce, key = ffi.new("unsigned char[24]"), _key(ffi)
+    sealed = ffi.new("unsigned char[]", 17 + size)
+    lib.crypto_box_easy_afternm(sealed, ffi.new("unsigned char[]", 1 + size), 1 + size, nonce, key)
+    # Opened from a received chunk (bytes) through a pointer into it.
+    chunk = bytes(16) + ffi.buffer(sealed)[:]
+    box = ffi.from_buffer(chunk) + 16
+    out = ffi.new("unsigned char[]", 17 + size)
+    unbox, length = lib.crypto_box_open_easy_afternm, 17 + size
+    if unbox(out, box, length, nonce, key):
+        raise RuntimeError("the box did not open")
+    t0 = time.perf_counter()
+    for _ in range(n):
+        unbox(out, box, length, nonce, key)
+    return time.perf_counter() - t0
+
+
 PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
     "loop": _loop,
     "await": _await,
@@ -186,6 +249,22 @@ PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
     "raw send": _raw_send,
     "raw recv": _raw_recv,
 }
+if _sodium() is not None:
+    PIECES["seal"] = _seal
+    PIECES["open"] = _open
+
+
+def curve_floor(found: dict[str, float], send_us: float, recv_us: float) -> list[str]:
+    """Lines stating CURVE's floor: each side's NULL CPU per message (µs)
+    plus its box call (``seal``, ``open`` in *found*, ns), and the rate the
+    slower side allows (messages per second)."""
+    send = send_us * 1000 + found["seal"]
+    recv = recv_us * 1000 + found["open"]
+    return [
+        f"CURVE floor: send {send_us * 1000:,.0f} + seal {found['seal']:,.0f} = {send:,.0f} ns, "
+        f"recv {recv_us * 1000:,.0f} + open {found['open']:,.0f} = {recv:,.0f} ns per message",
+        f"at most {1e9 / max(send, recv):,.0f} msg/s (the slower side, CPU-bound)",
+    ]
 
 
 def measure(count: int, size: int, rounds: int) -> dict[str, float]:
@@ -216,6 +295,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--count", type=int, default=100_000, help="messages per round")
     parser.add_argument("--size", type=int, default=16, help="message size in bytes")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (median)")
+    parser.add_argument(
+        "--null-cpu",
+        type=float,
+        nargs=2,
+        metavar=("SEND", "RECV"),
+        help="a NULL PUSH/PULL row's CPU µs per message (sender, receiver): "
+        "also print the CURVE floor (NULL plus seal, NULL plus open)",
+    )
     args = parser.parse_args(argv)
     if args.count < 1 or args.size < 0 or args.rounds < 1:
         parser.error("--count and --rounds must be at least 1, --size at least 0")
@@ -225,4 +312,10 @@ def main(argv: list[str]) -> int:
     print("| --- | ---: |")
     for name, ns in found.items():
         print(f"| {name} | {ns:,.0f} |")
+    if args.null_cpu:
+        if "seal" not in found:
+            print("CURVE floor: PyNaCl is not installed")
+            return 1
+        for line in curve_floor(found, *args.null_cpu):
+            print(line)
     return 0

@@ -494,7 +494,7 @@ class ZmtpCodec:
         :meth:`send_message` in one call, with its one-frame case inlined.
         tests/zmtp/test_send_messages.py drives each branch."""
         if self._encrypts:
-            return send_each(self.send_message, messages, start, budget)
+            return self._seal_messages(messages, start, budget)
         out = self.output
         append = out.append
         total = 0
@@ -514,6 +514,28 @@ class ZmtpCodec:
             else:
                 encode_message(frames, out)
                 total += sum(map(len, frames))
+            if total > budget:
+                break
+        return start, total
+
+    def _seal_messages(
+        self, messages: list[list[bytes]], start: int, budget: int
+    ) -> tuple[int, int]:
+        """:meth:`send_messages` through an encrypting mechanism: its encode
+        called straight for a one-frame message, not through
+        :meth:`send_message` (one Python call fewer per message).
+        tests/security/test_mechanisms.py drives it (the CURVE batch)."""
+        encode = self.mechanism.encode
+        append = self.output.append
+        total = 0
+        for frames in messages if start == 0 else islice(messages, start, None):
+            start += 1
+            if len(frames) == 1:
+                body = frames[0]
+                append(encode(0, body))
+                total += len(body)
+            else:
+                total += self.send_message(frames)
             if total > budget:
                 break
         return start, total

@@ -129,6 +129,7 @@ class PeerProtocol(ReadPacing):
         "_owner",
         "_pending",
         "_pipe",
+        "_sealing",
         "_transport",
         "_write_paused",
         "_wrote_at_once",
@@ -160,8 +161,15 @@ class PeerProtocol(ReadPacing):
         self._codec = codec(engine, pipe)
         # The codec when it writes plain ZMTP frames (see send_encoded).
         self._zmtp: ZmtpCodec | None = None
-        if isinstance(self._codec, ZmtpCodec) and self._codec.shares_encoding:
-            self._zmtp = self._codec
+        # The codec when its mechanism encrypts (CURVE over tcp or ipc): a
+        # one-frame message goes straight to the mechanism's encode (see
+        # _send_direct).
+        self._sealing: ZmtpCodec | None = None
+        if isinstance(self._codec, ZmtpCodec):
+            if self._codec.shares_encoding:
+                self._zmtp = self._codec
+            else:
+                self._sealing = self._codec
         self._auth_task: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heartbeat = Heartbeat(self._loop, self._send_ping, self._heartbeat_expired)
@@ -401,6 +409,15 @@ class PeerProtocol(ReadPacing):
                         out.append(LONG_HEADER.pack(LONG | MORE if index < final else LONG, length))
                     out.append(body)
             self._pending += size  # counted as queued: _flush adds it to out_bytes
+        elif self._sealing is not None and len(message) == 1:
+            # ZmtpCodec.send_message's encrypting one-frame case, inlined:
+            # the mechanism encodes (seals) the frame, we queue it: one
+            # Python call fewer per message, ~1,250 instructions of ~35,000
+            # per 16 B CURVE message (callgrind curve16, both sides).
+            body = message[0]
+            sealing = self._sealing
+            sealing.output.append(sealing.mechanism.encode(0, body))
+            self._pending += len(body)
         else:
             self._pending += self._codec.send_message(message)
         if self._flush_scheduled:  # the usual case in a stream: coalescing
@@ -464,6 +481,11 @@ class PeerProtocol(ReadPacing):
                         out.append(LONG_HEADER.pack(LONG | MORE if index < final else LONG, length))
                     out.append(body)
             self._pending += size
+        elif self._sealing is not None and len(message) == 1:
+            body = message[0]
+            sealing = self._sealing
+            sealing.output.append(sealing.mechanism.encode(0, body))
+            self._pending += len(body)
         else:
             self._pending += self._codec.send_message(message)
         if self._flush_scheduled:

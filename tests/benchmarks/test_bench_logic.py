@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import aiomsg
 from bench import cli, report, scale
 
 
@@ -336,6 +337,25 @@ def test_floor_command_prints_a_table(capsys: pytest.CaptureFixture[str]) -> Non
     assert cli.main(["floor", "--count", "20", "--rounds", "1"]) == 0
     out = capsys.readouterr().out
     assert "| piece | ns/message |" in out and "| raw recv |" in out
+
+
+def test_floor_curve_adds_seal_and_open_to_each_side() -> None:
+    from bench import floor
+
+    lines = floor.curve_floor({"seal": 500.0, "open": 700.0}, send_us=1.5, recv_us=1.0)
+    assert "send 1,500 + seal 500 = 2,000 ns" in lines[0]
+    assert "recv 1,000 + open 700 = 1,700 ns" in lines[0]
+    assert "at most 500,000 msg/s" in lines[1]  # the sender, the slower side
+
+
+def test_floor_command_prints_the_curve_floor(capsys: pytest.CaptureFixture[str]) -> None:
+    if not aiomsg.has_curve():
+        pytest.skip("no PyNaCl")
+    argv = ["floor", "--count", "20", "--rounds", "1", "--null-cpu", "1.0", "0.5"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| seal |" in out and "| open |" in out
+    assert "CURVE floor: send 1,000 + seal" in out and "msg/s" in out
 
 
 def test_count_never_sends_more_than_a_gibibyte_on_the_size_curve() -> None:

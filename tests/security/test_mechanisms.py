@@ -290,6 +290,31 @@ def test_curve_messages_nonces_and_inner_flags(keys: Keys) -> None:
     )
 
 
+def test_curve_batch_seals_each_message_in_order(keys: Keys) -> None:
+    """ZmtpCodec.send_messages through CURVE: a one-frame message sealed by
+    the mechanism straight, a multipart one through send_message; it starts
+    at start and stops once the payload passes the budget, the nonces count
+    on frame by frame, and the peer opens every message, in order."""
+    c, s = curve_pair(keys)
+    batch = [
+        [b"a"],
+        [b""],
+        [b"x" * 255],
+        [b"y" * 256],  # takes the total past 300: the first call stops after it
+        [b"k", b"", b"z" * 300],
+        [b"tail", b"end"],
+        [b"w" * 70_000],
+    ]
+    assert c.conn.send_messages(batch, 1, 300) == (4, 511)
+    assert c.conn.send_messages(batch, 4, 1 << 30) == (7, 301 + 7 + 70_000)
+    data = c.take()
+    sent = frames(data)
+    assert [body[8:16] for _, body in sent] == [struct.pack(">Q", n) for n in range(3, 12)]
+    assert {flags for flags, _ in sent} == {0, 2}  # short and long, never MORE nor COMMAND
+    s.feed(data)
+    assert s.messages == batch[1:] and s.failure is None
+
+
 def test_curve_large_message_uses_long_outer_frame(keys: Keys) -> None:
     c, s = curve_pair(keys)
     big = bytes(range(256)) * 4096  # 1 MiB
