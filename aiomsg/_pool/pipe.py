@@ -37,6 +37,11 @@ InboundFilter = Callable[["Pipe", Delivered], "Delivered | None"]
 InboundBatchFilter = Callable[["Pipe", Sequence[Delivered]], "Sequence[Delivered] | None"]
 
 
+#: Pipe.direct_room without a receive HWM: the largest int CPython 3.11
+#: compares without a generic call (one 30-bit digit).
+_NO_BOUND = (1 << 30) - 1
+
+
 # Every consumer of a Delivered tells its forms apart with `type(message) is
 # bytes`, as below: isinstance(message, bytes) is as cheap when true but
 # ~250 instructions when false (a list: its __class__ is looked up), where
@@ -176,8 +181,14 @@ class Pipe:
         # _send_to_peer may append straight: the rcvhwm, or no bound; a
         # filtering pipe never (-1), its messages go through offer and the
         # filter. One comparison instead of three (~130 instructions per
-        # message, callgrind inproc16).
-        self.direct_room = -1 if inbound_filter is not None else rcvhwm if rcvhwm > 0 else 1 << 62
+        # message, callgrind inproc16). "No bound" is the largest int of one
+        # digit (2**30 - 1), not a larger one: CPython 3.11 specializes the
+        # comparison only for such ints (a larger one cost ~70 instructions
+        # per message more, callgrind inproc16); a queue that long takes
+        # offer's path, which has no bound either.
+        self.direct_room = (
+            -1 if inbound_filter is not None else rcvhwm if rcvhwm > 0 else _NO_BOUND
+        )
         self.wants_subscriptions = wants_subscriptions
         # Counters for Socket.stats(); the transport counts the bytes.
         self.in_msgs = self.out_msgs = self.in_bytes = self.out_bytes = 0

@@ -75,6 +75,16 @@ def _drop_all(pipe: Pipe, messages: Sequence[Delivered]) -> list[Delivered]:
     return []
 
 
+def _direct_pipe(send: Callable[[Message], bool]) -> Pipe | None:
+    """The pipe whose ``_send_to_peer`` *send* is, else None (see
+    :attr:`Pool.direct_pipe`): the socket's send then does that handover
+    itself, with no call (Socket.send)."""
+    pipe = getattr(send, "__self__", None)
+    if type(pipe) is Pipe and send == pipe._send_to_peer:
+        return pipe
+    return None
+
+
 class Pool(TransportOptions):
     """A socket's pipes, strategies, peers and waiters; see the module docstring.
 
@@ -93,6 +103,7 @@ class Pool(TransportOptions):
         "closed",
         "connectors",
         "events",
+        "direct_pipe",
         "pipes",
         "ready_pipes",
         "receiver",
@@ -136,6 +147,10 @@ class Pool(TransportOptions):
         #: asked again whenever a pipe joins or leaves; the socket is told
         #: through :attr:`send_changed`.
         self.send: Callable[[Message], bool] = self._cannot_send
+        #: The pipe :attr:`send` hands messages over for, when :attr:`send`
+        #: is that pipe's ``_send_to_peer`` (inproc: straight into a peer
+        #: pipe's inbound queue), else None; read with :attr:`send`.
+        self.direct_pipe: Pipe | None = None
         self.send_changed: Callable[[], None] = _nothing
         self.recv: Callable[[], Delivered | None] = self._cannot_recv
         #: The receiver's :meth:`~Receiver.ready_queue`: pipes holding
@@ -167,6 +182,7 @@ class Pool(TransportOptions):
         """
         self.sender, self.receiver = sender, receiver
         self.send = sender.direct() if sender is not None else self._cannot_send
+        self.direct_pipe = _direct_pipe(self.send)
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         self.ready_pipes = receiver.ready_queue() if receiver is not None else None
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
@@ -296,6 +312,7 @@ class Pool(TransportOptions):
             send = self.sender.direct()
             if send != self.send:
                 self.send = send
+                self.direct_pipe = _direct_pipe(send)
                 self.send_changed()
 
     def _unlink(self, pipe: Pipe) -> None:
