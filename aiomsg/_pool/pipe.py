@@ -24,6 +24,7 @@ __all__ = [
     "Pipe",
     "PipeEvents",
     "first_frame",
+    "handing_over",
     "message_frames",
     "peer_host",
 ]
@@ -62,6 +63,17 @@ def first_frame(message: Delivered) -> bytes:
     if type(message) is bytes:
         return message
     return message[0]  # type: ignore[return-value]  # not bytes: a list
+
+
+def handing_over(send: Callable[[Message], bool]) -> Pipe | None:
+    """The pipe whose :meth:`Pipe._send_to_peer` *send* is (what
+    :meth:`Pipe.direct` names over inproc), else None. The pool offers that
+    pipe to the socket, whose send() then does the handover itself, with no
+    call (``Pool.direct_pipe``, Socket.send)."""
+    pipe = getattr(send, "__self__", None)
+    if type(pipe) is Pipe and send == pipe._send_to_peer:
+        return pipe
+    return None
 
 
 def peer_host(peer_address: str) -> str:

@@ -23,6 +23,7 @@ from aiomsg._pool.pipe import (
     InboundFilter,
     Message,
     Pipe,
+    handing_over,
     peer_host,
 )
 from aiomsg._pool.stats import PeerStats, SocketStats
@@ -75,16 +76,6 @@ def _drop_all(pipe: Pipe, messages: Sequence[Delivered]) -> list[Delivered]:
     return []
 
 
-def _direct_pipe(send: Callable[[Message], bool]) -> Pipe | None:
-    """The pipe whose ``_send_to_peer`` *send* is, else None (see
-    :attr:`Pool.direct_pipe`): the socket's send then does that handover
-    itself, with no call (Socket.send)."""
-    pipe = getattr(send, "__self__", None)
-    if type(pipe) is Pipe and send == pipe._send_to_peer:
-        return pipe
-    return None
-
-
 class Pool(TransportOptions):
     """A socket's pipes, strategies, peers and waiters; see the module docstring.
 
@@ -102,8 +93,8 @@ class Pool(TransportOptions):
         "bindings",
         "closed",
         "connectors",
-        "events",
         "direct_pipe",
+        "events",
         "pipes",
         "ready_pipes",
         "receiver",
@@ -182,7 +173,7 @@ class Pool(TransportOptions):
         """
         self.sender, self.receiver = sender, receiver
         self.send = sender.direct() if sender is not None else self._cannot_send
-        self.direct_pipe = _direct_pipe(self.send)
+        self.direct_pipe = handing_over(self.send)
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         self.ready_pipes = receiver.ready_queue() if receiver is not None else None
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
@@ -312,7 +303,7 @@ class Pool(TransportOptions):
             send = self.sender.direct()
             if send != self.send:
                 self.send = send
-                self.direct_pipe = _direct_pipe(send)
+                self.direct_pipe = handing_over(send)
                 self.send_changed()
 
     def _unlink(self, pipe: Pipe) -> None:
