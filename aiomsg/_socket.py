@@ -671,7 +671,6 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         self,
         data: bytes,
         flags: int = 0,
-        *,
         routing_id: int | None = None,
         group: bytes | str | None = None,
     ) -> None:
@@ -680,7 +679,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
 
         SERVER and PEER send to the peer named by *routing_id* (as
         :meth:`recv_from` returned it); RADIO sends to the DISHes that joined
-        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq.
+        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq. Pass
+        them by keyword: pyzmq's third and fourth parameters are ``copy``
+        and ``track``, and a bool in their place raises TypeError.
 
         Raises:
             HostUnreachable: SERVER and PEER: no peer has *routing_id*.
@@ -688,6 +689,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 *group* missing where the type needs it, or malformed (id 0,
                 a group over 255 bytes or with a NUL).
             NotSupported: *routing_id* or *group* on a type without them.
+            TypeError: a bool as *routing_id* or *group* (pyzmq's ``copy``
+                or ``track`` passed by position).
 
         Otherwise see :meth:`send_multipart` for what is raised and for
         cancellation. If the send that completes a multipart message raises
@@ -695,6 +698,11 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         abandoned, the earlier frames included: start again from the first
         frame.
         """
+        # routing_id and group are not keyword-only: CPython 3.11 does not
+        # specialize a call to a function with keyword-only parameters, and
+        # fills their defaults by dict lookups (~350 instructions per call,
+        # callgrind inproc16h 7,394 -> 7,046). _send_addressed refuses the
+        # bools a positional pyzmq call (copy, track) would put there.
         if routing_id is not None or group is not None:
             await self._send_addressed(data, flags, routing_id, group)
             return
@@ -730,7 +738,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             if pipe is not None:
                 # Pipe._send_to_peer, inlined (inproc: Pool.direct_pipe): no
                 # call and no list for the one frame, which goes over as its
-                # bytes (~1,000 of ~8,600 instructions per 16 B message,
+                # bytes (~1,180 of 8,615 instructions per 16 B message,
                 # callgrind inproc16h). Whatever it does not cover goes
                 # through _send_message, which is _send_to_peer itself.
                 # tests/sockets/test_hot_paths.py drives both.
@@ -789,6 +797,11 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
     ) -> None:
         """:meth:`send` with a routing id or a group: the strategy gets the
         pair ``[address, body]`` it expects (groups.py, route.py)."""
+        if isinstance(routing_id, bool) or isinstance(group, bool):
+            raise TypeError(
+                "send() takes routing_id and group by keyword: pyzmq's copy and "
+                "track have no counterpart here"
+            )
         kind = self.socket_type
         body = data if type(data) is bytes else _as_bytes(data)
         if flags & SNDMORE:

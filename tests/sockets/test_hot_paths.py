@@ -943,3 +943,35 @@ async def test_tcp_pipe_paused_at_its_hwm_resumes_at_resume_at(ctx: aiomsg.Conte
         while len(received) < count:
             received.append(await receiver.recv())
     assert [body[:4] for body in received] == [b"%04d" % n for n in range(count)]
+
+
+async def test_send_addressing_parameters_are_not_keyword_only(ctx: aiomsg.Context) -> None:
+    """send()'s routing_id and group take their defaults from the positional
+    tuple, so CPython specializes the call (keyword-only parameters cost
+    dict lookups per call). pyzmq's third and fourth parameters are copy and
+    track: a bool there is refused, not taken for a routing id or a group,
+    and nothing is sent."""
+    import inspect
+
+    kinds = {p.name: p.kind for p in inspect.signature(aiomsg.Socket.send).parameters.values()}
+    assert kinds["routing_id"] is kinds["group"] is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    server, client = ctx.socket(aiomsg.SERVER), ctx.socket(aiomsg.CLIENT)
+    push, pull = ctx.socket(aiomsg.PUSH), ctx.socket(aiomsg.PULL)
+    endpoint = await server.bind("inproc://hot-addressed")
+    await client.connect(endpoint)
+    await pull.bind("inproc://hot-addressed-push")
+    await push.connect("inproc://hot-addressed-push")
+    async with asyncio.timeout(10):
+        await client.send(b"hello")
+        hello, routing_id = await server.recv_from()
+        assert hello == b"hello"
+        for copy_track in ((True,), (False,), (True, False), (False, True)):
+            with pytest.raises(TypeError, match="by keyword"):
+                await server.send(b"copy", 0, *copy_track)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="by keyword"):
+                await push.send(b"copy", 0, *copy_track)  # type: ignore[arg-type]
+        await server.send(b"reply", routing_id=routing_id)
+        assert await client.recv() == b"reply"
+        await push.send(b"plain")
+        assert await pull.recv() == b"plain"
+    assert client.stats().in_msgs == 1 and pull.stats().in_msgs == 1
