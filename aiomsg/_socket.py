@@ -166,6 +166,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
 
     __slots__ = (
         "_close_waiters",
+        "_direct_pipe",
         "_last_endpoint",
         "_linger_task",
         "_ops",
@@ -236,6 +237,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         # directly. After close() both raise Closed, so the hot path needs
         # no separate check.
         self._send_message = pool.send
+        # The pipe whose handover send() does inline (Pool.direct_pipe), or None.
+        self._direct_pipe = pool.direct_pipe
         pool.send_changed = self._send_changed
         self._recv_message = pool.recv
         # A FairQueue's pipes holding messages, which recv() and
@@ -264,6 +267,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         bind it again, unless close() has bound the one that raises."""
         if not self._pool.closed:
             self._send_message = self._pool.send
+            self._direct_pipe = self._pool.direct_pipe
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._pool.pipes)} pipes"
@@ -275,6 +279,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         """Compose the socket type from strategies (called by subclasses)."""
         self._pool.use(sender, receiver, filter)
         self._send_message = self._pool.send
+        self._direct_pipe = self._pool.direct_pipe
         self._recv_message = self._pool.recv
         self._ready_pipes = self._pool.ready_pipes
         self._recv_strategy = receiver
@@ -666,7 +671,6 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         self,
         data: bytes,
         flags: int = 0,
-        *,
         routing_id: int | None = None,
         group: bytes | str | None = None,
     ) -> None:
@@ -675,7 +679,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
 
         SERVER and PEER send to the peer named by *routing_id* (as
         :meth:`recv_from` returned it); RADIO sends to the DISHes that joined
-        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq.
+        *group* (``bytes``, or ``str`` sent UTF-8 encoded), as in pyzmq. Pass
+        them by keyword: pyzmq's third and fourth parameters are ``copy``
+        and ``track``, and a bool in their place raises TypeError.
 
         Raises:
             HostUnreachable: SERVER and PEER: no peer has *routing_id*.
@@ -683,6 +689,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 *group* missing where the type needs it, or malformed (id 0,
                 a group over 255 bytes or with a NUL).
             NotSupported: *routing_id* or *group* on a type without them.
+            TypeError: a bool as *routing_id* or *group* (pyzmq's ``copy``
+                or ``track`` passed by position).
 
         Otherwise see :meth:`send_multipart` for what is raised and for
         cancellation. If the send that completes a multipart message raises
@@ -690,10 +698,17 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         abandoned, the earlier frames included: start again from the first
         frame.
         """
+        # routing_id and group are not keyword-only: CPython 3.11 does not
+        # specialize a call to a function with keyword-only parameters, and
+        # fills their defaults by dict lookups (~350 instructions per call,
+        # callgrind inproc16h 7,394 -> 7,046). _send_addressed refuses the
+        # bools a positional pyzmq call (copy, track) would put there.
         if routing_id is not None or group is not None:
             await self._send_addressed(data, flags, routing_id, group)
             return
-        if flags & SNDMORE:
+        # `flags and`: with no flags (the usual call) one truth test, not
+        # an `&` (generic in CPython 3.11: ~60 instructions more, callgrind).
+        if flags and flags & SNDMORE:
             self._check_open()
             if self._single_frame:
                 raise InvalidMessage(f"{self.socket_type.name} messages are a single frame")
@@ -709,16 +724,41 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 # a later message.
                 await self.send_multipart([*parts, data], flags)
                 return
-        frame = data if type(data) is bytes else _as_bytes(data)
-        message = [frame]
+        if type(data) is not bytes:
+            data = _as_bytes(data)
         # _send_now, inlined: this is the hot path of the per-message API.
-        # The bound method is read into a local first: calling it straight
-        # from its slot takes an unspecialized method lookup (~100
-        # instructions more per call under callgrind).
-        send_message = self._send_message
-        self._ops += 1 if len(frame) < _LARGE else 1 + (len(frame) >> _SIZE_SHIFT)
-        if self._ops >= _YIELD_BUDGET or not send_message(message):
-            await self._send_later(message, flags)
+        # The count as _send_now's, with the size tested apart from the
+        # increment (one bytecode fewer than a conditional expression).
+        ops = self._ops + 1
+        if len(data) >= _LARGE:
+            ops += len(data) >> _SIZE_SHIFT
+        self._ops = ops
+        if ops < _YIELD_BUDGET:
+            pipe = self._direct_pipe
+            if pipe is not None:
+                # Pipe._send_to_peer, inlined (inproc: Pool.direct_pipe): no
+                # call and no list for the one frame, which goes over as its
+                # bytes (~1,180 of 8,615 instructions per 16 B message,
+                # callgrind inproc16h). Whatever it does not cover goes
+                # through _send_message, which is _send_to_peer itself.
+                # tests/sockets/test_hot_paths.py drives both.
+                peer = pipe.peer
+                assert peer is not None  # Pool.direct_pipe is a linked pipe
+                inbound = peer.inbound
+                queued = len(inbound)
+                if queued < peer.direct_room and not pipe.backlog:
+                    inbound.append(data)
+                    pipe.handed += 1  # both pipes' counters: see Pipe.in_count
+                    if not queued:
+                        peer.events.pipe_readable(peer)
+                    return
+            # The bound method is read into a local first: calling it straight
+            # from its slot takes an unspecialized method lookup (~100
+            # instructions more per call under callgrind).
+            send_message = self._send_message
+            if send_message([data]):
+                return
+        await self._send_later([data], flags)
 
     async def send_string(self, text: str, flags: int = 0, encoding: str = "utf-8") -> None:
         """Send *text* encoded (UTF-8 by default) as one frame.
@@ -757,6 +797,11 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
     ) -> None:
         """:meth:`send` with a routing id or a group: the strategy gets the
         pair ``[address, body]`` it expects (groups.py, route.py)."""
+        if isinstance(routing_id, bool) or isinstance(group, bool):
+            raise TypeError(
+                "send() takes routing_id and group by keyword: pyzmq's copy and "
+                "track have no counterpart here"
+            )
         kind = self.socket_type
         body = data if type(data) is bytes else _as_bytes(data)
         if flags & SNDMORE:
@@ -943,8 +988,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             # One frame, queued as its bytes (Delivered): handed out as it
             # is, no list to take apart. tests/sockets/test_single_frame_queue.py
             # drives both forms through every take.
-            size = len(message)
-            self._ops += 1 if size < _LARGE else 1 + (size >> _SIZE_SHIFT)
+            self._ops += 1
+            if len(message) >= _LARGE:  # apart, as in send()
+                self._ops += len(message) >> _SIZE_SHIFT
             if self._recv_waiters:
                 self._pool.wake_receiver()
             return message
@@ -1229,7 +1275,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         pool.flush()  # messages held for the end of the tick linger too
         self._send_message = self._recv_message = self._raise_closed
         self._send_batch = self._recv_batch = self._raise_closed
-        self._ready_pipes = None
+        self._ready_pipes = self._direct_pipe = None
         # Peers accepted already stay until lingering ends: they may have
         # messages queued for them.
         pool.stop_accepting()

@@ -15,7 +15,8 @@ Implementations (``impl``):
 * ``aiomsg-batch``: ``send_many`` / ``recv_many`` on uvloop (only if aiomsg has them);
 * ``pyzmq``: blocking ``zmq.Context`` sockets;
 * ``zmq.asyncio``: pyzmq's asyncio sockets on asyncio's default loop;
-* ``raw-asyncio``: :mod:`bench.rawproto` on uvloop.
+* ``raw-asyncio``: :mod:`bench.rawproto` on uvloop (over inproc, its
+  :class:`~bench.rawproto.RawChannel`: two coroutines and a bounded deque).
 
 A spec with ``curve`` keys (Z85 text) makes the throughput peers CURVE
 server (the bound end) and client. The scale rows' own roles (a ROUTER and
@@ -508,8 +509,18 @@ def thr_inproc(spec: Spec) -> None:
 
     async def main() -> None:
         ctx = new_context(impl)
-        pull = await open_end(impl, ctx, "PULL", endpoint, bind=True, hwm=spec["hwm"], linger=0)
-        push = await open_end(impl, ctx, "PUSH", endpoint, bind=False, hwm=spec["hwm"])
+        if FAMILY[impl] == "raw":
+            # No socket to open: raw-asyncio's in-process ceiling is a
+            # bounded deque between the two coroutines (RawChannel).
+            from bench.rawproto import RawChannel
+
+            channel = RawChannel(spec["hwm"])
+            pull = push = AsyncEnd(channel.send, channel.recv, channel.close, endpoint, channel)
+        else:
+            pull = await open_end(
+                impl, ctx, "PULL", endpoint, bind=True, hwm=spec["hwm"], linger=0
+            )
+            push = await open_end(impl, ctx, "PUSH", endpoint, bind=False, hwm=spec["hwm"])
         c0 = time.process_time()
         receiving = asyncio.ensure_future(_receive_count(impl, pull, count))
         await _send_count(impl, push, count, size)

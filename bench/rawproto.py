@@ -26,6 +26,15 @@ it to be the cheapest way to do that part in pure Python on uvloop:
   copied by Python at all after the read (only the part that arrived in the
   same read as its header is copied once); such a message is returned as a
   ``bytearray``.
+* **In process** (:class:`RawChannel`, the inproc row's ceiling): no
+  socket at all, a bounded deque between two coroutines of one loop. A send
+  appends and a receive pops without a future while there is room / a
+  message; the sender parks on a future while the deque holds ``hwm``
+  messages, the receiver while it is empty, and each wakes the other with
+  ``set_result``. That is the least an ``await send()`` / ``await recv()``
+  pair with a high-water mark can do per message in pure Python; aiomsg's
+  inproc transport adds the socket (fairness, counters, pipes, the
+  strategy) on top of the same shape.
 * **Fan-out** (:class:`RawPublisher`) frames a message once into a list
   shared by all subscribers, and at the end of the tick hands the same bytes
   (the tick's messages joined once) to every subscriber's transport.
@@ -49,6 +58,7 @@ __all__ = [
     "BIG_MESSAGE",
     "FLUSH_BYTES",
     "YIELD_EVERY",
+    "RawChannel",
     "RawPublisher",
     "RawRouter",
     "RawServer",
@@ -265,6 +275,59 @@ class RawStream(asyncio.BufferedProtocol):
             await asyncio.sleep(0.001)
         transport.close()
         await asyncio.wait_for(asyncio.shield(self.closed), 5)
+
+
+class RawChannel:
+    """raw-asyncio's "inproc": a bounded deque between two coroutines of one loop.
+
+    ``await send(body)`` appends while fewer than *hwm* messages wait, else
+    parks until the receiver takes one; ``await recv()`` pops while one
+    waits, else parks until the sender appends. One sender and one receiver
+    (a second parked one of either side would not be woken). It does
+    nothing else: no fairness yield (the sender parks at *hwm*, which bounds
+    its run), no counters, no cancellation handling beyond what a future
+    gives. It measures the await shape alone, the floor under any inproc
+    transport of an asyncio library.
+    """
+
+    __slots__ = ("_getter", "_loop", "_putter", "_queue", "hwm")
+
+    def __init__(self, hwm: int = 1000) -> None:
+        if hwm < 1:
+            raise ValueError("a RawChannel needs a high-water mark of at least 1")
+        self.hwm = hwm
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._loop = asyncio.get_running_loop()
+        self._getter: asyncio.Future[None] | None = None  # the parked receiver
+        self._putter: asyncio.Future[None] | None = None  # the parked sender
+
+    async def send(self, body: bytes) -> None:
+        queue = self._queue
+        while len(queue) >= self.hwm:
+            self._putter = waiter = self._loop.create_future()
+            await waiter
+        queue.append(body)
+        getter = self._getter
+        if getter is not None:
+            self._getter = None
+            if not getter.done():
+                getter.set_result(None)
+
+    async def recv(self) -> bytes:
+        queue = self._queue
+        while not queue:
+            self._getter = waiter = self._loop.create_future()
+            await waiter
+        body = queue.popleft()
+        putter = self._putter
+        if putter is not None:
+            self._putter = None
+            if not putter.done():
+                putter.set_result(None)
+        return body
+
+    async def close(self) -> None:
+        """Nothing to release (the AsyncEnd shape wants a close)."""
 
 
 class RawPublisher:

@@ -666,7 +666,10 @@ def targets(results: list[Result]) -> list[Target]:
 def references(results: list[Result]) -> list[tuple[str, float | None]]:
     """The ceiling's own figure for each target that compares aiomsg with
     itself rather than with a reference: the same ratio, taken for
-    raw-asyncio in the same run, shows what pure Python on asyncio reaches."""
+    raw-asyncio in the same run, shows what pure Python on asyncio reaches.
+    The inproc target also gets its own measure with the in-process ceiling
+    (raw-asyncio's RawChannel) in place of aiomsg's inproc: the most it
+    could read against this run's aiomsg tcp."""
     return [
         (
             "raw-asyncio: ROUTER msgs/s with 1,000 connections vs with 1 "
@@ -674,6 +677,26 @@ def references(results: list[Result]) -> list[tuple[str, float | None]]:
             _over(
                 find(results, "scale", CEILING, case="peers", x=1000),
                 find(results, "scale", CEILING, case="peers", x=1),
+                "msgs_per_s",
+            ),
+        ),
+        (
+            "raw-asyncio: inproc 16 B (RawChannel) vs its own tcp 16 B "
+            "(target: inproc 16 B vs aiomsg's own tcp)",
+            _over(
+                find(results, "throughput", CEILING, "inproc", 16),
+                find(results, "throughput", CEILING, "tcp", 16),
+                "msgs_per_s",
+            ),
+        ),
+        (
+            # The inproc target's measure with the in-process ceiling in
+            # place of aiomsg's inproc: the most that target could read.
+            "raw-asyncio's inproc 16 B (RawChannel) vs aiomsg's own tcp 16 B "
+            "(the same target, at the ceiling)",
+            _over(
+                find(results, "throughput", CEILING, "inproc", 16),
+                find(results, "throughput", HEADLINE, "tcp", 16),
                 "msgs_per_s",
             ),
         ),

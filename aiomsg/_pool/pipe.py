@@ -24,6 +24,7 @@ __all__ = [
     "Pipe",
     "PipeEvents",
     "first_frame",
+    "handing_over",
     "message_frames",
     "peer_host",
 ]
@@ -35,6 +36,11 @@ InboundFilter = Callable[["Pipe", Delivered], "Delivered | None"]
 #: The same for the messages of one read at once: the messages to queue, in
 #: order, or None when the filter must see them one at a time.
 InboundBatchFilter = Callable[["Pipe", Sequence[Delivered]], "Sequence[Delivered] | None"]
+
+
+#: Pipe.direct_room without a receive HWM: the largest int CPython 3.11
+#: compares without a generic call (one 30-bit digit).
+_NO_BOUND = (1 << 30) - 1
 
 
 # Every consumer of a Delivered tells its forms apart with `type(message) is
@@ -57,6 +63,17 @@ def first_frame(message: Delivered) -> bytes:
     if type(message) is bytes:
         return message
     return message[0]  # type: ignore[return-value]  # not bytes: a list
+
+
+def handing_over(send: Callable[[Message], bool]) -> Pipe | None:
+    """The pipe whose :meth:`Pipe._send_to_peer` *send* is (what
+    :meth:`Pipe.direct` names over inproc), else None. The pool offers that
+    pipe to the socket, whose send() then does the handover itself, with no
+    call (``Pool.direct_pipe``, Socket.send)."""
+    pipe = getattr(send, "__self__", None)
+    if type(pipe) is Pipe and send == pipe._send_to_peer:
+        return pipe
+    return None
 
 
 def peer_host(peer_address: str) -> str:
@@ -176,8 +193,14 @@ class Pipe:
         # _send_to_peer may append straight: the rcvhwm, or no bound; a
         # filtering pipe never (-1), its messages go through offer and the
         # filter. One comparison instead of three (~130 instructions per
-        # message, callgrind inproc16).
-        self.direct_room = -1 if inbound_filter is not None else rcvhwm if rcvhwm > 0 else 1 << 62
+        # message, callgrind inproc16). "No bound" is the largest int of one
+        # digit (2**30 - 1), not a larger one: CPython 3.11 specializes the
+        # comparison only for such ints (a larger one cost ~70 instructions
+        # per message more, callgrind inproc16); a queue that long takes
+        # offer's path, which has no bound either.
+        self.direct_room = (
+            -1 if inbound_filter is not None else rcvhwm if rcvhwm > 0 else _NO_BOUND
+        )
         self.wants_subscriptions = wants_subscriptions
         # Counters for Socket.stats(); the transport counts the bytes.
         self.in_msgs = self.out_msgs = self.in_bytes = self.out_bytes = 0

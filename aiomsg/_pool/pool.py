@@ -23,6 +23,7 @@ from aiomsg._pool.pipe import (
     InboundFilter,
     Message,
     Pipe,
+    handing_over,
     peer_host,
 )
 from aiomsg._pool.stats import PeerStats, SocketStats
@@ -92,6 +93,7 @@ class Pool(TransportOptions):
         "bindings",
         "closed",
         "connectors",
+        "direct_pipe",
         "events",
         "pipes",
         "ready_pipes",
@@ -136,6 +138,10 @@ class Pool(TransportOptions):
         #: asked again whenever a pipe joins or leaves; the socket is told
         #: through :attr:`send_changed`.
         self.send: Callable[[Message], bool] = self._cannot_send
+        #: The pipe :attr:`send` hands messages over for, when :attr:`send`
+        #: is that pipe's ``_send_to_peer`` (inproc: straight into a peer
+        #: pipe's inbound queue), else None; read with :attr:`send`.
+        self.direct_pipe: Pipe | None = None
         self.send_changed: Callable[[], None] = _nothing
         self.recv: Callable[[], Delivered | None] = self._cannot_recv
         #: The receiver's :meth:`~Receiver.ready_queue`: pipes holding
@@ -167,6 +173,7 @@ class Pool(TransportOptions):
         """
         self.sender, self.receiver = sender, receiver
         self.send = sender.direct() if sender is not None else self._cannot_send
+        self.direct_pipe = handing_over(self.send)
         self.recv = receiver.recv if receiver is not None else self._cannot_recv
         self.ready_pipes = receiver.ready_queue() if receiver is not None else None
         self.send_many = sender.send_many if sender is not None else self._cannot_send_many
@@ -296,6 +303,7 @@ class Pool(TransportOptions):
             send = self.sender.direct()
             if send != self.send:
                 self.send = send
+                self.direct_pipe = handing_over(send)
                 self.send_changed()
 
     def _unlink(self, pipe: Pipe) -> None:

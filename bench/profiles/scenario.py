@@ -13,7 +13,9 @@ bsend16/brecv16/brecv64k (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
 urouter1/urouter1000 (the bench's peers row: aiomsg DEALERs, both sides on uvloop),
 pub4 (an aiomsg PUB to 4 libzmq SUBs), rawreqrep (the reqrep shape on
-bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with).
+bench/rawproto.py's RawStream: the raw-asyncio floor reqrep is compared with),
+inproc16h (inproc16 at the bench's hwm of 1000 on both sides), rawinproc (the
+inproc16h shape on bench/rawproto.py's RawChannel: the raw in-process ceiling).
 
 Instructions per message = (I(N2) - I(N1)) / (N2 - N1): the fixed cost of
 setting up (imports, handshakes) cancels out. Runs on the default asyncio
@@ -46,8 +48,8 @@ async def _pushpull(
     client = {k[2:]: v for k, v in opts.items() if k.startswith("c_")}
     pair = kinds == "pair"
     async with aiomsg.Context() as ctx:
-        pull = ctx.socket(aiomsg.PAIR if pair else aiomsg.PULL, rcvhwm=0, **server)
-        push = ctx.socket(aiomsg.PAIR if pair else aiomsg.PUSH, sndhwm=0, **client)
+        pull = ctx.socket(aiomsg.PAIR if pair else aiomsg.PULL, **{"rcvhwm": 0, **server})
+        push = ctx.socket(aiomsg.PAIR if pair else aiomsg.PUSH, **{"sndhwm": 0, **client})
         ep = await pull.bind(endpoint)
         await push.connect(ep)
         await push.wait_peers()
@@ -344,6 +346,25 @@ async def _rawreqrep(n: int) -> None:
     server.close()
 
 
+async def _rawinproc(n: int) -> None:
+    """The inproc16h shape on bench/rawproto.py's RawChannel (hwm 1000): the
+    raw-asyncio ceiling the inproc row is compared with."""
+    from bench.rawproto import RawChannel
+
+    channel = RawChannel(1000)
+    payload = b"x" * 16
+
+    async def send() -> None:
+        for _ in range(n):
+            await channel.send(payload)
+
+    async def recv() -> None:
+        for _ in range(n):
+            await channel.recv()
+
+    await asyncio.gather(send(), recv())
+
+
 def main() -> None:
     scenario, n = sys.argv[1], int(sys.argv[2])
     tcp = "tcp://127.0.0.1:*"
@@ -371,6 +392,10 @@ def main() -> None:
         coro = _pushpull(tcp, n, 16 << 20)
     elif scenario == "inproc16":
         coro = _pushpull("inproc://x", n, 16)
+    elif scenario == "inproc16h":  # the bench's hwm
+        coro = _pushpull("inproc://x", n, 16, s_rcvhwm=1000, c_sndhwm=1000)
+    elif scenario == "rawinproc":
+        coro = _rawinproc(n)
     elif scenario == "pair16":  # inproc PAIR -> PAIR, one way
         coro = _pushpull("inproc://x", n, 16, "pair")
     elif scenario in ("curve16", "curve1k"):

@@ -212,6 +212,44 @@ def test_references_give_the_ceilings_own_ratio_and_skip_what_was_not_run() -> N
     assert report.references_section(report.references([])) == []
 
 
+def test_references_give_the_inproc_ceiling_against_both_tcp_rows() -> None:
+    results = [
+        result("throughput", "raw-asyncio", transport="inproc", msgs_per_s=1500.0),
+        result("throughput", "raw-asyncio", msgs_per_s=1000.0),
+        result("throughput", "aiomsg-uvloop", msgs_per_s=600.0),
+    ]
+    found = dict(report.references(results))
+    own = found["raw-asyncio: inproc 16 B (RawChannel) vs its own tcp 16 B "
+                "(target: inproc 16 B vs aiomsg's own tcp)"]
+    assert own == pytest.approx(1.5)
+    ours = found["raw-asyncio's inproc 16 B (RawChannel) vs aiomsg's own tcp 16 B "
+                 "(the same target, at the ceiling)"]
+    assert ours == pytest.approx(2.5)
+    # Without aiomsg's tcp row, only the ceiling's own ratio is given.
+    text = "\n".join(report.references_section(report.references(results[:2])))
+    assert "| raw-asyncio: inproc 16 B (RawChannel) vs its own tcp 16 B" in text
+    assert "at the ceiling" not in text
+
+
+def test_raw_asyncio_runs_inproc_throughput_but_not_latency() -> None:
+    skipped: list[str] = []
+    args = cli.parse_args(
+        ["--pattern", "all", "--transport", "inproc", "--impl", "raw-asyncio", "--quick"]
+    )
+    items = cli.plan(args, skipped)
+    assert {(i.pattern, i.params.transport) for i in items} == {("throughput", "inproc")}
+    assert any("raw-asyncio over inproc latency" in note for note in skipped)
+
+
+def test_transport_repeats_and_ws_runs_alone() -> None:
+    args = cli.parse_args(["--pattern", "throughput", "--transport", "inproc", "--transport", "tcp"])
+    assert (args.transports, args.transport) == (("inproc", "tcp"), "inproc+tcp")
+    assert {i.params.transport for i in cli.plan(args, [])} == {"inproc", "tcp"}
+    assert cli.parse_args([]).transports == cli.TRANSPORTS
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--transport", "ws", "--transport", "tcp"])
+
+
 def test_failed_runs_are_not_measured() -> None:
     results = [
         result("throughput", "aiomsg-uvloop", ok=False),

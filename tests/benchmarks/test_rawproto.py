@@ -125,3 +125,34 @@ async def test_request_reply_flushes_before_waiting() -> None:
     await echoing
     await client.close()
     server.close()
+
+
+async def test_channel_keeps_order_and_parks_each_side_at_its_bound() -> None:
+    """RawChannel (the inproc row's ceiling): the sender parks once *hwm*
+    messages wait, the receiver while none does; nothing lost or reordered."""
+    channel = rawproto.RawChannel(hwm=3)
+    for i in range(3):
+        await channel.send(b"%d" % i)
+    parked = asyncio.ensure_future(channel.send(b"3"))
+    await asyncio.sleep(0)
+    assert not parked.done()  # full: waits for the receiver
+    assert await channel.recv() == b"0"
+    await asyncio.wait_for(parked, 10)
+    assert [await channel.recv() for _ in range(3)] == [b"1", b"2", b"3"]
+    waiting = asyncio.ensure_future(channel.recv())
+    await asyncio.sleep(0)
+    assert not waiting.done()  # empty: waits for the sender
+    await channel.send(b"4")
+    assert await asyncio.wait_for(waiting, 10) == b"4"
+    count = 5000
+
+    async def produce() -> None:
+        for i in range(count):
+            await channel.send(i.to_bytes(4, "big"))
+
+    producing = asyncio.ensure_future(produce())
+    for i in range(count):
+        assert int.from_bytes(await asyncio.wait_for(channel.recv(), 10), "big") == i
+    await producing
+    with pytest.raises(ValueError):
+        rawproto.RawChannel(hwm=0)

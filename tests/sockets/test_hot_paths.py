@@ -666,6 +666,109 @@ async def test_inproc_send_offers_to_the_peer_pipe_and_falls_back(ctx: aiomsg.Co
     assert push.stats().out_msgs == 10 + MANY + 2
 
 
+async def test_inproc_handover_inlined_in_send_and_kept_in_send_to_peer(
+    ctx: aiomsg.Context,
+) -> None:
+    """Over inproc, send() hands a one-frame message to the peer pipe itself
+    (Pool.direct_pipe: ``Pipe._send_to_peer`` inlined, the frame as its
+    bytes). Every case it does not cover calls ``_send_message``, which is
+    ``_send_to_peer``: the peer full, our backlog not empty, the fairness
+    yield, a multipart message, no link. A spy on ``_send_message`` shows
+    which copy ran; order, HWMs and counters stay those of ``Pipe.send``."""
+    push = ctx.socket(aiomsg.PUSH, sndhwm=5)
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=5)
+    await pull.bind("inproc://hot-handover")
+    await push.connect("inproc://hot-handover")
+    pipe = push._pool.pipes[0]
+    peer = pull._pool.pipes[0]
+    assert push._direct_pipe is push._pool.direct_pipe is pipe
+    assert push._send_message == pipe._send_to_peer
+    called: list[list[bytes]] = []
+    to_peer = pipe._send_to_peer
+
+    def spy(message: list[bytes]) -> bool:
+        called.append(message)
+        return to_peer(message)
+
+    push._send_message = spy
+    async with asyncio.timeout(10):
+        # Room at the peer: the inlined copy, the frame queued as its bytes.
+        for number in range(5):
+            await push.send(b"%d" % number)
+        assert called == [] and list(peer.inbound) == [b"%d" % n for n in range(5)]
+        assert pipe.handed == 5
+        # The peer full: _send_to_peer, which queues in our backlog...
+        await push.send(b"5")
+        assert called == [[b"5"]] and list(pipe.backlog) == [[b"5"]]
+        # ...and with the backlog not empty, the next one goes behind it,
+        # even once the peer has room again (order).
+        assert await pull.recv() == b"0"
+        await push.send(b"6")
+        assert called[-1] == [b"6"] and list(pipe.backlog) == [[b"5"], [b"6"]]
+        # A multipart message: send_multipart's path, never the inlined one.
+        await push.send_multipart([b"7", b"more"])
+        assert called[-1] == [b"7", b"more"]
+        assert [await pull.recv_multipart() for _ in range(7)] == [
+            [b"%d" % n] for n in range(1, 7)
+        ] + [[b"7", b"more"]]
+        # The fairness yield: after a run of the budget, the send yields,
+        # then goes through _send_message.
+        called.clear()
+        sent = 0
+        while not called:
+            if peer.inbound:
+                await pull.recv()  # the peer never fills: only the yield calls
+            await push.send(b"run")
+            sent += 1
+        assert sent <= 257 and called == [[b"run"]]
+        while peer.inbound:
+            await pull.recv()
+        # Counted once, seen by both ends, as Pipe.send counts.
+        total = 5 + 1 + 1 + 1 + sent
+        assert push.stats().out_msgs == pull.stats().in_msgs == total
+        # The peer leaves: no direct pipe, sends queue through Pipe.send.
+        push._send_message = to_peer
+        pull.close(linger=0)
+        assert push._direct_pipe is None and push._send_message == pipe.send
+        await push.send(b"queued")
+        assert list(pipe.backlog) == [[b"queued"]]
+        again = ctx.socket(aiomsg.PULL)
+        await again.bind("inproc://hot-handover")
+        await push.wait_peers()
+        assert push._direct_pipe is pipe
+        await push.send(b"straight")
+        assert [await again.recv(), await again.recv()] == [b"queued", b"straight"]
+    push.close(linger=0)
+    assert push._direct_pipe is None
+    with pytest.raises(aiomsg.Closed):
+        await push.send(b"closed")
+
+
+async def test_inproc_without_rcvhwm_hands_over_past_direct_room_through_offer(
+    ctx: aiomsg.Context,
+) -> None:
+    """Without a receive HWM, direct_room is the largest one-digit int (so
+    the hot comparison stays specialized), not a real bound: a queue that
+    long takes offer's path, which queues without a bound too. Shown with
+    the room made small on purpose."""
+    from aiomsg._pool.pipe import _NO_BOUND
+
+    push = ctx.socket(aiomsg.PUSH, sndhwm=1)
+    pull = ctx.socket(aiomsg.PULL, rcvhwm=0)
+    await pull.bind("inproc://hot-unbounded")
+    await push.connect("inproc://hot-unbounded")
+    peer = pull._pool.pipes[0]
+    assert peer.direct_room == _NO_BOUND == 2**30 - 1
+    peer.direct_room = 3
+    async with asyncio.timeout(10):
+        for number in range(MANY):
+            await push.send(b"%d" % number)
+        # All queued at the peer (offer has no bound), none in our backlog.
+        assert len(peer.inbound) == MANY and not push._pool.pipes[0].backlog
+        assert [await pull.recv() for _ in range(MANY)] == [b"%d" % n for n in range(MANY)]
+    assert push.stats().out_msgs == pull.stats().in_msgs == MANY
+
+
 async def test_inproc_send_to_a_filtering_peer_takes_its_filter(ctx: aiomsg.Context) -> None:
     """A peer pipe with an inbound filter (GATHER drops multipart messages)
     gets every message through ``Pipe.send`` and the filter, as before."""
@@ -674,6 +777,10 @@ async def test_inproc_send_to_a_filtering_peer_takes_its_filter(ctx: aiomsg.Cont
     await scatter.connect("inproc://direct-filter")
     assert gather._pool.pipes[0].inbound_filter is not None
     assert scatter._send_message == scatter._pool.pipes[0]._send_to_peer
+    # send() starts with the inlined handover, which a filtering peer
+    # refuses (its direct_room): every message takes _send_to_peer's path.
+    assert scatter._direct_pipe is scatter._pool.pipes[0]
+    assert gather._pool.pipes[0].direct_room == -1
     async with asyncio.timeout(10):
         for number in range(MANY):
             await scatter.send(b"%d" % number)
@@ -837,3 +944,35 @@ async def test_tcp_pipe_paused_at_its_hwm_resumes_at_resume_at(ctx: aiomsg.Conte
         while len(received) < count:
             received.append(await receiver.recv())
     assert [body[:4] for body in received] == [b"%04d" % n for n in range(count)]
+
+
+async def test_send_addressing_parameters_are_not_keyword_only(ctx: aiomsg.Context) -> None:
+    """send()'s routing_id and group take their defaults from the positional
+    tuple, so CPython specializes the call (keyword-only parameters cost
+    dict lookups per call). pyzmq's third and fourth parameters are copy and
+    track: a bool there is refused, not taken for a routing id or a group,
+    and nothing is sent."""
+    import inspect
+
+    kinds = {p.name: p.kind for p in inspect.signature(aiomsg.Socket.send).parameters.values()}
+    assert kinds["routing_id"] is kinds["group"] is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    server, client = ctx.socket(aiomsg.SERVER), ctx.socket(aiomsg.CLIENT)
+    push, pull = ctx.socket(aiomsg.PUSH), ctx.socket(aiomsg.PULL)
+    endpoint = await server.bind("inproc://hot-addressed")
+    await client.connect(endpoint)
+    await pull.bind("inproc://hot-addressed-push")
+    await push.connect("inproc://hot-addressed-push")
+    async with asyncio.timeout(10):
+        await client.send(b"hello")
+        hello, routing_id = await server.recv_from()
+        assert hello == b"hello"
+        for copy_track in ((True,), (False,), (True, False), (False, True)):
+            with pytest.raises(TypeError, match="by keyword"):
+                await server.send(b"copy", 0, *copy_track)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match="by keyword"):
+                await push.send(b"copy", 0, *copy_track)  # type: ignore[arg-type]
+        await server.send(b"reply", routing_id=routing_id)
+        assert await client.recv() == b"reply"
+        await push.send(b"plain")
+        assert await pull.recv() == b"plain"
+    assert client.stats().in_msgs == 1 and pull.stats().in_msgs == 1
