@@ -91,6 +91,8 @@ async def test_router_takes_every_message_from_its_streams_in_turn() -> None:
         if len(server.streams) == 3 and all(len(s._inbound) >= 4 for s in server.streams):
             break
         await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the three streams never each held a high-water mark of messages")
     got: dict[rawproto.RawStream, list[bytes]] = {}
     order = []
     for _ in range(3 * count):
