@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report, scale
-from bench.harness import ROOT, Endpoints, Params, measure
+from bench.harness import ROOT, Endpoints, Params, measure_rounds
 
 IMPLS = ("aiomsg", "aiomsg-uvloop", "aiomsg-batch", "pyzmq", "zmq.asyncio", "raw-asyncio")
 PATTERNS = ("throughput", "latency", "fanout", "memory", "curve", "scale")
@@ -158,11 +158,13 @@ def plan(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
         skipped.append("raw-asyncio over inproc latency: its channel has no REQ/REP shape")
     if "throughput" in patterns:
         counts = QUICK_THROUGHPUT_COUNTS if quick else THROUGHPUT_COUNTS
-        for transport in transports:
-            for size in sizes:
-                count = args.count or counts.get(size) or scale.size_count(size, quick)
-                # Large messages: a small high-water mark keeps the queues' memory bounded.
-                hwm = scale.LARGE_HWM if size >= scale.LARGE else 1000
+        # Size by size, each over every transport: inproc's target compares
+        # it with tcp at 16 B, and rounds() measures a size's rows together.
+        for size in sizes:
+            count = args.count or counts.get(size) or scale.size_count(size, quick)
+            # Large messages: a small high-water mark keeps the queues' memory bounded.
+            hwm = scale.LARGE_HWM if size >= scale.LARGE else 1000
+            for transport in transports:
                 for impl in impls_for(transport, "throughput"):
                     items.append(Item("throughput", Params(count, size, transport, impl, hwm=hwm)))
     if "latency" in patterns:
@@ -348,23 +350,47 @@ def versions() -> dict[str, str | None]:
     return found
 
 
+def rounds(items: list[Item]) -> list[list[Item]]:
+    """The plan cut into groups measured in rounds (``measure_rounds``):
+    each run of the items that a target or a chart puts side by side, those
+    of one pattern, message size and case next to each other in the plan
+    (every implementation and transport of a row; every point of a scale
+    curve), is followed by one of each of the others before the next."""
+    groups: list[list[Item]] = []
+    key: tuple[object, ...] | None = None
+    for item in items:
+        p = item.params
+        # A scale curve's points are its x (the size curve's too): one group.
+        this = (item.pattern, p.extra.get("case"), None if item.pattern == "scale" else p.size)
+        if groups and this == key:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+            key = this
+    return groups
+
+
 async def run_plan(items: list[Item], repeat: int, timeout: float) -> list[dict[str, Any]]:
     endpoints = Endpoints()
     results = []
     try:
         width = len(str(len(items)))
-        for index, item in enumerate(items, 1):
-            p = item.params
-            result = await measure(item.pattern, p, repeat, timeout, endpoints)
-            results.append(result)
-            what = report.what_label(item.pattern, p.size, p.extra)
-            print(
-                f"[{index:>{width}}/{len(items)}] {item.pattern:<10} {p.transport:<6} "
-                f"{what:<17} {p.impl:<13} {_headline(result)} "
-                f"({result['runs_ok']}/{result['runs_total']} runs, {result['seconds']:.1f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
+        for group in rounds(items):
+            measured = [(item.pattern, item.params) for item in group]
+            for item, result in zip(
+                group, await measure_rounds(measured, repeat, timeout, endpoints), strict=True
+            ):
+                results.append(result)
+                p = item.params
+                what = report.what_label(item.pattern, p.size, p.extra)
+                print(
+                    f"[{len(results):>{width}}/{len(items)}] {item.pattern:<10} {p.transport:<6} "
+                    f"{what:<17} {p.impl:<13} {_headline(result)} "
+                    f"({result['runs_ok']}/{result['runs_total']} runs, "
+                    f"{result['seconds']:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         endpoints.cleanup()
     return results

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -378,16 +379,45 @@ async def measure(
     pattern: str, p: Params, repeat: int, timeout: float, endpoints: Endpoints
 ) -> dict[str, Any]:
     """Repeat one measurement; medians over the runs that succeeded, and every raw run."""
-    runner = RUNNERS[pattern]
-    runs: list[Run] = []
-    errors: list[str] = []
-    started = time.perf_counter()
+    (result,) = await measure_rounds([(pattern, p)], repeat, timeout, endpoints)
+    return result
+
+
+async def measure_rounds(
+    measurements: list[tuple[str, Params]], repeat: int, timeout: float, endpoints: Endpoints
+) -> list[dict[str, Any]]:
+    """Repeat several measurements in rounds, one run of each per round, and
+    summarise each as :func:`measure` does.
+
+    The figures a target compares (aiomsg against a reference, or against
+    itself on another transport or peer count) are medians over the same
+    stretches of time: this machine has slower and faster phases lasting
+    minutes (the same receiver's CPU per message has ranged 3.0 to 4.7 µs
+    across runs), and three runs of one implementation back to back, then
+    three of the next, put a phase change between them and into their ratio.
+    """
+    runs: list[list[Run]] = [[] for _ in measurements]
+    errors: list[list[str]] = [[] for _ in measurements]
+    seconds = [0.0 for _ in measurements]
     for _ in range(repeat):
-        result, error = await bounded(lambda session: runner(p, endpoints, session), timeout)
-        if result is not None:
-            runs.append(result)
-        else:
-            errors.append(error or "failed")
+        for index, (pattern, p) in enumerate(measurements):
+            started = time.perf_counter()
+            result, error = await bounded(partial(RUNNERS[pattern], p, endpoints), timeout)
+            seconds[index] += time.perf_counter() - started
+            if result is not None:
+                runs[index].append(result)
+            else:
+                errors[index].append(error or "failed")
+    return [
+        _summary(pattern, p, repeat, runs[index], errors[index], seconds[index])
+        for index, (pattern, p) in enumerate(measurements)
+    ]
+
+
+def _summary(
+    pattern: str, p: Params, repeat: int, runs: list[Run], errors: list[str], seconds: float
+) -> dict[str, Any]:
+    """One measurement's medians over the runs that succeeded, and every raw run."""
     metrics: dict[str, Any] = {}
     if runs:
         for key, value in runs[0].items():
@@ -416,5 +446,5 @@ async def measure(
         "metrics": metrics,
         "errors": errors,
         "runs": runs,
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
     }

@@ -154,9 +154,14 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def throughput_table(results: list[Result]) -> list[str]:
     rows = []
-    for r in results:
-        if r["pattern"] != "throughput":
-            continue
+    # Transport by transport, in the order they first appear, as the table
+    # reads best; the plan measures size by size (bench.cli.plan).
+    order = list(dict.fromkeys(r["transport"] for r in results))
+    measured = sorted(
+        (r for r in results if r["pattern"] == "throughput"),
+        key=lambda r: order.index(r["transport"]),
+    )
+    for r in measured:
         m = r["metrics"]
         rows.append(
             [

@@ -7,6 +7,7 @@ made-up results and no timing.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,65 @@ def test_throughput_plan_keeps_large_messages_bounded() -> None:
     items = cli.plan(args, [])
     assert items and all(i.params.hwm == scale.LARGE_HWM for i in items)
     assert all(i.params.count == scale.size_count(16 << 20, quick=False) for i in items)
+
+
+def test_rounds_group_what_a_target_or_chart_compares() -> None:
+    """Each size's throughput rows, every transport and implementation
+    (inproc's target compares it with tcp), are one group; so is each
+    scale curve, all its points (ROUTER's target compares 1,000 peers with
+    1); the latency rows are one."""
+    args = cli.parse_args(
+        ["--pattern", "all", "--quick", "--transport", "tcp", "--transport", "inproc"]
+    )
+    items = cli.plan(args, [])
+    groups = cli.rounds(items)
+    assert [item for group in groups for item in group] == items  # the plan's items, once
+    keys = [
+        {(i.pattern, i.params.extra.get("case"), i.params.size) for i in group}
+        for group in groups
+    ]
+    sixteen = next(group for group in groups if group[0].pattern == "throughput")
+    assert {(i.params.transport, i.params.impl) for i in sixteen} >= {
+        ("tcp", "aiomsg-uvloop"),
+        ("tcp", "raw-asyncio"),
+        ("inproc", "aiomsg-uvloop"),
+        ("inproc", "raw-asyncio"),
+    }
+    assert {i.params.size for i in sixteen} == {16}
+    peers = next(g for g in groups if g[0].params.extra.get("case") == "peers")
+    assert {i.params.extra["x"] for i in peers} == set(scale.PEERS)
+    assert {i.params.impl for i in peers} >= {"aiomsg-uvloop", "raw-asyncio"}
+    assert len({i.pattern for i in next(g for g in groups if g[0].pattern == "latency")}) == 1
+    # Apart from the scale curves, a group is one pattern, size and case.
+    assert all(len(k) == 1 for k, g in zip(keys, groups, strict=True) if g[0].pattern != "scale")
+
+
+def test_measure_rounds_interleaves_runs_and_summarises_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import harness
+
+    calls: list[str] = []
+
+    async def fake(p: harness.Params, endpoints: object, session: object) -> dict[str, Any]:
+        calls.append(p.impl)
+        if p.impl == "b" and calls.count("b") == 2:
+            raise harness.PeerError("peer b failed")
+        return {"msgs_per_s": 100.0 * len(calls), "raw": {}}
+
+    monkeypatch.setitem(harness.RUNNERS, "throughput", fake)
+    measured = [("throughput", harness.Params(10, 16, "tcp", impl)) for impl in ("a", "b")]
+    endpoints = harness.Endpoints()
+    try:
+        first, second = asyncio.run(harness.measure_rounds(measured, 3, 5.0, endpoints))
+    finally:
+        endpoints.cleanup()
+    assert calls == ["a", "b", "a", "b", "a", "b"]  # one run of each per round
+    assert first["impl"] == "a" and first["runs_ok"] == 3 and first["errors"] == []
+    assert first["metrics"]["msgs_per_s"] == 300.0  # median of 100, 300, 500
+    assert second["runs_ok"] == 2 and second["errors"] == ["peer b failed"]
+    assert second["metrics"]["msgs_per_s"] == 400.0  # median of 200 and 600
+    assert first["runs_total"] == second["runs_total"] == 3
 
 
 # -- labels -----------------------------------------------------------------------------
