@@ -1229,9 +1229,11 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 pool.forget_recv_waiter(waiter)
                 raise
             # _recv_now, inlined (its fairness count starts again: we
-            # suspended); tests/sockets/test_hot_paths.py drives both.
+            # suspended); tests/sockets/test_hot_paths.py drives both. The
+            # bound method through a local, as in send().
             self._ops = 1
-            message = self._recv_message()
+            recv_message = self._recv_message
+            message = recv_message()
             if message is not None:
                 if self._recv_waiters:
                     self._pool.wake_receiver()

@@ -66,8 +66,8 @@ def first_frame(message: Delivered) -> bytes:
 
 
 def handing_over(send: Callable[[Message], bool]) -> Pipe | None:
-    """The pipe whose :meth:`Pipe._send_to_peer` *send* is (what
-    :meth:`Pipe.direct` names over inproc), else None. The pool offers that
+    """The pipe whose :meth:`Pipe._send_to_peer` *send* is (its
+    :attr:`Pipe.direct_send` over inproc), else None. The pool offers that
     pipe to the socket, whose send() then does the handover itself, with no
     call (``Pool.direct_pipe``, Socket.send)."""
     pipe = getattr(send, "__self__", None)
@@ -107,7 +107,18 @@ class Pipe:
         send_encoded: the link's optional ``send_encoded`` (see
             :class:`~aiomsg.transports.Link`), or None.
         link_send: what the link's optional ``direct_sender`` returned for
-            this pipe (see :meth:`direct`), or None.
+            this pipe (see :attr:`direct_send`), or None.
+        direct_send: what to call instead of :meth:`send`, to the same
+            effect, kept up to date as the pipe links and unlinks: one
+            Python call per message fewer for every sender that has a pipe
+            in hand (the strategies; ``Sender.direct`` names it to the
+            pool). :meth:`send`, unless the link hands messages straight to
+            another pipe of this process (inproc): then
+            :meth:`_send_to_peer`, which is :meth:`send` with the peer's
+            :meth:`offer` inlined; or unless the link sends for the pipe
+            itself (tcp, ipc, ws: its ``direct_sender``, see
+            :class:`~aiomsg.transports.Link`): then what that returned,
+            :meth:`send` with the link's ``try_send`` inlined.
         routing_id: the peer's id on a ROUTER (its Identity, or generated).
         endpoint: the socket endpoint this pipe came from (bind or connect).
         peer_address: the remote address, as text.
@@ -120,6 +131,7 @@ class Pipe:
     __slots__ = (
         "backlog",
         "direct_room",
+        "direct_send",
         "endpoint",
         "events",
         "handed",
@@ -171,8 +183,9 @@ class Pipe:
         self.link: Link | None = None
         self.send_encoded: SendEncoded | None = None
         self.link_send: Callable[[Message], bool] | None = None
+        self.direct_send: Callable[[Message], bool] = self.send
         #: The pipe the link hands messages to, for a link that has one
-        #: (inproc: see :meth:`direct`), or None.
+        #: (inproc: see :attr:`direct_send`), or None.
         self.peer: Pipe | None = None
         self.routing_id = b""
         self.peer_address = ""
@@ -239,22 +252,15 @@ class Pipe:
         self.out_msgs += 1
         return True
 
-    def direct(self) -> Callable[[Message], bool]:
-        """What to call instead of :meth:`send`, to the same effect, while
-        this pipe keeps its link (``Sender.direct`` names it; the pool asks
-        again whenever a pipe links or unlinks).
-
-        :meth:`send`, unless the link hands messages straight to another
-        pipe of this process (inproc): then :meth:`_send_to_peer`, which is
-        :meth:`send` with the peer's :meth:`offer` inlined; or unless the
-        link sends for the pipe itself (tcp, ipc, ws: its ``direct_sender``,
-        see :class:`~aiomsg.transports.Link`): then what that returned,
-        :meth:`send` with the link's ``try_send`` inlined.
-        """
-        if self.peer is not None:
-            return self._send_to_peer
+    def _choose_direct_send(self) -> None:
+        """Set :attr:`direct_send` for the link the pipe has now."""
         link_send = self.link_send
-        return self.send if link_send is None else link_send
+        if self.peer is not None:
+            self.direct_send = self._send_to_peer
+        elif link_send is not None:
+            self.direct_send = link_send
+        else:
+            self.direct_send = self.send
 
     def _send_to_peer(self, message: Message) -> bool:
         """:meth:`send` over an inproc link, with the peer pipe's :meth:`offer`
@@ -265,7 +271,7 @@ class Pipe:
         filtering peer (``direct_room``). tests/sockets/test_hot_paths.py
         drives both."""
         peer = self.peer
-        assert peer is not None  # direct() names this only while linked to a pipe
+        assert peer is not None  # direct_send is this only while linked to a pipe
         inbound = peer.inbound
         queued = len(inbound)
         if queued >= peer.direct_room or self.backlog:
@@ -493,6 +499,7 @@ class Pipe:
         # to inline.
         peer = getattr(link, "peer", None)
         self.peer = peer if isinstance(peer, Pipe) else None
+        self._choose_direct_send()
         self.linked_before = True
         self.peer_address = peer_address
         self.peer_properties = properties
@@ -508,4 +515,5 @@ class Pipe:
         self.send_encoded = None
         self.link_send = None
         self.peer = None
+        self.direct_send = self.send
         self.reading_paused = False

@@ -272,6 +272,13 @@ class CodecState(enum.IntEnum):
     FAILED = 4
 
 
+# The largest int that CPython 3.11 compares without a generic call (one
+# 30-bit digit): a comparison with sys.maxsize costs ~100 instructions more.
+_ONE_DIGIT_MAX = (1 << 30) - 1
+
+# Compared by identity (`is`): CPython 3.11 specializes `==` only for
+# exact ints, and an IntEnum's comparison is a generic rich compare
+# (~100 instructions each, twice per read; callgrind reqrep).
 _GREETING, _HANDSHAKE, _AUTHENTICATING, _TRAFFIC, _FAILED = CodecState
 
 
@@ -309,11 +316,13 @@ class ZmtpCodec:
         "_buffer",
         "_buffered",
         "_encrypts",
+        "_fast_limit",
         "_frame_limit",
         "_needed",
         "_parts",
         "_parts_size",
         "_pong_queued",
+        "_short_below",
         "_single_bytes",
         "_split_frame",
         "_state",
@@ -348,6 +357,17 @@ class ZmtpCodec:
         self.max_message_size = max_message_size
         limits = [limit for limit in (maxmsgsize, max_message_size) if limit >= 0]
         self._frame_limit = min(limits) if limits else sys.maxsize
+        # The flags below which _receive_traffic takes a short frame's fast
+        # path: 2 (a short data frame, MORE or not), unless a limit under
+        # 255 bytes means short frames need the size checks (0: none does).
+        # Decided here, not per read: the "no limit" maxsize is not a
+        # one-digit int, and CPython 3.11 compares those generically.
+        self._short_below = 2 if self._frame_limit >= 255 else 0
+        # The limit the long-frame fast path compares with: the frame limit,
+        # or without one the largest one-digit int, so that the comparison
+        # specializes (a larger frame takes the general path, which checks
+        # the real limit).
+        self._fast_limit = min(self._frame_limit, _ONE_DIGIT_MAX)
         self._admit = admit
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:
@@ -402,7 +422,7 @@ class ZmtpCodec:
         carries as data frames (docs/wire/draft.md#zws-framing).
         """
         events: list[CodecEvent] = []
-        if self._state == _GREETING:
+        if self._state is _GREETING:
             self.greeting = Greeting(3, 0, self.mechanism.name, not self.mechanism.as_server)
             try:
                 self._start_handshake(events)
@@ -426,7 +446,7 @@ class ZmtpCodec:
     @property
     def ready(self) -> bool:
         """The handshake is complete and the connection has not failed."""
-        return self._state == _TRAFFIC
+        return self._state is _TRAFFIC
 
     @property
     def shares_encoding(self) -> bool:
@@ -541,7 +561,7 @@ class ZmtpCodec:
         return start, total
 
     def _send_command(self, name: bytes, data: bytes) -> None:
-        if self.mechanism.encrypts and self._state == _TRAFFIC:
+        if self.mechanism.encrypts and self._state is _TRAFFIC:
             self.output.append(self.mechanism.encode(COMMAND, bytes((len(name),)) + name + data))
         else:
             self.output.append(encode_command(name, data))
@@ -587,7 +607,7 @@ class ZmtpCodec:
     def receive_data(self, data: bytes) -> list[CodecEvent]:
         """Consume received bytes; return the events they complete, in order."""
         events: list[CodecEvent] = []
-        if self._state == _FAILED or not data:
+        if self._state is _FAILED or not data:
             return events
         offset = 0  # where the bytes still to parse start in data
         try:
@@ -600,7 +620,7 @@ class ZmtpCodec:
                 self._buffer.append(data)
                 self._buffered += len(data)
                 if self._buffered < self._needed:
-                    if self._state == _GREETING:
+                    if self._state is _GREETING:
                         # A greeting trickling in is still checked byte by byte.
                         check_greeting_prefix(b"".join(self._buffer))
                     return events
@@ -610,7 +630,7 @@ class ZmtpCodec:
                 else:
                     data = b"".join(self._buffer)
                     self._buffer = []
-            if self._state == _TRAFFIC:
+            if self._state is _TRAFFIC:
                 # _parse's last step, called directly: the state every read
                 # after the handshake is in (one call per read fewer).
                 if offset < len(data):
@@ -631,7 +651,7 @@ class ZmtpCodec:
         messages buffered meanwhile, or :class:`PeerFailed` if refused.
         """
         events: list[CodecEvent] = []
-        if self._state != _AUTHENTICATING:
+        if self._state is not _AUTHENTICATING:
             return events
         mechanism = self.mechanism
         mechanism.zap_request = None
@@ -652,16 +672,16 @@ class ZmtpCodec:
         return events
 
     def _parse(self, data: bytes, events: list[CodecEvent]) -> None:
-        if self._state == _GREETING:
+        if self._state is _GREETING:
             data = self._receive_greeting(data, events)
-        if self._state == _HANDSHAKE:
+        if self._state is _HANDSHAKE:
             data = self._receive_handshake(data, events)
-        if self._state == _TRAFFIC and data:
+        if self._state is _TRAFFIC and data:
             data = self._receive_traffic(data, events)
         if data:
             self._buffer = [data]
             self._buffered = len(data)
-            if self._state == _AUTHENTICATING:
+            if self._state is _AUTHENTICATING:
                 if len(data) > MAX_HANDSHAKE_FRAME:
                     raise ProtocolError("too much data while authentication is pending")
                 self._needed = MAX_HANDSHAKE_FRAME + 1
@@ -907,17 +927,20 @@ class ZmtpCodec:
         end = len(data)
         parts = self._parts
         parts_size = self._parts_size  # bytes in parts, tracked only with a limit
-        maxmsgsize = self.maxmsgsize
         total_limit = self.max_message_size
-        # One comparison per frame covers both limits; -1 (none) never trips.
-        frame_limit = self._frame_limit
         # The fast paths below skip the size checks a limit of 255 bytes or
         # more cannot fail on a short frame; under a smaller limit, short
         # frames take the general path (flags < 0 never holds).
-        short = 2 if frame_limit >= 255 else 0
+        short = self._short_below
         single_bytes = self._single_bytes
         last = end - 2  # the last offset at which a frame can start
-        while offset <= last:
+        # Not `while offset <= last`: a loop this long puts an EXTENDED_ARG
+        # before the jump out, and CPython 3.11 then leaves the comparison
+        # unspecialized, a generic rich compare on every pass (~150
+        # instructions; callgrind reqrep). `if ...: break` jumps a short way.
+        while True:
+            if offset > last:
+                break
             flags = data[offset]
             if flags < short:
                 # The common frames, short data frames arrived in full, first:
@@ -965,13 +988,14 @@ class ZmtpCodec:
                 # instructions per message, callgrind recv1kh on uvloop).
                 # tests/zmtp/test_receive_paths.py drives each path.
                 first = offset
+                fast_limit = self._fast_limit
                 while True:
                     start = offset + 9
                     if start > end:
                         break
                     (size,) = _unpack_size(data, offset + 1)
                     stop = start + size
-                    if stop > end or size > frame_limit:
+                    if stop > end or size > fast_limit:
                         break
                     events.append(data[start:stop] if single_bytes else [data[start:stop]])
                     offset = stop
@@ -988,6 +1012,9 @@ class ZmtpCodec:
                 size = data[offset + 1]
                 start = offset + 2
             stop = start + size
+            # The general path reads the limits itself: a read that takes
+            # only the fast paths (most) loads neither.
+            maxmsgsize = self.maxmsgsize
             if flags & COMMAND:
                 # Commands are bounded like data frames (as libzmq does), and
                 # always, even without maxmsgsize: a SUBSCRIBE is held.
@@ -999,7 +1026,8 @@ class ZmtpCodec:
                     return data[offset:]
                 self._receive_command(data[start:stop], events)
             else:
-                if size > frame_limit:
+                # One comparison covers both limits; -1 (none) never trips.
+                if size > self._frame_limit:
                     if 0 <= maxmsgsize < size:
                         raise ProtocolError(
                             f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}"
@@ -1037,7 +1065,11 @@ class ZmtpCodec:
                     parts_size = 0
             offset = stop
         self._parts, self._parts_size = parts, parts_size
-        self._needed = 9 if end - offset >= 1 and data[offset] & 2 else 2
+        if offset == end:
+            # All of it parsed, as most reads are: no slice of it to take.
+            self._needed = 2
+            return b""
+        self._needed = 9 if data[offset] & 2 else 2
         return data[offset:]
 
     def _receive_encrypted(self, data: bytes, events: list[CodecEvent], offset: int) -> bytes:

@@ -57,6 +57,24 @@ async def test_peer_ttl_is_honoured(ctx: aiomsg.Context) -> None:
         writer.close()
 
 
+async def test_a_ping_read_with_messages_is_answered_at_once(ctx: aiomsg.Context) -> None:
+    """A message and a PING in one write (one read, as loopback delivers a
+    few bytes written at once): the read takes the messages-only branch of
+    PeerProtocol.data_received, which must still flush the PONG the codec
+    queued, though this PULL never sends anything that would carry it."""
+    pull = ctx.socket(aiomsg.PULL)
+    ep = await pull.bind("tcp://127.0.0.1:*")
+    reader, writer = await raw_handshake(ep, b"PUSH")
+    try:
+        writer.write(b"\x00\x01a" + command(b"PING", b"\x00\x00ctx") + b"\x00\x01b")
+        async with asyncio.timeout(5):
+            assert [await pull.recv(), await pull.recv()] == [b"a", b"b"]
+            flags, body = await read_frame(reader)
+            assert flags == 0x04 and body == PONG + b"ctx"
+    finally:
+        writer.close()
+
+
 async def test_traffic_keeps_a_ttl_connection_alive(ctx: aiomsg.Context) -> None:
     pull = ctx.socket(aiomsg.PULL)
     mon = pull.monitor()

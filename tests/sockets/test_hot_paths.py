@@ -443,7 +443,7 @@ async def test_load_balance_sends_straight_to_its_only_pipe(ctx: aiomsg.Context)
 
     async with asyncio.timeout(10):
         await push.connect("inproc://direct-first")
-        # inproc: that pipe's send with the peer's offer inlined (Pipe.direct).
+        # inproc: that pipe's send with the peer's offer inlined (Pipe.direct_send).
         assert push._send_message == push._pool.pipes[0]._send_to_peer
         sent = await sends(MANY)
         assert [await first.recv() for _ in sent] == sent
@@ -802,7 +802,7 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         pipe = b._pool.pipes[0]
         exclusive = b._pool.sender
         assert exclusive is not None
-        assert b._send_message == pipe.direct()
+        assert b._send_message == pipe.direct_send
         assert b._send_message != exclusive.send
         if transport == "inproc":
             assert b._send_message == pipe._send_to_peer
@@ -821,7 +821,7 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         await third.connect(endpoint)
         await b.send(b"still")
         assert await a.recv() == b"still"
-        assert b._send_message == pipe.direct()
+        assert b._send_message == pipe.direct_send
         third.close(linger=0)
         # The peer leaves: b's pipe queues (its send), then a new peer links.
         a.close(linger=0)
@@ -831,7 +831,7 @@ async def test_pair_sends_straight_to_its_one_pipe(ctx: aiomsg.Context, transpor
         c = ctx.socket(aiomsg.PAIR)
         await c.bind(endpoint)
         await b.wait_peers()
-        assert b._send_message == pipe.direct()
+        assert b._send_message == pipe.direct_send
         await b.send(b"after")
         assert [await c.recv(), await c.recv()] == [b"queued", b"after"]
         # Counts settled when the first peer left, then counted anew.

@@ -106,6 +106,18 @@ def test_a_limit_of_255_or_more_keeps_short_frames_whole() -> None:
     ]
 
 
+def test_a_long_frame_past_the_fast_paths_bound_takes_the_general_path() -> None:
+    # Without a limit, the long fast path compares sizes with the largest
+    # one-digit int (ZmtpCodec._fast_limit), not sys.maxsize: a larger frame
+    # (here, with the bound lowered to 500 bytes) leaves the run for the
+    # general path, which delivers it whole, and the run then goes on.
+    conn = handshaken()
+    assert conn._fast_limit == (1 << 30) - 1  # no limit set
+    conn._fast_limit = 500
+    wire = frame(b"a" * 400) + frame(b"b" * 600) + frame(b"c" * 300) + message(b"end")
+    assert conn.receive_data(wire) == [[b"a" * 400], [b"b" * 600], [b"c" * 300], [b"end"]]
+
+
 def test_a_long_header_cut_short_waits_for_the_rest() -> None:
     conn = handshaken()
     wire = frame(b"L" * 600)

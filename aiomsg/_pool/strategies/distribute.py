@@ -329,7 +329,7 @@ class Distribute(Sender):
                         continue
             copy = message.copy() if shared else message
             shared = True
-            if not pipe.send(copy):
+            if not pipe.direct_send(copy):
                 self.dropped += 1
         return True
 
@@ -392,7 +392,7 @@ class Distribute(Sender):
                 pipe.out_msgs += count
                 continue
             for message in run.messages:
-                if not pipe.send(message.copy()):
+                if not pipe.direct_send(message.copy()):
                     self.dropped += 1
 
 

@@ -44,13 +44,13 @@ class Exclusive(Sender, FairQueue):
             self.pipe = None
 
     def send(self, message: Message) -> bool:
-        return self.pipe is not None and self.pipe.send(message)
+        return self.pipe is not None and self.pipe.direct_send(message)
 
     def direct(self) -> Callable[[Message], bool]:
         # Every message goes to the one pipe: the socket calls it straight,
         # as LoadBalance's with one pipe. Which pipe that is changes as
         # peers link (linked), and the pool asks again then.
-        return self.send if self.pipe is None else self.pipe.direct()
+        return self.send if self.pipe is None else self.pipe.direct_send
 
     def send_many(self, messages: list[Message], start: int) -> int:
         return start if self.pipe is None else self.pipe.send_many(messages, start)

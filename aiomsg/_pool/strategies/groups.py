@@ -95,7 +95,7 @@ class GroupDistribute(Sender):
         for pipe in self.pipes:
             groups = self._groups[pipe]
             if groups is None or group in groups:
-                if not pipe.send(message.copy() if shared else message):
+                if not pipe.direct_send(message.copy() if shared else message):
                     self.dropped += 1
                 shared = True
         return True

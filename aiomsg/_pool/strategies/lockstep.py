@@ -68,15 +68,16 @@ class RequestLockstep(FairQueue, Sender):
         pipe = pipes[0] if len(pipes) == 1 else self.balance.pick()
         if pipe is None:
             return False
+        send = pipe.direct_send  # a local: see LoadBalance.send
         if options["req_correlate"]:
             # libzmq copies a host-order uint32; the peer only echoes it.
             expected = self._next_id.to_bytes(4, "little")
-            if not pipe.send([expected, b"", *message]):
+            if not send([expected, b"", *message]):
                 return False
             self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         else:
             expected = b""
-            if not pipe.send([b"", *message]):
+            if not send([b"", *message]):
                 return False
         while self._ready and FairQueue.recv(self) is not None:
             pass  # stale replies (bounded: only what is queued now)
@@ -219,8 +220,9 @@ class ReplyLockstep(FairQueue, Sender):
         if pipe is None:
             raise InvalidState("REP socket must recv() a request before it can send()")
         self._pipe = None
+        send = pipe.direct_send  # a local: see LoadBalance.send
         # The requester may have gone, or be at its HWM: the reply is dropped.
-        if not pipe.send(self._envelope + message):
+        if not send(self._envelope + message):
             self.dropped += 1
         return True
 
