@@ -1165,7 +1165,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         waiting. None means park (or yield) in :meth:`_recv_later`."""
         if self._ops >= _YIELD_BUDGET:
             return None
-        message = self._recv_message()
+        recv_message = self._recv_message  # a local: see send()
+        message = recv_message()
         if message is not None:
             # Its last frame (see _YIELD_BUDGET): the bytes of the one, as queued.
             size = len(message) if type(message) is bytes else len(message[-1])  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from itertools import repeat, starmap
 from aiomsg._pool.pipe import Delivered, Pipe
 from aiomsg._pool.strategies.base import Receiver
 
-__all__ = ["FairQueue"]
+__all__ = ["FairQueue", "fair_recv"]
 
 
 class FairQueue(Receiver):
@@ -110,3 +110,10 @@ class FairQueue(Receiver):
         """The next message and the pipe it came from."""
         message = self.recv()
         return (self.last if message is not None else None), message
+
+
+#: FairQueue.recv as a plain function, for a subclass's recv that does more
+#: with each message (ROUTER, DISH, REQ, REP) to call through a module
+#: global: CPython 3.11 looks an attribute of a class up generically
+#: (``FairQueue.recv(self)``: ~100 instructions more per message, callgrind).
+fair_recv = FairQueue.recv

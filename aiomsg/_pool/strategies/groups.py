@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Filter, Receiver, Sender
-from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg._pool.strategies.fair_queue import FairQueue, fair_recv
 from aiomsg._pool.strategies.subscriptions import parse_subscription
 from aiomsg.errors import InvalidMessage, InvalidState
 from aiomsg.transports.interface import ALL_GROUPS
@@ -188,7 +188,7 @@ class GroupQueue(FairQueue):
         self.last_group = b""
 
     def recv(self) -> Delivered | None:
-        message = FairQueue.recv(self)
+        message = fair_recv(self)
         if message is None:
             return None
         # JoinedGroups queues only [group, body] pairs, never a bare frame.

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Sender
-from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg._pool.strategies.fair_queue import FairQueue, fair_recv
 from aiomsg._pool.strategies.load_balance import LoadBalance
 from aiomsg.errors import InvalidState
 from aiomsg.options import DEFAULTS
@@ -79,7 +79,7 @@ class RequestLockstep(FairQueue, Sender):
             expected = b""
             if not send([b"", *message]):
                 return False
-        while self._ready and FairQueue.recv(self) is not None:
+        while self._ready and fair_recv(self) is not None:
             pass  # stale replies (bounded: only what is queued now)
         self._awaiting, self._expected = pipe, expected
         return True
@@ -152,7 +152,7 @@ class RequestLockstep(FairQueue, Sender):
                 return True
             # recv() would drop it: drop it now, so that the next arrival on
             # this pipe is announced (a pipe announces only its first message).
-            FairQueue.recv(self)
+            fair_recv(self)
         return False
 
 
@@ -212,7 +212,7 @@ class ReplyLockstep(FairQueue, Sender):
         while (head := self.peek()) is not None:
             if _envelope_end(head[1]) is not None:
                 return True
-            FairQueue.recv(self)  # recv() would drop it (see RequestLockstep.has_in)
+            fair_recv(self)  # recv() would drop it (see RequestLockstep.has_in)
         return False
 
     def send(self, message: Message) -> bool:

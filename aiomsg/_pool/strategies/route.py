@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from aiomsg._pool.pipe import Delivered, Message, Pipe
 from aiomsg._pool.strategies.base import Receiver, Sender, never, send_probe
-from aiomsg._pool.strategies.fair_queue import FairQueue
+from aiomsg._pool.strategies.fair_queue import FairQueue, fair_recv
 from aiomsg.constants import NOTIFY_CONNECT, NOTIFY_DISCONNECT
 from aiomsg.errors import HostUnreachable, InvalidMessage, InvalidState
 
@@ -154,7 +154,7 @@ class PrefixRoutingId(FairQueue):
             pipe.queue([b""])
 
     def recv(self) -> Delivered | None:
-        message = FairQueue.recv(self)
+        message = fair_recv(self)
         if message is None:
             return None
         assert self.last is not None
