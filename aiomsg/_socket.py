@@ -1226,8 +1226,12 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             waiter = pool.recv_waiter()
             try:
                 await waiter
-            except BaseException:
+            except BaseException as error:
                 pool.forget_recv_waiter(waiter)
+                if isinstance(error, RuntimeError):
+                    # The waiter's loop is not the running one (asyncio says
+                    # so this way): a socket used under a second event loop.
+                    pool.running_loop()  # raises InvalidState if so
                 raise
             # _recv_now, inlined (its fairness count starts again: we
             # suspended); tests/sockets/test_hot_paths.py drives both. The

@@ -504,14 +504,21 @@ class Pool(TransportOptions):
         docs/internals.md). The caller must hand a waiter it stops awaiting
         for any reason but its result to :meth:`forget_recv_waiter`.
 
-        The future raises Closed if the socket closes meanwhile.
+        The future raises Closed if the socket closes meanwhile. It belongs
+        to the socket's loop, which is not checked against the running loop
+        here: ``asyncio.get_running_loop()`` makes a getpid() system call in
+        CPython 3.11 (a fork check), two per request/reply round trip. A
+        future of another loop fails the task that awaits it with
+        RuntimeError, which the caller turns into InvalidState through
+        :meth:`running_loop` (``Socket._wait_to_recv``).
 
         Raises:
-            InvalidState: the socket belongs to another event loop.
+            InvalidState: the socket's first wait, under another event loop
+                than its first bind or connect.
         """
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self.running_loop()  # the first wait, or the wrong loop (raises)
+        loop = self._loop
+        if loop is None:
+            loop = self.running_loop()  # the first use: the socket takes this loop
         waiter: asyncio.Future[None] = loop.create_future()
         self.recv_waiters.append(waiter)
         return waiter
