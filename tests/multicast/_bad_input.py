@@ -136,20 +136,22 @@ async def main(loop_name: str) -> None:
             ]
             flood = [encode_nak(good, PORT, [n % 5], LOCAL, GROUP_NLA) for n in range(2000)]
 
-            # The malformed packets go first, onto a quiet group, and are
-            # counted before the burst: UDP gives no delivery guarantee, and
-            # under load the burst and the NCFs answering the NAK flood can
-            # overflow the SUB's receive buffer, so a packet the kernel
-            # dropped would never reach the counter.
+            # The packets for the group go first, onto a quiet group, and
+            # the malformed ones are counted before the burst: UDP gives no
+            # delivery guarantee, and under load the burst and the NCFs
+            # answering the NAK flood can overflow the SUB's receive buffer,
+            # so a packet the kernel dropped would never reach the counter.
+            # The forged sessions' repairs (NAKs, then DATA_LOST) still run
+            # through the burst.
             for packet in malformed(forged[0]) + undecodable(forged[1]):
                 hostile.sendto(packet, (GROUP, PORT))
             sent_bad = len(malformed(forged[0])) + 3
             while sub.stats().protocol_errors < sent_bad:
                 await asyncio.sleep(0.01)
+            for packet in jumps(forged[2]):
+                hostile.sendto(packet, (GROUP, PORT))
 
             async def attack() -> None:
-                for packet in jumps(forged[2]):
-                    hostile.sendto(packet, (GROUP, PORT))
                 for packet in bad_naks:
                     hostile.sendto(packet, ("127.0.0.1", PORT))
                 for start in range(0, len(flood), 100):
