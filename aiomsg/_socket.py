@@ -742,8 +742,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 # callgrind inproc16h). Whatever it does not cover goes
                 # through _send_message, which is _send_to_peer itself.
                 # tests/sockets/test_hot_paths.py drives both.
-                peer = pipe.peer
-                assert peer is not None  # Pool.direct_pipe is a linked pipe
+                # Pool.direct_pipe is a linked pipe: its peer is set.
+                peer: Pipe = pipe.peer  # type: ignore[assignment]
                 inbound = peer.inbound
                 queued = len(inbound)
                 if queued < peer.direct_room and not pipe.backlog:
@@ -940,7 +940,8 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
                 return frame
         # _recv_now, inlined: this is the hot path of the per-message API.
         ready = self._ready_pipes
-        if ready and self._ops < _YIELD_BUDGET:
+        ops = self._ops  # read once: the take below counts from it
+        if ready and ops < _YIELD_BUDGET:
             # FairQueue.recv, inlined too (Receiver.ready_queue): one Python
             # call fewer per message, ~450 instructions of ~3,900 for the
             # call path (callgrind). tests/sockets/test_hot_paths.py drives
@@ -966,7 +967,7 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
             # Another receiving strategy (the bound method read into a local
             # first, as in send()); a FairQueue holding nothing needs no call.
             recv_message = self._recv_message
-            taken = recv_message() if ready is None and self._ops < _YIELD_BUDGET else None
+            taken = recv_message() if ready is None and ops < _YIELD_BUDGET else None
             if taken is None:
                 # _recv_later's usual choice, inlined (one call fewer per wait,
                 # two per REQ/REP round trip); every other case goes through it.
@@ -987,8 +988,9 @@ class Socket(TransportOptions, TypedMessages, ClosesOnExit):
         if type(message) is bytes:
             # One frame, queued as its bytes (Delivered): handed out as it
             # is, no list to take apart. tests/sockets/test_single_frame_queue.py
-            # drives both forms through every take.
-            self._ops += 1
+            # drives both forms through every take. (Neither take suspends:
+            # ops is still the count.)
+            self._ops = ops + 1
             if len(message) >= _LARGE:  # apart, as in send()
                 self._ops += len(message) >> _SIZE_SHIFT
             if self._recv_waiters:
