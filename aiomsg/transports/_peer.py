@@ -134,7 +134,6 @@ class PeerProtocol(ReadPacing):
         "_write_paused",
         "_wrote_at_once",
         "_zmtp",
-        "_zmtp_codec",
         "closed",
         "give_up",
         "handshaken",
@@ -166,11 +165,7 @@ class PeerProtocol(ReadPacing):
         # one-frame message goes straight to the mechanism's encode (see
         # _send_direct).
         self._sealing: ZmtpCodec | None = None
-        # The codec when it is a ZmtpCodec, whatever its mechanism (tcp,
-        # ipc; not ws): its output list is read directly (see data_received).
-        self._zmtp_codec: ZmtpCodec | None = None
         if isinstance(self._codec, ZmtpCodec):
-            self._zmtp_codec = self._codec
             if self._codec.shares_encoding:
                 self._zmtp = self._codec
             else:
@@ -257,11 +252,11 @@ class PeerProtocol(ReadPacing):
             # per read fewer.
             pipe.deliver_many(events)  # type: ignore[arg-type]
             if not self._flush_scheduled:
-                # A ZmtpCodec's output list is read directly: has_output is
-                # a property, which CPython 3.11 looks up generically and
-                # calls (~900 instructions per read, callgrind reqrep on
-                # uvloop, where each read is a message).
-                zmtp = self._zmtp_codec
+                # A plain ZMTP codec's output list is read directly (all it
+                # has to write): has_output is a property, which CPython 3.11
+                # looks up generically and calls (~650 instructions per read,
+                # callgrind reqrep on uvloop, where each read is a message).
+                zmtp = self._zmtp
                 if zmtp.output if zmtp is not None else codec.has_output:
                     self._flush()
         else:
