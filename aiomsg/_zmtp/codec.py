@@ -1075,7 +1075,9 @@ class ZmtpCodec:
     def _receive_encrypted(self, data: bytes, events: list[CodecEvent], offset: int) -> bytes:
         """Traffic through an encrypting mechanism: each frame is unwrapped first."""
         end = len(data)
-        decode = self.mechanism.decode
+        mechanism = self.mechanism
+        decode = mechanism.decode
+        open_run = mechanism.open_run
         single_bytes = self._single_bytes
         parts = self._parts
         parts_size = self._parts_size  # bytes in parts, tracked only with a limit
@@ -1088,24 +1090,43 @@ class ZmtpCodec:
         # The header is parsed inline (not _parse_header): one Python call
         # per frame fewer, ~3% of a 16-byte CURVE message (callgrind).
         while end - offset >= 2:
-            if data[offset] & 2:
-                if end - offset < 9:
+            held = None
+            if not parts and not data[offset] & ~LONG:
+                # Whole messages, each one frame within both limits, opened
+                # by the mechanism in one call per run of them, not a decode()
+                # call and a tuple per frame: ~2,800 instructions fewer per
+                # 16 B message, ~3,400 per 1 KiB (callgrind curve16, curve1k).
+                # It leaves to the path below, unopened, any frame it cannot
+                # take whole (cut by the read, over frame_limit, outer flags
+                # other than a MESSAGE's), and hands back opened the one that
+                # ends the run by its inner flags (MORE, a command).
+                # tests/security/test_curve_runs.py drives each way out.
+                offset = open_run(data, offset, events, single_bytes, frame_limit)
+                held = mechanism.held
+                if held is None and end - offset < 2:
                     break
-                (size,) = LONG_SIZE.unpack_from(data, offset + 1)
-                start = offset + 9
+            if held is None:
+                if data[offset] & 2:
+                    if end - offset < 9:
+                        break
+                    (size,) = LONG_SIZE.unpack_from(data, offset + 1)
+                    start = offset + 9
+                else:
+                    size = data[offset + 1]
+                    start = offset + 2
+                if 0 <= limit < size:
+                    raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
+                stop = start + size
+                if stop > end:
+                    self._needed = stop - offset
+                    self._parts, self._parts_size = parts, parts_size
+                    return data[offset:]
+                # The mechanism reads the frame in place: no slice of data here.
+                flags, payload = decode(data, start, stop)
+                offset = stop
             else:
-                size = data[offset + 1]
-                start = offset + 2
-            if 0 <= limit < size:
-                raise ProtocolError(f"frame of {size} bytes exceeds maxmsgsize {maxmsgsize}")
-            stop = start + size
-            if stop > end:
-                self._needed = stop - offset
-                self._parts, self._parts_size = parts, parts_size
-                return data[offset:]
-            # The mechanism reads the frame in place: no slice of data here.
-            flags, payload = decode(data, start, stop)
-            offset = stop
+                mechanism.held = None
+                flags, payload = held
             if flags & COMMAND:
                 self._receive_command(payload, events)
                 continue

@@ -25,6 +25,7 @@ from aiomsg._zmtp.frames import (
     COMMAND,
     LONG,
     LONG_HEADER,
+    LONG_SIZE,
     MORE,
     SHORT_HEADERS,
     encode_command,
@@ -63,6 +64,7 @@ _INNER_OF = tuple(
 _FLAGS_OF = (0, MORE, COMMAND, MORE | COMMAND)  # by inner & 3
 # A MESSAGE frame body starts with its name and short nonce.
 _MESSAGE_START = struct.Struct(">8sQ")
+_unpack_size = LONG_SIZE.unpack_from
 
 # The layout of the per-connection buffer a MESSAGE is sealed in:
 #
@@ -91,6 +93,13 @@ _SHORT_BODY_MAX = 255 - 33
 # into the cffi buffer apart, callgrind curve16). Made with the process's
 # first CURVE sealing buffer (~80 KB, ~1 ms), not at import.
 _SHORT_PACKERS: list[struct.Struct] = []
+
+
+def _replayed(value: int, last: int) -> ProtocolError:
+    """The error for a MESSAGE whose nonce *value* is not above *last*."""
+    return ProtocolError(
+        f"CURVE MESSAGE nonce {value} is not above {last}: replayed or reordered"
+    )
 
 
 def _check_key(key: bytes, what: str) -> bytes:
@@ -137,6 +146,8 @@ class _Curve(Mechanism):
         if sodium is None:
             self.encode = self._encode_bindings  # type: ignore[method-assign]
             self.decode = self._decode_bindings  # type: ignore[method-assign]
+            # Every frame through _decode_bindings: the default opens none.
+            self.open_run = super().open_run  # type: ignore[method-assign]
         else:
             self._ffi, lib = sodium
             # Held, not looked up on lib per message.
@@ -164,6 +175,7 @@ class _Curve(Mechanism):
         self._in_room = -1
         self._in_data: bytes | None = None
         self._in_pointer: Any = None
+        self.held: tuple[int, bytes] | None = None
 
     def _next_nonce(self) -> bytes:
         self._sent += 1
@@ -196,9 +208,7 @@ class _Curve(Mechanism):
 
     def _replayed(self, value: int) -> ProtocolError:
         """The error for a MESSAGE whose nonce *value* is not above the last."""
-        return ProtocolError(
-            f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
-        )
+        return _replayed(value, self._received)
 
     def _open(self, box: bytes, nonce: bytes, public: bytes, secret: bytes, fault: str) -> bytes:
         try:
@@ -308,6 +318,83 @@ class _Curve(Mechanism):
         # The payload is copied out once, without the inner flags byte.
         payload: bytes = self._in_view[1 : sealed - 16]
         return _FLAGS_OF[buffer[0] & 3], payload
+
+    def open_run(
+        self, data: bytes, offset: int, events: list[Any], single_bytes: bool, limit: int
+    ) -> int:
+        # decode() as a loop over a run of MESSAGE frames (Mechanism.open_run):
+        # one Python call per run, not one call and one (flags, payload) tuple
+        # per frame, and the connection's state read once per run, not per
+        # frame (docs/internals.md#curve-per-message). The outer framing is
+        # the one encode() writes (flags 00, or 02 when long); the caller
+        # owns the limits: a frame whose payload would pass *limit* is left
+        # to it unopened, as is any other frame, to go through decode().
+        if self._in_room < 0:
+            self._grow_in(0)
+        if data is not self._in_data:
+            self._in_pointer = self._ffi.from_buffer(data)
+            self._in_data = data
+        pointer = self._in_pointer
+        unbox = self._unbox
+        nonce = self._recv_nonce
+        nonce_view = self._recv_nonce_view
+        key = self._key_array
+        buffer = self._in_buffer
+        view = self._in_view
+        room = self._in_room
+        unpack = _MESSAGE_START.unpack_from
+        pack = _NONCE.pack_into
+        end = len(data)
+        last = end - 2  # the last offset at which a frame can start
+        top = limit + _MESSAGE_MIN  # the largest frame body within limit
+        received = self._received
+        try:
+            while True:
+                outer = data[offset]
+                if not outer:
+                    size = data[offset + 1]
+                    start = offset + 2
+                elif outer == LONG:
+                    if end - offset < 9:
+                        break
+                    (size,) = _unpack_size(data, offset + 1)
+                    start = offset + 9
+                else:
+                    break
+                stop = start + size
+                if stop > end or size > top:
+                    break
+                sealed = size - 16
+                if sealed < 17:
+                    raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+                name, value = unpack(data, start)
+                if name != _MESSAGE_NAME:
+                    raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+                if value <= received:
+                    raise _replayed(value, received)
+                if sealed > room:
+                    self._grow_in(sealed)
+                    buffer, view, room = self._in_buffer, self._in_view, self._in_room
+                pack(nonce_view, 16, value)
+                if unbox(buffer, pointer + (start + 16), sealed, nonce, key):
+                    raise ProtocolError(
+                        "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key"
+                    )
+                # Recorded only once the box authenticates (written back to
+                # the connection on the way out, whatever the way).
+                received = value
+                inner = buffer[0] & 3
+                payload: bytes = view[1 : sealed - 16]
+                offset = stop
+                if inner:
+                    self.held = (_FLAGS_OF[inner], payload)
+                    break
+                events.append(payload if single_bytes else [payload])
+                if offset > last:
+                    break
+        finally:
+            self._received = received
+        return offset
 
     def _grow_in(self, sealed: int) -> None:
         """An opening buffer for a *sealed*-byte box, no smaller than 256

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiomsg._zmtp.frames import encode_command
 from aiomsg.errors import ProtocolError
@@ -169,9 +170,37 @@ class Mechanism(abc.ABC):
         """
         raise NotImplementedError(f"{self.name.decode()} does not encrypt")
 
+    #: The ``(flags, payload)`` of the frame :meth:`open_run` opened last and
+    #: left to the caller (its flags are not a whole message's); else None.
+    #: The caller takes it and sets None again.
+    held: tuple[int, bytes] | None = None
+
+    def open_run(
+        self, data: bytes, offset: int, events: list[Any], single_bytes: bool, limit: int
+    ) -> int:
+        """Open the run of whole frames in *data* from *offset* that are
+        whole messages as :meth:`decode` would read them, appending each
+        payload to *events* (``[payload]`` unless *single_bytes*); return the
+        offset after the last frame opened (*offset* itself when none was).
+
+        The run stops, opening nothing more, at a frame that is incomplete,
+        whose outer flags are not a plain frame's (``00``, ``02`` when long),
+        or whose payload would be above *limit* bytes: the caller takes such
+        a frame through :meth:`decode`, with its own checks. It stops after
+        a frame whose flags say more (MORE, COMMAND): that one's
+        ``(flags, payload)`` is left in :attr:`held`.
+
+        An encrypting mechanism with a faster loop than one :meth:`decode`
+        call per frame overrides this; this default opens none.
+
+        Raises:
+            ProtocolError: as :meth:`decode`, for the frame at which the run
+                ends; the payloads of the frames before it are in *events*.
+        """
+        return offset
+
+
 def error_command(reason: bytes) -> bytes:
     """A whole ERROR command frame, the reason cut to 255 bytes (RFC 23 §ERROR)."""
     reason = reason[:255]
     return encode_command(b"ERROR", bytes((len(reason),)) + reason)
-
-

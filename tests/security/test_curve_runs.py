@@ -1,0 +1,272 @@
+"""The CURVE receive paths, driven on purpose: ``_Curve.open_run`` (a run of
+whole MESSAGE frames opened in one call) and the codec's per-frame path
+through ``decode`` for everything the run leaves (docs/internals.md#curve-per-message).
+
+The frames are sealed here with ``nacl.bindings`` from the RFC's layout
+(docs/wire/zmtp.md#curve), not by the code under test; the same bytes must
+give the same events whichever path opens them and however the reads cut
+them, and a forged or replayed frame must fail the connection with the
+messages before it delivered and the nonce not advanced.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from nacl.bindings import crypto_box_afternm
+
+from aiomsg._security.keys import key_bytes
+from aiomsg._zmtp.codec import PeerFailed, Subscription, ZmtpCodec
+from aiomsg._zmtp.curve import CurveClient, CurveServer
+from aiomsg._zmtp.mechanism import Mechanism
+from aiomsg.constants import SocketType
+
+from .conftest import Keys
+from .test_mechanisms import ACCEPT, Side, curve_pair, run
+
+
+class Sealer:
+    """The client's MESSAGE frames, sealed independently of aiomsg's encoder."""
+
+    def __init__(self, key: bytes, first: int = 3) -> None:
+        self.key = key
+        self.nonce = first  # HELLO was 1, INITIATE 2
+
+    def frame(
+        self,
+        body: bytes,
+        inner: int = 0,
+        *,
+        outer: int | None = None,
+        nonce: int | None = None,
+        tamper: bool = False,
+    ) -> bytes:
+        if nonce is None:
+            nonce, self.nonce = self.nonce, self.nonce + 1
+        short = struct.pack(">Q", nonce)
+        box = crypto_box_afternm(bytes((inner,)) + body, b"CurveZMQMESSAGEC" + short, self.key)
+        if tamper:
+            box = box[:-1] + bytes((box[-1] ^ 1,))
+        content = b"\x07MESSAGE" + short + box
+        if outer is None:
+            outer = 0 if len(content) < 256 else 2
+        if outer & 2:
+            return bytes((outer,)) + struct.pack(">Q", len(content)) + content
+        return bytes((outer, len(content))) + content
+
+
+def handshaken(keys: Keys, **limits: int) -> tuple[Side, Sealer]:
+    """A server codec past the handshake, and a sealer with the client's key."""
+    if not limits:
+        c, s = curve_pair(keys)
+    else:
+        client = CurveClient(
+            key_bytes(keys.server.public),
+            key_bytes(keys.client.public),
+            key_bytes(keys.client.secret),
+        )
+        server = CurveServer(key_bytes(keys.server.secret))
+        c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
+        codec = ZmtpCodec(SocketType.ROUTER, mechanism=server, **limits)  # type: ignore[arg-type]
+        s = Side(codec, ACCEPT)
+        run(c, s)
+    assert c.done and s.done
+    return s, Sealer(c.conn.mechanism._key)  # type: ignore[attr-defined]
+
+
+def spy_runs(side: Side) -> list[tuple[int, int]]:
+    """Record each open_run call's (offset in, offset out) on *side*."""
+    mechanism = side.conn.mechanism
+    real = mechanism.open_run
+    calls: list[tuple[int, int]] = []
+
+    def spied(data: bytes, offset: int, *rest: Any) -> int:
+        out = real(data, offset, *rest)
+        calls.append((offset, out))
+        return out
+
+    mechanism.open_run = spied  # type: ignore[method-assign]
+    return calls
+
+
+def without_runs(side: Side) -> None:
+    """Every frame through decode(): the default open_run opens none."""
+    mechanism = side.conn.mechanism
+    mechanism.open_run = Mechanism.open_run.__get__(mechanism)  # type: ignore[method-assign]
+
+
+def stream(sealer: Sealer) -> tuple[bytes, list[object]]:
+    """Every way into and out of a run, and the events it must give."""
+    parts = [
+        (sealer.frame(b"one"), [b"one"]),  # a run of short whole messages
+        (sealer.frame(b"two"), [b"two"]),
+        (sealer.frame(b"L" * 1000), [b"L" * 1000]),  # long, in the same run (grows the buffer)
+        (sealer.frame(b"a", 1), None),  # MORE: the run ends, handing this one back
+        (sealer.frame(b"b", 1), None),  # ...the rest of the message through decode()
+        (sealer.frame(b"c"), [b"a", b"b", b"c"]),
+        (sealer.frame(b"\x09SUBSCRIBEtopic", 2), Subscription(b"topic", True)),  # a command
+        (sealer.frame(b"three"), [b"three"]),  # a run again after it
+        (sealer.frame(b"odd", outer=1), [b"odd"]),  # outer MORE: left to decode(), which ignores it
+        (sealer.frame(b"x" * 222), [b"x" * 222]),  # the longest body of a short frame
+        (sealer.frame(b"y" * 223), [b"y" * 223]),  # the shortest of a long one
+        (sealer.frame(b"tiny", outer=2), [b"tiny"]),  # a short box in the long form
+        (sealer.frame(b"reserved", 0x04), [b"reserved"]),  # unknown inner bits ignored
+        (sealer.frame(b""), [b""]),
+        (sealer.frame(b"d", 1), None),  # a multipart message ending the stream
+        (sealer.frame(b"e"), [b"d", b"e"]),
+    ]
+    wire = b"".join(frame for frame, _ in parts)
+    return wire, [event for _, event in parts if event is not None]
+
+
+def received(side: Side) -> list[object]:
+    return [e for e in side.events if isinstance(e, (list, Subscription, PeerFailed))]
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_every_way_through_in_one_read(keys: Keys, runs: bool) -> None:
+    s, sealer = handshaken(keys)
+    wire, expected = stream(sealer)
+    calls = spy_runs(s)
+    if not runs:
+        without_runs(s)
+    s.feed(wire)
+    assert received(s) == expected
+    if runs:
+        # Where each run started and ended, by frame: 0-3 (the long one
+        # within it, ended by MORE, handed back), 4-5 through decode() (a
+        # message pending), 6 (a command, handed back), 7 (ended by the
+        # outer MORE of 8, left to decode()), 9-14 (long and short, ended
+        # by MORE), 15 through decode().
+        at = boundaries(wire)
+        assert calls == [(at[0], at[4]), (at[6], at[7]), (at[7], at[8]), (at[9], at[15])]
+
+
+def boundaries(wire: bytes) -> list[int]:
+    """The offset of each frame in *wire*, split by their headers, and its end."""
+    out, offset = [0], 0
+    while offset < len(wire):
+        if wire[offset] & 2:
+            (size,) = struct.unpack_from(">Q", wire, offset + 1)
+            offset += 9 + size
+        else:
+            offset += 2 + wire[offset + 1]
+        out.append(offset)
+    return out
+
+
+def test_every_way_through_cut_at_every_point(keys: Keys) -> None:
+    # A frame, a header or a long header's size in two reads: the run stops
+    # at the cut frame, the codec keeps it, and the next read goes on.
+    s, sealer = handshaken(keys)
+    wire, expected = stream(sealer)
+    mechanism = s.conn.mechanism
+    start = mechanism._received  # type: ignore[attr-defined]
+    for point in range(0, len(wire) + 1, 3):
+        s, sealer = handshaken(keys)
+        wire, expected = stream(sealer)
+        s.feed(wire[:point])
+        s.feed(wire[point:])
+        assert received(s) == expected, point
+        assert s.conn.mechanism._received == start + 16  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (
+            lambda seal: seal.frame(b"forged", tamper=True),
+            "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key",
+        ),
+        (
+            lambda seal: seal.frame(b"again", nonce=4),
+            "CURVE MESSAGE nonce 4 is not above 4: replayed or reordered",
+        ),
+        (
+            lambda seal: seal.frame(b"back", nonce=3),
+            "CURVE MESSAGE nonce 3 is not above 4: replayed or reordered",
+        ),
+        (
+            lambda seal: seal.frame(b"L" * 300, tamper=True),
+            "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key",
+        ),
+        (
+            lambda seal: b"\x00\x20" + b"\x07MESSAGE" + bytes(24),
+            "CURVE traffic frame is not a valid MESSAGE",
+        ),
+        (
+            lambda seal: seal.frame(b"x")[:2] + b"\x07MESSAGF" + seal.frame(b"x")[10:],
+            "CURVE traffic frame is not a valid MESSAGE",
+        ),
+    ],
+)
+@pytest.mark.parametrize("runs", [True, False])
+def test_a_bad_frame_in_a_run(
+    keys: Keys, bad: Callable[[Sealer], bytes], reason: str, runs: bool
+) -> None:
+    """The messages before it are delivered, the connection fails with the
+    same reason on either path, and the nonce stays at the last good one."""
+    s, sealer = handshaken(keys)
+    if not runs:
+        without_runs(s)
+    good = sealer.frame(b"first") + sealer.frame(b"second")  # nonces 3 and 4
+    after = Sealer(sealer.key, 50).frame(b"never")
+    s.feed(good + bad(sealer) + after)
+    assert s.messages == [[b"first"], [b"second"]]
+    assert s.failure is not None and s.failure.reason == reason
+    assert s.conn.mechanism._received == 4  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_limits_hold_in_a_run(keys: Keys, runs: bool) -> None:
+    """A payload at the limit is opened in the run; one above is left to the
+    codec's own checks, which fail the connection as before."""
+    for limits, at, reason in [
+        ({"maxmsgsize": 100}, 100, "frame of 101 bytes exceeds maxmsgsize 100"),
+        ({"maxmsgsize": 300}, 300, "frame of 301 bytes exceeds maxmsgsize 300"),
+        (
+            {"max_message_size": 100},
+            100,
+            "message of 101 bytes or more exceeds max_message_size 100",
+        ),
+    ]:
+        s, sealer = handshaken(keys, **limits)
+        calls = spy_runs(s)
+        if not runs:
+            without_runs(s)
+        s.feed(sealer.frame(b"a") + sealer.frame(b"b" * at) + sealer.frame(b"c" * (at + 1)))
+        assert s.messages == [[b"a"], [b"b" * at]]
+        assert s.failure is not None and s.failure.reason == reason
+        if runs:
+            assert calls[0][1] == len(
+                sealer.frame(b"a", nonce=0) + sealer.frame(b"b" * at, nonce=0)
+            )
+
+
+def test_run_and_decode_share_the_nonce(keys: Keys) -> None:
+    """A frame through decode() (a multipart message) between runs: each
+    path checks against the nonce the other recorded."""
+    s, sealer = handshaken(keys)
+    s.feed(sealer.frame(b"one") + sealer.frame(b"p", 1))  # run, then held (nonce 4)
+    s.feed(sealer.frame(b"q", 1))  # decode() (nonce 5): a message is pending
+    s.feed(sealer.frame(b"r"))  # decode() (nonce 6)
+    s.feed(sealer.frame(b"two", nonce=6))  # the run: 6 was decode()'s
+    assert s.messages == [[b"one"], [b"p", b"q", b"r"]]
+    assert s.failure is not None and s.failure.reason == (
+        "CURVE MESSAGE nonce 6 is not above 6: replayed or reordered"
+    )
+
+
+def test_commands_between_frames_of_a_message(keys: Keys) -> None:
+    s, sealer = handshaken(keys)
+    s.feed(
+        sealer.frame(b"a", 1)
+        + sealer.frame(b"\x04PING\x00\x00ctx", 2)
+        + sealer.frame(b"b")
+        + sealer.frame(b"solo")
+    )
+    assert s.messages == [[b"a", b"b"], [b"solo"]] and s.failure is None
+    assert s.take()  # the PONG
