@@ -336,6 +336,7 @@ class ZmtpCodec:
         "output_held",
         "peer_ttl",
         "socket_type",
+        "unsealed",
     )
 
     def __init__(
@@ -409,6 +410,13 @@ class ZmtpCodec:
         #: drains it). A link may append a message encode_once() encoded,
         #: where shares_encoding says the bytes are valid here.
         self.output: list[bytes] = []
+        #: One-frame messages' bodies for an encrypting mechanism to seal,
+        #: in order, after everything in :attr:`output`: sealed together
+        #: (the mechanism's encode_run) when the output is taken, or before
+        #: anything else is queued. A link appends to it itself
+        #: (``PeerProtocol._send_direct``): one list append per message,
+        #: not a call to the mechanism's encode.
+        self.unsealed: list[bytes] = []
         if greeting:
             self.output.append(
                 build_greeting(self.mechanism.name, self.mechanism.as_server, len(identity))
@@ -434,6 +442,8 @@ class ZmtpCodec:
 
     def take_output(self) -> list[bytes]:
         """Remove and return the byte strings queued for writing, in order."""
+        if self.unsealed:
+            self._seal_unsealed()
         out, self.output = self.output, []
         self._pong_queued = False
         return out
@@ -441,7 +451,13 @@ class ZmtpCodec:
     @property
     def has_output(self) -> bool:
         """Whether :meth:`take_output` would return anything."""
-        return bool(self.output)
+        return bool(self.output or self.unsealed)
+
+    def _seal_unsealed(self) -> None:
+        """Seal :attr:`unsealed` into the output: before anything else is
+        queued after it, and when the output is taken."""
+        bodies, self.unsealed = self.unsealed, []
+        self.mechanism.encode_run(bodies, self.output)
 
     @property
     def ready(self) -> bool:
@@ -469,6 +485,8 @@ class ZmtpCodec:
         The caller must wait for :class:`HandshakeComplete` first.
         """
         if self._encrypts:
+            if self.unsealed:
+                self._seal_unsealed()
             encode = self.mechanism.encode
             if len(frames) == 1:
                 body = frames[0]
@@ -541,18 +559,16 @@ class ZmtpCodec:
     def _seal_messages(
         self, messages: list[list[bytes]], start: int, budget: int
     ) -> tuple[int, int]:
-        """:meth:`send_messages` through an encrypting mechanism: its encode
-        called straight for a one-frame message, not through
-        :meth:`send_message` (one Python call fewer per message).
+        """:meth:`send_messages` through an encrypting mechanism: a
+        one-frame message's body queued in :attr:`unsealed`, sealed with the
+        rest at once, not through :meth:`send_message`.
         tests/security/test_mechanisms.py drives it (the CURVE batch)."""
-        encode = self.mechanism.encode
-        append = self.output.append
         total = 0
         for frames in messages if start == 0 else islice(messages, start, None):
             start += 1
             if len(frames) == 1:
                 body = frames[0]
-                append(encode(0, body))
+                self.unsealed.append(body)
                 total += len(body)
             else:
                 total += self.send_message(frames)
@@ -562,6 +578,8 @@ class ZmtpCodec:
 
     def _send_command(self, name: bytes, data: bytes) -> None:
         if self.mechanism.encrypts and self._state is _TRAFFIC:
+            if self.unsealed:
+                self._seal_unsealed()
             self.output.append(self.mechanism.encode(COMMAND, bytes((len(name),)) + name + data))
         else:
             self.output.append(encode_command(name, data))

@@ -11,17 +11,20 @@ messages before it delivered and the nonce not advanced.
 
 from __future__ import annotations
 
+import itertools
 import struct
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from nacl.bindings import crypto_box_afternm
+from nacl.bindings import crypto_box_afternm, crypto_box_open_afternm
 
 from aiomsg._security.keys import key_bytes
 from aiomsg._zmtp.codec import PeerFailed, Subscription, ZmtpCodec
 from aiomsg._zmtp.curve import CurveClient, CurveServer
 from aiomsg._zmtp.mechanism import Mechanism
+from aiomsg._zmtp.sodium import sodium_lib
 from aiomsg.constants import SocketType
 
 from .conftest import Keys
@@ -270,3 +273,86 @@ def test_commands_between_frames_of_a_message(keys: Keys) -> None:
     )
     assert s.messages == [[b"a", b"b"], [b"solo"]] and s.failure is None
     assert s.take()  # the PONG
+
+
+# ------------------------------------------------------------ sending: encode_run
+
+
+def opened(wire: bytes, key: bytes) -> list[tuple[int, bytes]]:
+    """Each MESSAGE frame of *wire* as (short nonce, inner flags byte + body),
+    opened with nacl.bindings; every outer flags byte must be 00 or 02."""
+    out, at = [], boundaries(wire)
+    for start, stop in itertools.pairwise(at):
+        assert wire[start] in (0, 2)
+        body = wire[start + (9 if wire[start] else 2) : stop]
+        assert body[:8] == b"\x07MESSAGE"
+        plain = crypto_box_open_afternm(body[16:], b"CurveZMQMESSAGEC" + body[8:16], key)
+        out.append((struct.unpack(">Q", body[8:16])[0], plain))
+    return out
+
+
+@pytest.mark.parametrize("private", [True, False])
+def test_unsealed_bodies_are_sealed_in_order(
+    keys: Keys, private: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One-frame messages queued in ZmtpCodec.unsealed (as the link and the
+    batch queue them) are sealed when the output is taken, or before
+    anything else is queued: commands and multipart messages keep their
+    place, and the nonces count on in queue order. *private*: libsodium's
+    functions directly (_Curve.encode_run); else nacl.bindings through the
+    default Mechanism.encode_run."""
+    if not private:
+        sodium_lib.cache_clear()
+        monkeypatch.setitem(sys.modules, "nacl._sodium", None)
+    try:
+        c, s = curve_pair(keys)
+    finally:
+        sodium_lib.cache_clear()
+    codec = c.conn
+    run_method = codec.mechanism.encode_run
+    default = run_method.__func__ is Mechanism.encode_run  # type: ignore[attr-defined]
+    assert default is not private
+    key = codec.mechanism._key  # type: ignore[attr-defined]
+    big = bytes(range(256)) * 400  # grows the sealing buffer
+    codec.unsealed += [b"one", b""]
+    assert codec.has_output and not codec.output  # nothing sealed yet
+    codec.send_ping()  # a command: the two bodies are sealed first
+    codec.unsealed.append(b"x" * 222)  # the longest short frame
+    codec.send_message([b"a", b"b"])  # multipart: sealed after it
+    batch = [[b"y" * 223], [b"k", b"l"], [big]]
+    assert codec.send_messages(batch, 0, 1 << 30) == (3, 223 + 2 + len(big))
+    codec.unsealed.append(b"last")
+    wire = c.take()
+    assert not codec.unsealed and not codec.has_output
+    assert opened(wire, key) == [
+        (3, b"\x00one"),
+        (4, b"\x00"),
+        (5, b"\x02\x04PING\x00\x00"),
+        (6, b"\x00" + b"x" * 222),
+        (7, b"\x01a"),
+        (8, b"\x00b"),
+        (9, b"\x00" + b"y" * 223),
+        (10, b"\x01k"),
+        (11, b"\x00l"),
+        (12, b"\x00" + big),
+        (13, b"\x00last"),
+    ]
+    s.feed(wire)
+    assert s.failure is None
+    assert s.messages == [[b"one"], [b""], [b"x" * 222], [b"a", b"b"], *batch, [b"last"]]
+
+
+def test_encode_run_writes_what_encode_writes(keys: Keys) -> None:
+    """The same bodies from the same nonce: _Curve.encode_run's frames are
+    byte for byte those of one encode() call each (and the counter ends
+    where theirs does)."""
+    c, _ = curve_pair(keys)
+    mechanism = c.conn.mechanism
+    bodies = [b"", b"a", b"x" * 222, b"y" * 223, b"z" * 5000, b"w" * 10]
+    start = mechanism._sent  # type: ignore[attr-defined]
+    run_frames: list[bytes] = []
+    mechanism.encode_run(bodies, run_frames)
+    end = mechanism._sent  # type: ignore[attr-defined]
+    mechanism._sent = start  # type: ignore[attr-defined]
+    assert run_frames == [mechanism.encode(0, body) for body in bodies]
+    assert mechanism._sent == end == start + len(bodies)  # type: ignore[attr-defined]
