@@ -176,7 +176,6 @@ class _Curve(Mechanism):
         self._in_room = -1
         self._in_data: bytes | None = None
         self._in_pointer: Any = None
-        self.held: tuple[int, bytes] | None = None
 
     def _next_nonce(self) -> bytes:
         self._sent += 1
@@ -360,7 +359,13 @@ class _Curve(Mechanism):
         return _FLAGS_OF[buffer[0] & 3], payload
 
     def open_run(
-        self, data: bytes, offset: int, events: list[Any], single_bytes: bool, limit: int
+        self,
+        data: bytes,
+        offset: int,
+        events: list[Any],
+        single_bytes: bool,
+        limit: int,
+        parts: list[bytes] | None,
     ) -> int:
         # decode() as a loop over a run of MESSAGE frames (Mechanism.open_run):
         # one Python call per run, not one call and one (flags, payload) tuple
@@ -388,23 +393,31 @@ class _Curve(Mechanism):
         last = end - 2  # the last offset at which a frame can start
         top = limit + _MESSAGE_MIN  # the largest frame body within limit
         received = self._received
+        message: list[bytes] | None = None  # a multipart message's frames so far
         try:
             while True:
                 outer = data[offset]
                 if not outer:
                     size = data[offset + 1]
                     start = offset + 2
+                    stop = start + size
+                    if stop > end or size > top:
+                        break
+                    sealed = size - 16  # within the buffer's least room
                 elif outer == LONG:
                     if end - offset < 9:
                         break
                     (size,) = _unpack_size(data, offset + 1)
                     start = offset + 9
+                    stop = start + size
+                    if stop > end or size > top:
+                        break
+                    sealed = size - 16
+                    if sealed > room:
+                        self._grow_in(sealed)
+                        buffer, view, room = self._in_buffer, self._in_view, self._in_room
                 else:
                     break
-                stop = start + size
-                if stop > end or size > top:
-                    break
-                sealed = size - 16
                 if sealed < 17:
                     raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
                 name, value = unpack(data, start)
@@ -412,9 +425,6 @@ class _Curve(Mechanism):
                     raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
                 if value <= received:
                     raise _replayed(value, received)
-                if sealed > room:
-                    self._grow_in(sealed)
-                    buffer, view, room = self._in_buffer, self._in_view, self._in_room
                 pack(nonce_view, 16, value)
                 if unbox(buffer, pointer + (start + 16), sealed, nonce, key):
                     raise ProtocolError(
@@ -426,14 +436,27 @@ class _Curve(Mechanism):
                 inner = buffer[0] & 3
                 payload: bytes = view[1 : sealed - 16]
                 offset = stop
-                if inner:
+                if not inner:
+                    if message is None:
+                        events.append(payload if single_bytes else [payload])
+                    else:
+                        message.append(payload)
+                        events.append(message)
+                        message = None
+                elif inner == _INNER_MORE and parts is not None:
+                    if message is None:
+                        message = [payload]
+                    else:
+                        message.append(payload)
+                else:
                     self.held = (_FLAGS_OF[inner], payload)
                     break
-                events.append(payload if single_bytes else [payload])
                 if offset > last:
                     break
         finally:
             self._received = received
+            if message is not None:
+                parts += message  # type: ignore[operator]  # only ever made when parts is a list
         return offset
 
     def _grow_in(self, sealed: int) -> None:

@@ -107,12 +107,15 @@ def stream(sealer: Sealer) -> tuple[bytes, list[object]]:
         (sealer.frame(b"one"), [b"one"]),  # a run of short whole messages
         (sealer.frame(b"two"), [b"two"]),
         (sealer.frame(b"L" * 1000), [b"L" * 1000]),  # long, in the same run (grows the buffer)
-        (sealer.frame(b"a", 1), None),  # MORE: the run ends, handing this one back
-        (sealer.frame(b"b", 1), None),  # ...the rest of the message through decode()
-        (sealer.frame(b"c"), [b"a", b"b", b"c"]),
+        (sealer.frame(b"a", 1), None),  # a multipart message, in the same run
+        (sealer.frame(b"b" * 300, 1), None),
+        (sealer.frame(b"c"), [b"a", b"b" * 300, b"c"]),
         (sealer.frame(b"\x09SUBSCRIBEtopic", 2), Subscription(b"topic", True)),  # a command
         (sealer.frame(b"three"), [b"three"]),  # a run again after it
-        (sealer.frame(b"odd", outer=1), [b"odd"]),  # outer MORE: left to decode(), which ignores it
+        (sealer.frame(b"f", 1), None),  # a message the run ends within: left in parts...
+        (sealer.frame(b"odd", 1, outer=1), None),  # ...at an outer MORE, left to decode()
+        (sealer.frame(b"g"), [b"f", b"odd", b"g"]),  # which ignores it
+        (sealer.frame(b"odd", outer=1), [b"odd"]),
         (sealer.frame(b"x" * 222), [b"x" * 222]),  # the longest body of a short frame
         (sealer.frame(b"y" * 223), [b"y" * 223]),  # the shortest of a long one
         (sealer.frame(b"tiny", outer=2), [b"tiny"]),  # a short box in the long form
@@ -139,13 +142,15 @@ def test_every_way_through_in_one_read(keys: Keys, runs: bool) -> None:
     s.feed(wire)
     assert received(s) == expected
     if runs:
-        # Where each run started and ended, by frame: 0-3 (the long one
-        # within it, ended by MORE, handed back), 4-5 through decode() (a
-        # message pending), 6 (a command, handed back), 7 (ended by the
-        # outer MORE of 8, left to decode()), 9-14 (long and short, ended
-        # by MORE), 15 through decode().
+        # Where each run started and ended, by frame: 0-6 (the long one
+        # and a multipart message within it, ended by the command, handed
+        # back), 7-8 (ended by the outer MORE of 9, left to decode(), with
+        # the message of 8 left in parts), 9-10 through decode() (a message
+        # under way), 11 too (its outer flags), 12-18 (long and short, a
+        # multipart message last).
         at = boundaries(wire)
-        assert calls == [(at[0], at[4]), (at[6], at[7]), (at[7], at[8]), (at[9], at[15])]
+        assert calls == [(at[0], at[7]), (at[7], at[9]), (at[12], at[19])]
+        assert len(at) == 20
 
 
 def boundaries(wire: bytes) -> list[int]:
@@ -174,7 +179,7 @@ def test_every_way_through_cut_at_every_point(keys: Keys) -> None:
         s.feed(wire[:point])
         s.feed(wire[point:])
         assert received(s) == expected, point
-        assert s.conn.mechanism._received == start + 16  # type: ignore[attr-defined]
+        assert s.conn.mechanism._received == start + 19  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -356,3 +361,23 @@ def test_encode_run_writes_what_encode_writes(keys: Keys) -> None:
     mechanism._sent = start  # type: ignore[attr-defined]
     assert run_frames == [mechanism.encode(0, body) for body in bodies]
     assert mechanism._sent == end == start + len(bodies)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_counted_multipart_messages_leave_the_run(keys: Keys, runs: bool) -> None:
+    """Under max_message_size a frame with MORE ends the run, handed back
+    opened: the codec counts the message's size, and fails one above it."""
+    s, sealer = handshaken(keys, max_message_size=100)
+    calls = spy_runs(s)
+    if not runs:
+        without_runs(s)
+    wire = sealer.frame(b"a" * 50, 1) + sealer.frame(b"b" * 50) + sealer.frame(b"solo")
+    wire += sealer.frame(b"c" * 50, 1) + sealer.frame(b"d" * 51)
+    s.feed(wire)
+    assert s.messages == [[b"a" * 50, b"b" * 50], [b"solo"]]
+    assert s.failure is not None
+    assert s.failure.reason == "message of 101 bytes or more exceeds max_message_size 100"
+    if runs:
+        at = boundaries(wire)
+        # 0 (MORE), 1 through decode() (a message under way), 2-3 (MORE).
+        assert calls == [(at[0], at[1]), (at[2], at[4])]
