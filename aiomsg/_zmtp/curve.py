@@ -88,7 +88,14 @@ _OUT_LONG = struct.Struct(">QBQ8sQ16xB")
 _SHORT_START, _LONG_START = 31, 24
 # A box and the MESSAGE around it fit a short frame up to this body size.
 _SHORT_BODY_MAX = 255 - 33
-# _OUT_SHORT with the body as a last field, by body size: one pack_into
+# _OUT_SHORT for a short nonce below 2**32 (its high 4 bytes zero, written
+# as pad): struct packs a big-endian "I" with a shift loop, a "Q" through
+# _PyLong_AsByteArray (~100 instructions more each, two per message,
+# callgrind curve16). A connection gets that far after 2**32 messages;
+# then encode() packs _OUT_SHORT and copies the body.
+_OUT_SHORT_32 = struct.Struct(">4xI8xB8s4xI16xB")
+_NONCE_32 = 0xFFFFFFFF
+# _OUT_SHORT_32 with the body as a last field, by body size: one pack_into
 # writes the body too (~650 instructions per message fewer than copying it
 # into the cffi buffer apart, callgrind curve16). Made with the process's
 # first CURVE sealing buffer (~80 KB, ~1 ms), not at import.
@@ -252,14 +259,21 @@ class _Curve(Mechanism):
             self._grow_out(size)
         view = self._out_view
         end = _OUT_BODY + size
+        inner = _INNER_OF[flags]
         if size <= _SHORT_BODY_MAX:
-            _SHORT_PACKERS[size].pack_into(
-                view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags], body
-            )
+            if sent <= _NONCE_32:
+                _SHORT_PACKERS[size].pack_into(
+                    view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, inner, body
+                )
+            else:
+                _OUT_SHORT.pack_into(
+                    view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, inner
+                )
+                view[_OUT_BODY:end] = body
             start = _SHORT_START
         else:
             _OUT_LONG.pack_into(
-                view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags]
+                view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, inner
             )
             view[_OUT_BODY:end] = body
             start = _LONG_START
@@ -276,6 +290,12 @@ class _Curve(Mechanism):
         # it writes, so a message costs no Python call of its own, and the
         # connection's state is read once per run, not per message
         # (docs/internals.md#curve-per-message).
+        sent = self._sent
+        if sent + len(bodies) > _NONCE_32:
+            # The short frames' packers take a nonce below 2**32 only.
+            encode = self.encode
+            out += [encode(0, body) for body in bodies]
+            return
         if self._out_room < _SHORT_BODY_MAX:
             self._grow_out(_SHORT_BODY_MAX)
         view, buffer, room = self._out_view, self._out_buffer, self._out_room
@@ -283,7 +303,6 @@ class _Curve(Mechanism):
         seal = self._seal
         packers = _SHORT_PACKERS
         append = out.append
-        sent = self._sent
         try:
             for body in bodies:
                 sent += 1
@@ -315,7 +334,8 @@ class _Curve(Mechanism):
         room = max(size, 256 - _OUT_BODY)
         if not _SHORT_PACKERS:
             _SHORT_PACKERS.extend(
-                struct.Struct(f"{_OUT_SHORT.format}{body}s") for body in range(_SHORT_BODY_MAX + 1)
+                struct.Struct(f"{_OUT_SHORT_32.format}{body}s")
+                for body in range(_SHORT_BODY_MAX + 1)
             )
         if self._key_array is None:
             self._key_array = self._ffi.new("unsigned char[32]", self._key)

@@ -381,3 +381,32 @@ def test_counted_multipart_messages_leave_the_run(keys: Keys, runs: bool) -> Non
         at = boundaries(wire)
         # 0 (MORE), 1 through decode() (a message under way), 2-3 (MORE).
         assert calls == [(at[0], at[1]), (at[2], at[4])]
+
+
+def test_nonces_past_2_to_the_32(keys: Keys) -> None:
+    """Short frames are packed with a 32-bit nonce while it fits: a
+    connection that counts past 2**32 goes on with the full 8 bytes, through
+    encode() and encode_run() alike, and the peer opens every frame."""
+    c, s = curve_pair(keys)
+    key = c.conn.mechanism._key  # type: ignore[attr-defined]
+    top = 2**32
+    c.conn.mechanism._sent = top - 3  # type: ignore[attr-defined]
+    s.conn.mechanism._received = top - 3  # type: ignore[attr-defined]  # as if all had come
+    c.conn.send_message([b"a"])  # encode(): top - 2
+    c.conn.unsealed += [b"b", b"c", b"d"]  # a run that crosses: top - 1, top, top + 1
+    c.conn.send_message([b"e" * 222])  # encode(), past it: top + 2
+    c.conn.unsealed += [b"f", b"g" * 300]  # a run past it: top + 3, top + 4
+    wire = c.take()
+    assert opened(wire, key) == [
+        (top - 2, b"\x00a"),
+        (top - 1, b"\x00b"),
+        (top, b"\x00c"),
+        (top + 1, b"\x00d"),
+        (top + 2, b"\x00" + b"e" * 222),
+        (top + 3, b"\x00f"),
+        (top + 4, b"\x00" + b"g" * 300),
+    ]
+    s.feed(wire)
+    assert s.failure is None
+    assert s.messages == [[b"a"], [b"b"], [b"c"], [b"d"], [b"e" * 222], [b"f"], [b"g" * 300]]
+    assert s.conn.mechanism._received == top + 4  # type: ignore[attr-defined]
