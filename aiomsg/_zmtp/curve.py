@@ -88,13 +88,18 @@ _OUT_LONG = struct.Struct(">QBQ8sQ16xB")
 _SHORT_START, _LONG_START = 31, 24
 # A box and the MESSAGE around it fit a short frame up to this body size.
 _SHORT_BODY_MAX = 255 - 33
-# _OUT_SHORT for a short nonce below 2**32 (its high 4 bytes zero, written
-# as pad): struct packs a big-endian "I" with a shift loop, a "Q" through
-# _PyLong_AsByteArray (~100 instructions more each, two per message,
-# callgrind curve16). A connection gets that far after 2**32 messages;
-# then encode() packs _OUT_SHORT and copies the body.
+# _OUT_SHORT for a short nonce that fits 32 bits (its high 4 bytes zero,
+# written as pad): struct packs a big-endian "I" with a shift loop, a "Q"
+# through _PyLong_AsByteArray (~100 instructions more each, two per
+# message, callgrind curve16). Taken up to _NONCE_32, kept below 2**30:
+# CPython 3.11 compares ints of one 30-bit digit without a generic call
+# (~100 instructions). Past it (a connection after 2**30 messages),
+# encode() packs _OUT_SHORT and copies the body.
 _OUT_SHORT_32 = struct.Struct(">4xI8xB8s4xI16xB")
-_NONCE_32 = 0xFFFFFFFF
+_NONCE_32 = (1 << 30) - 1
+# The largest frame body open_run compares sizes with, for the same reason
+# (a larger frame is left to the codec's path, which checks its limits).
+_ONE_DIGIT_MAX = (1 << 30) - 1
 # _OUT_SHORT_32 with the body as a last field, by body size: one pack_into
 # writes the body too (~650 instructions per message fewer than copying it
 # into the cffi buffer apart, callgrind curve16). Made with the process's
@@ -292,7 +297,7 @@ class _Curve(Mechanism):
         # (docs/internals.md#curve-per-message).
         sent = self._sent
         if sent + len(bodies) > _NONCE_32:
-            # The short frames' packers take a nonce below 2**32 only.
+            # The short frames' packers take a nonce up to _NONCE_32 only.
             encode = self.encode
             out += [encode(0, body) for body in bodies]
             return
@@ -411,7 +416,8 @@ class _Curve(Mechanism):
         pack = _NONCE.pack_into
         end = len(data)
         last = end - 2  # the last offset at which a frame can start
-        top = limit + _MESSAGE_MIN  # the largest frame body within limit
+        # The largest frame body within limit (one digit: see _ONE_DIGIT_MAX).
+        top = min(limit + _MESSAGE_MIN, _ONE_DIGIT_MAX)
         received = self._received
         message: list[bytes] | None = None  # a multipart message's frames so far
         try:

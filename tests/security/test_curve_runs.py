@@ -383,13 +383,14 @@ def test_counted_multipart_messages_leave_the_run(keys: Keys, runs: bool) -> Non
         assert calls == [(at[0], at[1]), (at[2], at[4])]
 
 
-def test_nonces_past_2_to_the_32(keys: Keys) -> None:
-    """Short frames are packed with a 32-bit nonce while it fits: a
-    connection that counts past 2**32 goes on with the full 8 bytes, through
-    encode() and encode_run() alike, and the peer opens every frame."""
+@pytest.mark.parametrize("top", [2**30, 2**32])
+def test_nonces_past_the_packers(keys: Keys, top: int) -> None:
+    """Short frames are packed with a 32-bit nonce up to 2**30 - 1: a
+    connection that counts past it (and past 2**32) goes on with the full
+    8 bytes, through encode() and encode_run() alike, and the peer opens
+    every frame."""
     c, s = curve_pair(keys)
     key = c.conn.mechanism._key  # type: ignore[attr-defined]
-    top = 2**32
     c.conn.mechanism._sent = top - 3  # type: ignore[attr-defined]
     s.conn.mechanism._received = top - 3  # type: ignore[attr-defined]  # as if all had come
     c.conn.send_message([b"a"])  # encode(): top - 2
