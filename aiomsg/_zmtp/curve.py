@@ -25,6 +25,7 @@ from aiomsg._zmtp.frames import (
     COMMAND,
     LONG,
     LONG_HEADER,
+    LONG_SIZE,
     MORE,
     SHORT_HEADERS,
     encode_command,
@@ -63,6 +64,7 @@ _INNER_OF = tuple(
 _FLAGS_OF = (0, MORE, COMMAND, MORE | COMMAND)  # by inner & 3
 # A MESSAGE frame body starts with its name and short nonce.
 _MESSAGE_START = struct.Struct(">8sQ")
+_unpack_size = LONG_SIZE.unpack_from
 
 # The layout of the per-connection buffer a MESSAGE is sealed in:
 #
@@ -86,11 +88,30 @@ _OUT_LONG = struct.Struct(">QBQ8sQ16xB")
 _SHORT_START, _LONG_START = 31, 24
 # A box and the MESSAGE around it fit a short frame up to this body size.
 _SHORT_BODY_MAX = 255 - 33
-# _OUT_SHORT with the body as a last field, by body size: one pack_into
+# _OUT_SHORT for a short nonce that fits 32 bits (its high 4 bytes zero,
+# written as pad): struct packs a big-endian "I" with a shift loop, a "Q"
+# through _PyLong_AsByteArray (~100 instructions more each, two per
+# message, callgrind curve16). Taken up to _NONCE_32, kept below 2**30:
+# CPython 3.11 compares ints of one 30-bit digit without a generic call
+# (~100 instructions). Past it (a connection after 2**30 messages),
+# encode() packs _OUT_SHORT and copies the body.
+_OUT_SHORT_32 = struct.Struct(">4xI8xB8s4xI16xB")
+_NONCE_32 = (1 << 30) - 1
+# The largest frame body open_run compares sizes with, for the same reason
+# (a larger frame is left to the codec's path, which checks its limits).
+_ONE_DIGIT_MAX = (1 << 30) - 1
+# _OUT_SHORT_32 with the body as a last field, by body size: one pack_into
 # writes the body too (~650 instructions per message fewer than copying it
 # into the cffi buffer apart, callgrind curve16). Made with the process's
 # first CURVE sealing buffer (~80 KB, ~1 ms), not at import.
 _SHORT_PACKERS: list[struct.Struct] = []
+
+
+def _replayed(value: int, last: int) -> ProtocolError:
+    """The error for a MESSAGE whose nonce *value* is not above *last*."""
+    return ProtocolError(
+        f"CURVE MESSAGE nonce {value} is not above {last}: replayed or reordered"
+    )
 
 
 def _check_key(key: bytes, what: str) -> bytes:
@@ -137,6 +158,9 @@ class _Curve(Mechanism):
         if sodium is None:
             self.encode = self._encode_bindings  # type: ignore[method-assign]
             self.decode = self._decode_bindings  # type: ignore[method-assign]
+            # Every frame through _decode_bindings: the default opens none.
+            self.open_run = super().open_run  # type: ignore[method-assign]
+            self.encode_run = super().encode_run  # type: ignore[method-assign]
         else:
             self._ffi, lib = sodium
             # Held, not looked up on lib per message.
@@ -196,9 +220,7 @@ class _Curve(Mechanism):
 
     def _replayed(self, value: int) -> ProtocolError:
         """The error for a MESSAGE whose nonce *value* is not above the last."""
-        return ProtocolError(
-            f"CURVE MESSAGE nonce {value} is not above {self._received}: replayed or reordered"
-        )
+        return _replayed(value, self._received)
 
     def _open(self, box: bytes, nonce: bytes, public: bytes, secret: bytes, fault: str) -> bytes:
         try:
@@ -242,14 +264,21 @@ class _Curve(Mechanism):
             self._grow_out(size)
         view = self._out_view
         end = _OUT_BODY + size
+        inner = _INNER_OF[flags]
         if size <= _SHORT_BODY_MAX:
-            _SHORT_PACKERS[size].pack_into(
-                view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags], body
-            )
+            if sent <= _NONCE_32:
+                _SHORT_PACKERS[size].pack_into(
+                    view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, inner, body
+                )
+            else:
+                _OUT_SHORT.pack_into(
+                    view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, inner
+                )
+                view[_OUT_BODY:end] = body
             start = _SHORT_START
         else:
             _OUT_LONG.pack_into(
-                view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, _INNER_OF[flags]
+                view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, inner
             )
             view[_OUT_BODY:end] = body
             start = _LONG_START
@@ -260,13 +289,58 @@ class _Curve(Mechanism):
         out: bytes = view[start:end]
         return out
 
+    def encode_run(self, bodies: list[bytes], out: list[bytes]) -> None:
+        # encode(0, body) as a loop (Mechanism.encode_run): the link queues
+        # one-frame messages' bodies and the codec has them sealed here when
+        # it writes, so a message costs no Python call of its own, and the
+        # connection's state is read once per run, not per message
+        # (docs/internals.md#curve-per-message).
+        sent = self._sent
+        if sent + len(bodies) > _NONCE_32:
+            # The short frames' packers take a nonce up to _NONCE_32 only.
+            encode = self.encode
+            out += [encode(0, body) for body in bodies]
+            return
+        if self._out_room < _SHORT_BODY_MAX:
+            self._grow_out(_SHORT_BODY_MAX)
+        view, buffer, room = self._out_view, self._out_buffer, self._out_room
+        box, plain, key = self._out_box, self._out_plain, self._key_array
+        seal = self._seal
+        packers = _SHORT_PACKERS
+        append = out.append
+        try:
+            for body in bodies:
+                sent += 1
+                size = len(body)
+                if size <= _SHORT_BODY_MAX:
+                    packers[size].pack_into(
+                        view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, 0, body
+                    )
+                    start = _SHORT_START
+                else:
+                    if size > room:
+                        self._grow_out(size)
+                        view, buffer, room = self._out_view, self._out_buffer, self._out_room
+                        box, plain = self._out_box, self._out_plain
+                    _OUT_LONG.pack_into(
+                        view, _OUT_NONCE_AT, sent, LONG, 33 + size, _MESSAGE_NAME, sent, 0
+                    )
+                    view[_OUT_BODY : _OUT_BODY + size] = body
+                    start = _LONG_START
+                if seal(box, plain, size + 1, buffer, key):
+                    raise ProtocolError("libsodium failed to seal a CURVE MESSAGE")
+                append(view[start : _OUT_BODY + size])
+        finally:
+            self._sent = sent
+
     def _grow_out(self, size: int) -> None:
         """A sealing buffer with room for a *size*-byte body (none smaller
         than 256 bytes in all): the direction's nonce prefix written once."""
         room = max(size, 256 - _OUT_BODY)
         if not _SHORT_PACKERS:
             _SHORT_PACKERS.extend(
-                struct.Struct(f"{_OUT_SHORT.format}{body}s") for body in range(_SHORT_BODY_MAX + 1)
+                struct.Struct(f"{_OUT_SHORT_32.format}{body}s")
+                for body in range(_SHORT_BODY_MAX + 1)
             )
         if self._key_array is None:
             self._key_array = self._ffi.new("unsigned char[32]", self._key)
@@ -308,6 +382,108 @@ class _Curve(Mechanism):
         # The payload is copied out once, without the inner flags byte.
         payload: bytes = self._in_view[1 : sealed - 16]
         return _FLAGS_OF[buffer[0] & 3], payload
+
+    def open_run(
+        self,
+        data: bytes,
+        offset: int,
+        events: list[Any],
+        single_bytes: bool,
+        limit: int,
+        parts: list[bytes] | None,
+    ) -> int:
+        # decode() as a loop over a run of MESSAGE frames (Mechanism.open_run):
+        # one Python call per run, not one call and one (flags, payload) tuple
+        # per frame, and the connection's state read once per run, not per
+        # frame (docs/internals.md#curve-per-message). The outer framing is
+        # the one encode() writes (flags 00, or 02 when long); the caller
+        # owns the limits: a frame whose payload would pass *limit* is left
+        # to it unopened, as is any other frame, to go through decode().
+        if self._in_room < 0:
+            self._grow_in(0)
+        if data is not self._in_data:
+            self._in_pointer = self._ffi.from_buffer(data)
+            self._in_data = data
+        pointer = self._in_pointer
+        unbox = self._unbox
+        nonce = self._recv_nonce
+        nonce_view = self._recv_nonce_view
+        key = self._key_array
+        buffer = self._in_buffer
+        view = self._in_view
+        room = self._in_room
+        unpack = _MESSAGE_START.unpack_from
+        pack = _NONCE.pack_into
+        end = len(data)
+        last = end - 2  # the last offset at which a frame can start
+        # The largest frame body within limit (one digit: see _ONE_DIGIT_MAX).
+        top = min(limit + _MESSAGE_MIN, _ONE_DIGIT_MAX)
+        received = self._received
+        message: list[bytes] | None = None  # a multipart message's frames so far
+        try:
+            while True:
+                outer = data[offset]
+                if not outer:
+                    size = data[offset + 1]
+                    start = offset + 2
+                    stop = start + size
+                    if stop > end or size > top:
+                        break
+                    sealed = size - 16  # within the buffer's least room
+                elif outer == LONG:
+                    if end - offset < 9:
+                        break
+                    (size,) = _unpack_size(data, offset + 1)
+                    start = offset + 9
+                    stop = start + size
+                    if stop > end or size > top:
+                        break
+                    sealed = size - 16
+                    if sealed > room:
+                        self._grow_in(sealed)
+                        buffer, view, room = self._in_buffer, self._in_view, self._in_room
+                else:
+                    break
+                if sealed < 17:
+                    raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+                name, value = unpack(data, start)
+                if name != _MESSAGE_NAME:
+                    raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
+                if value <= received:
+                    raise _replayed(value, received)
+                pack(nonce_view, 16, value)
+                if unbox(buffer, pointer + (start + 16), sealed, nonce, key):
+                    raise ProtocolError(
+                        "CURVE MESSAGE failed to authenticate: tampered, forged or wrong key"
+                    )
+                # Recorded only once the box authenticates (written back to
+                # the connection on the way out, whatever the way).
+                received = value
+                inner = buffer[0] & 3
+                payload: bytes = view[1 : sealed - 16]
+                offset = stop
+                if not inner:
+                    if message is None:
+                        events.append(payload if single_bytes else [payload])
+                    else:
+                        message.append(payload)
+                        events.append(message)
+                        message = None
+                elif inner == _INNER_MORE and parts is not None:
+                    if message is None:
+                        message = [payload]
+                    else:
+                        message.append(payload)
+                else:
+                    self.held = (_FLAGS_OF[inner], payload)
+                    break
+                if offset > last:
+                    break
+        finally:
+            self._received = received
+            if message is not None:
+                parts += message  # type: ignore[operator]  # only ever made when parts is a list
+        return offset
 
     def _grow_in(self, sealed: int) -> None:
         """An opening buffer for a *sealed*-byte box, no smaller than 256

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiomsg._zmtp.frames import encode_command
 from aiomsg.errors import ProtocolError
@@ -94,6 +95,11 @@ class Mechanism(abc.ABC):
         self.user_id = b""
         self.auth_metadata: dict[bytes, bytes] = {}
         self.error: str | None = None
+        #: The ``(flags, payload)`` of the frame :meth:`open_run` opened last
+        #: and left to the caller (a command); else None. The caller takes
+        #: it and sets None again. (An instance attribute only: with a class
+        #: default, Python 3.11 does not specialize its loads.)
+        self.held: tuple[int, bytes] | None = None
 
     @abc.abstractmethod
     def start(self) -> list[bytes]:
@@ -157,6 +163,13 @@ class Mechanism(abc.ABC):
         """
         raise NotImplementedError(f"{self.name.decode()} does not encrypt")
 
+    def encode_run(self, bodies: list[bytes], out: list[bytes]) -> None:
+        """:meth:`encode` of each of *bodies*, a one-frame message each (no
+        flags), appended to *out* in order. An encrypting mechanism with a
+        faster loop than one :meth:`encode` call per frame overrides this."""
+        encode = self.encode
+        out += [encode(0, body) for body in bodies]
+
     def decode(self, data: bytes, start: int, stop: int) -> tuple[int, bytes]:
         """``(flags, payload)`` of a received frame whose body is
         ``data[start:stop]`` (encrypting mechanisms).
@@ -169,9 +182,43 @@ class Mechanism(abc.ABC):
         """
         raise NotImplementedError(f"{self.name.decode()} does not encrypt")
 
+    def open_run(
+        self,
+        data: bytes,
+        offset: int,
+        events: list[Any],
+        single_bytes: bool,
+        limit: int,
+        parts: list[bytes] | None,
+    ) -> int:
+        """Open the run of whole frames in *data* from *offset*, as
+        :meth:`decode` would read them, appending each message they complete
+        to *events* (a one-frame message as its payload when *single_bytes*);
+        return the offset after the last frame opened (*offset* itself when
+        none was). The caller has no message under way.
+
+        The run stops, opening nothing more, at a frame that is incomplete,
+        whose outer flags are not a plain frame's (``00``, ``02`` when long),
+        or whose payload would be above *limit* bytes: the caller takes such
+        a frame through :meth:`decode`, with its own checks. It stops after
+        a command: its ``(flags, payload)`` are left in :attr:`held`. The
+        frames of a multipart message are taken when *parts* is a list (the
+        caller's, empty): a message the run stops in the middle of is left
+        in it, for the caller to go on with; when *parts* is None (the
+        caller counts a message's size), a frame with MORE is left in
+        :attr:`held` as a command is.
+
+        An encrypting mechanism with a faster loop than one :meth:`decode`
+        call per frame overrides this; this default opens none.
+
+        Raises:
+            ProtocolError: as :meth:`decode`, for the frame at which the run
+                ends; the payloads of the frames before it are in *events*.
+        """
+        return offset
+
+
 def error_command(reason: bytes) -> bytes:
     """A whole ERROR command frame, the reason cut to 255 bytes (RFC 23 §ERROR)."""
     reason = reason[:255]
     return encode_command(b"ERROR", bytes((len(reason),)) + reason)
-
-

@@ -5,7 +5,8 @@
 Scenarios: tcp16, tcp1k, inproc16, pair16 (inproc PAIR -> PAIR, one way),
 pubsub4 (PUB -> 4 SUB over tcp, N messages each delivered 4 times),
 reqrep (N round trips over tcp),
-curve16, curve1k, batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
+curve16, curve1k, curvereq (reqrep over CURVE: a lone message per read),
+batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
 in a child), recv16h/recv1kh (recv16/recv1k with the bench's rcvhwm of 1000: a
 read past it pauses the connection; uvloop reads until it does),
@@ -301,10 +302,12 @@ async def _pubsub(n: int) -> None:
         await asyncio.gather(send(), *(recv(s) for s in subs))
 
 
-async def _reqrep(n: int) -> None:
+async def _reqrep(
+    n: int, rep_options: dict[str, object] | None = None, req_options: dict[str, object] | None = None
+) -> None:
     async with aiomsg.Context() as ctx:
-        rep = ctx.socket(aiomsg.REP)
-        req = ctx.socket(aiomsg.REQ)
+        rep = ctx.socket(aiomsg.REP, **(rep_options or {}))
+        req = ctx.socket(aiomsg.REQ, **(req_options or {}))
         ep = await rep.bind("tcp://127.0.0.1:*")
         await req.connect(ep)
         payload = b"x" * 16
@@ -410,6 +413,13 @@ def main() -> None:
         coro = _pubsub(n)
     elif scenario == "reqrep":
         coro = _reqrep(n)
+    elif scenario == "curvereq":
+        public, secret = aiomsg.curve_keypair()
+        _, client_secret = aiomsg.curve_keypair()
+        coro = _reqrep(
+            n, {"curve_server": True, "curve_secretkey": secret},
+            {"curve_serverkey": public, "curve_secretkey": client_secret},
+        )
     elif scenario == "rawreqrep":
         coro = _rawreqrep(n)
     elif scenario == "batch16":

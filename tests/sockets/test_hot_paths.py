@@ -283,9 +283,10 @@ async def test_tcp_try_send_inlined_one_frame_and_the_codec(
     """PeerProtocol.try_send encodes a message itself where the codec writes
     plain ZMTP frames (NULL, PLAIN): one frame or several (MORE on all but
     the last), short and long headers alike, an empty frame among them;
-    for an encrypting codec (CURVE) it queues what the mechanism's encode
-    makes of a one-frame message, and a multipart message goes through the
-    codec's send_message. Lone messages (written at once) and streams
+    for an encrypting codec (CURVE) it queues a one-frame message's body
+    for the mechanism to seal with the others when the output is taken
+    (ZmtpCodec.unsealed), and a multipart message goes through the codec's
+    send_message, which seals those first. Lone messages (written at once) and streams
     (coalesced) arrive whole, in order, and counted.
 
     Its copy, PeerProtocol._send_direct (the link's direct sender), does
