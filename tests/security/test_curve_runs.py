@@ -20,15 +20,12 @@ from typing import Any
 import pytest
 from nacl.bindings import crypto_box_afternm, crypto_box_open_afternm
 
-from aiomsg._security.keys import key_bytes
-from aiomsg._zmtp.codec import PeerFailed, Subscription, ZmtpCodec
-from aiomsg._zmtp.curve import CurveClient, CurveServer
+from aiomsg._zmtp.codec import PeerFailed, Subscription
 from aiomsg._zmtp.mechanism import Mechanism
 from aiomsg._zmtp.sodium import sodium_lib
-from aiomsg.constants import SocketType
 
 from .conftest import Keys
-from .test_mechanisms import ACCEPT, Side, curve_pair, run
+from .test_mechanisms import Side, curve_pair
 
 
 class Sealer:
@@ -63,19 +60,7 @@ class Sealer:
 
 def handshaken(keys: Keys, **limits: int) -> tuple[Side, Sealer]:
     """A server codec past the handshake, and a sealer with the client's key."""
-    if not limits:
-        c, s = curve_pair(keys)
-    else:
-        client = CurveClient(
-            key_bytes(keys.server.public),
-            key_bytes(keys.client.public),
-            key_bytes(keys.client.secret),
-        )
-        server = CurveServer(key_bytes(keys.server.secret))
-        c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
-        codec = ZmtpCodec(SocketType.ROUTER, mechanism=server, **limits)  # type: ignore[arg-type]
-        s = Side(codec, ACCEPT)
-        run(c, s)
+    c, s = curve_pair(keys, **limits)
     assert c.done and s.done
     return s, Sealer(c.conn.mechanism._key)  # type: ignore[attr-defined]
 

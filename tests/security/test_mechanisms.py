@@ -94,9 +94,12 @@ def pair(
     server: Mechanism,
     auth: Auth | None = ACCEPT,
     types: tuple[SocketType, SocketType] = (SocketType.DEALER, SocketType.ROUTER),
+    **server_limits: int,
 ) -> tuple[Side, Side]:
+    """A client and a server past the handshake; *server_limits* (maxmsgsize,
+    max_message_size) go to the server's codec."""
     c = Side(ZmtpCodec(types[0], mechanism=client))
-    s = Side(ZmtpCodec(types[1], mechanism=server), auth)
+    s = Side(ZmtpCodec(types[1], mechanism=server, **server_limits), auth)
     run(c, s)
     return c, s
 
@@ -490,15 +493,7 @@ def test_curve_frame_and_message_limits(keys: Keys) -> None:
     they bound a NULL frame: within them both paths deliver, above fails."""
 
     def limited(**limits: int) -> tuple[Side, Side]:
-        client = CurveClient(
-            key_bytes(keys.server.public),
-            key_bytes(keys.client.public),
-            key_bytes(keys.client.secret),
-        )
-        server = CurveServer(key_bytes(keys.server.secret))
-        c = Side(ZmtpCodec(SocketType.DEALER, mechanism=client))
-        s = Side(ZmtpCodec(SocketType.ROUTER, mechanism=server, **limits), ACCEPT)  # type: ignore[arg-type]
-        run(c, s)
+        c, s = curve_pair(keys, **limits)
         assert c.done and s.done
         return c, s
 
