@@ -14,6 +14,7 @@ import collections
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from aiomsg._zmtp.frames import ONE_DIGIT_MAX
 from aiomsg.transports.interface import Delivered, Link, Message, SendEncoded
 
 __all__ = [
@@ -38,9 +39,9 @@ InboundFilter = Callable[["Pipe", Delivered], "Delivered | None"]
 InboundBatchFilter = Callable[["Pipe", Sequence[Delivered]], "Sequence[Delivered] | None"]
 
 
-#: Pipe.direct_room without a receive HWM: the largest int CPython 3.11
-#: compares without a generic call (one 30-bit digit).
-_NO_BOUND = (1 << 30) - 1
+#: Pipe.direct_room without a receive HWM: the largest int that compares
+#: without a generic call (ONE_DIGIT_MAX).
+_NO_BOUND = ONE_DIGIT_MAX
 
 
 # Every consumer of a Delivered tells its forms apart with `type(message) is

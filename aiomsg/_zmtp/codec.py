@@ -52,6 +52,7 @@ from aiomsg._zmtp.frames import (
     LONG_HEADER,
     LONG_SIZE,
     MORE,
+    ONE_DIGIT_MAX,
     SHORT_HEADERS,
     encode_command,
     encode_message,
@@ -272,10 +273,6 @@ class CodecState(enum.IntEnum):
     FAILED = 4
 
 
-# The largest int that CPython 3.11 compares without a generic call (one
-# 30-bit digit): a comparison with sys.maxsize costs ~100 instructions more.
-_ONE_DIGIT_MAX = (1 << 30) - 1
-
 # Compared by identity (`is`): CPython 3.11 specializes `==` only for
 # exact ints, and an IntEnum's comparison is a generic rich compare
 # (~100 instructions each, twice per read; callgrind reqrep).
@@ -368,7 +365,7 @@ class ZmtpCodec:
         # or without one the largest one-digit int, so that the comparison
         # specializes (a larger frame takes the general path, which checks
         # the real limit).
-        self._fast_limit = min(self._frame_limit, _ONE_DIGIT_MAX)
+        self._fast_limit = min(self._frame_limit, ONE_DIGIT_MAX)
         self._admit = admit
         properties = {b"Socket-Type": socket_type.wire_name}
         if socket_type in _SENDS_IDENTITY:

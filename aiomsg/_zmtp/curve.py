@@ -27,6 +27,7 @@ from aiomsg._zmtp.frames import (
     LONG_HEADER,
     LONG_SIZE,
     MORE,
+    ONE_DIGIT_MAX,
     SHORT_HEADERS,
     encode_command,
 )
@@ -96,10 +97,7 @@ _SHORT_BODY_MAX = 255 - 33
 # (~100 instructions). Past it (a connection after 2**30 messages),
 # encode() packs _OUT_SHORT and copies the body.
 _OUT_SHORT_32 = struct.Struct(">4xI8xB8s4xI16xB")
-_NONCE_32 = (1 << 30) - 1
-# The largest frame body open_run compares sizes with, for the same reason
-# (a larger frame is left to the codec's path, which checks its limits).
-_ONE_DIGIT_MAX = (1 << 30) - 1
+_NONCE_32 = ONE_DIGIT_MAX
 # _OUT_SHORT_32 with the body as a last field, by body size: one pack_into
 # writes the body too (~650 instructions per message fewer than copying it
 # into the cffi buffer apart, callgrind curve16). Made with the process's
@@ -416,8 +414,9 @@ class _Curve(Mechanism):
         pack = _NONCE.pack_into
         end = len(data)
         last = end - 2  # the last offset at which a frame can start
-        # The largest frame body within limit (one digit: see _ONE_DIGIT_MAX).
-        top = min(limit + _MESSAGE_MIN, _ONE_DIGIT_MAX)
+        # The largest frame body within limit (one digit: see ONE_DIGIT_MAX;
+        # a larger frame is left to the codec's path, which checks its limits).
+        top = min(limit + _MESSAGE_MIN, ONE_DIGIT_MAX)
         received = self._received
         message: list[bytes] | None = None  # a multipart message's frames so far
         try:

@@ -12,6 +12,7 @@ __all__ = [
     "LONG_HEADER",
     "LONG_SIZE",
     "MORE",
+    "ONE_DIGIT_MAX",
     "SHORT_HEADERS",
     "encode_command",
     "encode_message",
@@ -21,6 +22,12 @@ __all__ = [
 MORE = 0x01
 LONG = 0x02
 COMMAND = 0x04
+
+#: The largest int that CPython 3.11 compares without a generic call (one
+#: 30-bit digit; a comparison with a larger one, such as sys.maxsize, costs
+#: ~100 instructions more). The hot paths bound the sizes and counts they
+#: compare by it, leaving anything larger to a slower path that checks it.
+ONE_DIGIT_MAX = (1 << 30) - 1
 
 #: The 8-byte big-endian size that follows a flags byte with LONG set.
 LONG_SIZE = struct.Struct(">Q")
