@@ -516,5 +516,5 @@ class Pipe:
         self.send_encoded = None
         self.link_send = None
         self.peer = None
-        self.direct_send = self.send
+        self._choose_direct_send()
         self.reading_paused = False

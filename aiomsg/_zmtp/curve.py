@@ -212,13 +212,9 @@ class _Curve(Mechanism):
         if name != _MESSAGE_NAME:
             raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
         if value <= self._received:
-            raise self._replayed(value)
+            raise _replayed(value, self._received)
         result: int = value
         return result
-
-    def _replayed(self, value: int) -> ProtocolError:
-        """The error for a MESSAGE whose nonce *value* is not above the last."""
-        return _replayed(value, self._received)
 
     def _open(self, box: bytes, nonce: bytes, public: bytes, secret: bytes, fault: str) -> bytes:
         try:
@@ -360,7 +356,7 @@ class _Curve(Mechanism):
         if name != _MESSAGE_NAME:
             raise ProtocolError("CURVE traffic frame is not a valid MESSAGE")
         if value <= self._received:
-            raise self._replayed(value)
+            raise _replayed(value, self._received)
         if sealed > self._in_room:
             self._grow_in(sealed)
         _NONCE.pack_into(self._recv_nonce_view, 16, value)

@@ -162,8 +162,8 @@ class PeerProtocol(ReadPacing):
         # The codec when it writes plain ZMTP frames (see send_encoded).
         self._zmtp: ZmtpCodec | None = None
         # The codec when its mechanism encrypts (CURVE over tcp or ipc): a
-        # one-frame message goes straight to the mechanism's encode (see
-        # _send_direct).
+        # one-frame message's body goes to its unsealed list, sealed with the
+        # others when the output is taken (see _send_direct).
         self._sealing: ZmtpCodec | None = None
         if isinstance(self._codec, ZmtpCodec):
             if self._codec.shares_encoding:
