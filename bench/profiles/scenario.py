@@ -8,7 +8,7 @@ reqrep (N round trips over tcp),
 curve16, curve1k, curvereq (reqrep over CURVE: a lone message per read),
 batch16 (send_many/recv_many over tcp), tcp16m (16 MiB),
 send16/recv16/send1k/recv1k/recv64k/send16m/recv16m (one aiomsg side, a libzmq peer
-in a child), recv16h/recv1kh (recv16/recv1k with the bench's rcvhwm of 1000: a
+in a child), csend16/crecv16 (send16/recv16 over CURVE), recv16h/recv1kh (recv16/recv1k with the bench's rcvhwm of 1000: a
 read past it pauses the connection; uvloop reads until it does),
 bsend16/brecv16/brecv64k (the same through send_many/recv_many),
 router1/router1000 (a ROUTER receiving from 1 or 1000 libzmq DEALERs),
@@ -74,6 +74,9 @@ import sys, zmq
 ctx = zmq.Context()
 kind, endpoint, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 s = ctx.socket(zmq.PULL if kind == "pull" else zmq.PUSH)
+if len(sys.argv) > 5:  # CURVE: the server's public key
+    s.curve_serverkey = sys.argv[5].encode()
+    s.curve_publickey, s.curve_secretkey = zmq.curve_keypair()
 s.connect(endpoint)
 if kind == "pull":
     for _ in range(n):
@@ -88,16 +91,26 @@ ctx.term()
 
 
 async def _one_side(
-    side: str, n: int, size: int, batch: bool = False, hwm: int = 0
+    side: str, n: int, size: int, batch: bool = False, hwm: int = 0, curve: bool = False
 ) -> None:
     """One aiomsg side against a libzmq peer in a child process (callgrind
     does not trace it): the instructions of sending, or of receiving, alone;
-    with *batch*, through send_many (1000 a call) and recv_many."""
+    with *batch*, through send_many (1000 a call) and recv_many; with
+    *curve*, over CURVE (aiomsg the server)."""
+    options: dict[str, object] = {}
+    server_key: list[str] = []
+    if curve:
+        public, secret = aiomsg.curve_keypair()
+        options = {"curve_server": True, "curve_secretkey": secret}
+        server_key = [public.decode()]
     async with aiomsg.Context() as ctx:
-        sock = ctx.socket(aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=hwm, rcvhwm=hwm)
+        sock = ctx.socket(
+            aiomsg.PUSH if side == "send" else aiomsg.PULL, sndhwm=hwm, rcvhwm=hwm, **options
+        )
         ep = await sock.bind("tcp://127.0.0.1:*")
         peer = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size)
+            sys.executable, "-c", _PEER, "pull" if side == "send" else "push", ep, str(n), str(size),
+            *server_key,
         )
         if side == "send" and batch:
             await sock.wait_peers()
@@ -378,6 +391,8 @@ def main() -> None:
     elif scenario in ("send16", "recv16", "send1k", "recv1k", "recv64k", "send16m", "recv16m"):
         size = {"16": 16, "1k": 1024, "64k": 64 << 10, "16m": 16 << 20}[scenario[4:]]
         coro = _one_side(scenario[:4], n, size)
+    elif scenario in ("csend16", "crecv16"):  # one side over CURVE
+        coro = _one_side(scenario[1:5], n, 16, curve=True)
     elif scenario in ("recv1kh", "recv16h"):
         coro = _one_side("recv", n, 1024 if scenario == "recv1kh" else 16, hwm=1000)
     elif scenario in ("bsend16", "brecv16", "brecv64k"):
