@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import report, scale
+from bench import floor, report, scale
 from bench.harness import ROOT, Endpoints, Params, measure_rounds
+from bench.report import CURVE_FLOOR
 
 IMPLS = ("aiomsg", "aiomsg-uvloop", "aiomsg-batch", "pyzmq", "zmq.asyncio", "raw-asyncio")
 PATTERNS = ("throughput", "latency", "fanout", "memory", "curve", "scale")
@@ -38,6 +39,7 @@ MEMORY_PUSH_SECONDS, QUICK_MEMORY_PUSH_SECONDS = 2.0, 1.0
 MESSAGE_SIZE_SMALL = 16
 #: CURVE PUSH → PULL over tcp: sizes and messages per run (full / --quick).
 CURVE_SIZES = (16, 1024)
+
 CURVE_COUNTS = {16: 50_000, 1024: 25_000}
 QUICK_CURVE_COUNTS = {16: 10_000, 1024: 5_000}
 #: Implementations the CURVE rows support, and those measured unless --impl says.
@@ -261,14 +263,18 @@ def plan_curve(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
         skipped.append("curve: aiomsg has no CURVE here (pip install pynacl)")
         return []
     counts = QUICK_CURVE_COUNTS if args.quick else CURVE_COUNTS
-    return [
-        Item(
-            "curve",
-            Params(args.count or counts[size], size, "tcp", impl, extra={"spec": {"curve": keys}}),
-        )
-        for size in CURVE_SIZES
-        for impl in impls
-    ]
+    items = []
+    for size in CURVE_SIZES:
+        count = args.count or counts[size]
+        items += [
+            Item("curve", Params(count, size, "tcp", impl, extra={"spec": {"curve": keys}}))
+            for impl in impls
+        ]
+        if size <= floor.FRAME_BODY_MAX and args.impl is None:
+            # The floor the 16 B target is read against
+            # (report.curve_floor_table), in the rows' own rounds.
+            items.append(Item("curve", Params(count, size, "tcp", CURVE_FLOOR)))
+    return items
 
 
 def plan_scale(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
@@ -295,6 +301,8 @@ def _headline(result: dict[str, Any]) -> str:
         return f"median {m['median_us']:8,.1f} µs  p99 {m['p99_us']:8,.1f} µs"
     if pattern == "fanout":
         return f"{m['msgs_per_s']:>12,.0f} msg/s delivered, lost {m['lost']:,.0f}"
+    if pattern == "curve" and result["impl"] == CURVE_FLOOR:
+        return f"seal frame {m['seal_frame_ns']:,.0f} ns, open frame {m['open_frame_ns']:,.0f} ns"
     if pattern == "curve":
         return f"{m['msgs_per_s']:>12,.0f} msg/s {m['mb_per_s']:>9,.1f} MB/s (CURVE)"
     if pattern == "scale":
@@ -403,8 +411,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return codec.main(argv[1:])
     if argv[:1] == ["floor"]:
-        from bench import floor
-
         return floor.main(argv[1:])
     if argv[:1] == ["multicast"]:
         from bench import multicast

@@ -23,11 +23,17 @@ spends beyond their sum is the kernel and the event loop.
   ``aiomsg._zmtp.curve`` calls them (the inner flags byte and the body,
   sealed in place in a per-connection buffer at fixed pointers; opened
   into a scratch buffer): libsodium's work plus cffi's call, which releases
-  and retakes the GIL around it.
+  and retakes the GIL around it;
+* ``seal frame`` / ``open frame``: that call with the rest of what a MESSAGE
+  frame needs on each side, in the fewest steps known (aiomsg's per frame):
+  the counter, header and body written in, sealed, the frame copied out as
+  ``bytes``; the header read, name and counter checked, the nonce written,
+  the box opened, the payload copied out (short frames: up to 222 bytes).
 
 With ``--null-cpu SEND RECV`` (a NULL PUSH -> PULL row's CPU per message on
 each side, in µs, from ``python -m bench``), it also prints the CURVE floor:
-each side's NULL cost plus its box call, and the rate the slower side allows.
+each side's NULL cost plus its box call, then plus the frame's whole work,
+and each time the rate the slower side allows.
 """
 
 from __future__ import annotations
@@ -240,6 +246,90 @@ async def _open(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
+# A CURVE MESSAGE frame's fixed fields, as aiomsg._zmtp.curve writes them in
+# its sealing buffer from offset 16 (RFC 26: "\x07MESSAGE", the 8-byte
+# nonce counter, then the box): the counter for libsodium's nonce, the short
+# frame's header, the name, the counter again, the MAC's room, the inner
+# flags byte. The frame starts at 31; a short one's body follows at 66.
+_FRAME = struct.Struct(">Q7xBB8sQ16xB")
+_FRAME_AT, _BODY_AT, _NAME = 31, 66, b"\x07MESSAGE"
+_MESSAGE_START = struct.Struct(">8sQ")
+_COUNTER = struct.Struct(">Q")
+#: The largest body a short MESSAGE frame holds (its size byte counts the
+#: name, the counter, the MAC and the flags byte too: 33 more).
+FRAME_BODY_MAX = 255 - 33
+#: The pieces that time whole frames: short ones only.
+FRAME_PIECES = ("seal frame", "open frame")
+
+
+async def _seal_frame(n: int, size: int) -> float:
+    """``seal`` with the rest of a frame's work: the counter, header and
+    body written into the buffer (one ``pack_into`` for a short frame, as
+    aiomsg's), sealed, and the frame copied out as the ``bytes`` a
+    transport takes."""
+    sodium = _sodium()
+    assert sodium is not None
+    ffi, lib = sodium
+    if size > FRAME_BODY_MAX:
+        raise ValueError(f"the frame pieces time short frames (bodies up to {FRAME_BODY_MAX} bytes)")
+    buffer = ffi.new("unsigned char[]", _BODY_AT + size)
+    view = ffi.buffer(buffer)
+    view[:16] = b"CurveZMQMESSAGEC"
+    box, plain, key = buffer + _BOX_AT, buffer + _PLAIN_AT, _key(ffi)
+    pack = struct.Struct(f"{_FRAME.format}{size}s").pack_into
+    seal, length, end, body = lib.crypto_box_easy_afternm, size + 1, _BODY_AT + size, b"x" * size
+    t0 = time.perf_counter()
+    for sent in range(1, n + 1):
+        pack(view, 16, sent, 0, 33 + size, _NAME, sent, 0, body)
+        if seal(box, plain, length, buffer, key):
+            raise RuntimeError("libsodium failed to seal")
+        view[_FRAME_AT:end]
+    return time.perf_counter() - t0
+
+
+async def _open_frame(n: int, size: int) -> float:
+    """``open`` with the rest of a frame's work, over *n* short frames in
+    one received chunk: the header read, the name and the counter checked
+    (it must rise), the counter written into the nonce, the box opened,
+    the inner flags read, and the payload copied out as ``bytes``."""
+    sodium = _sodium()
+    assert sodium is not None
+    ffi, lib = sodium
+    if size > FRAME_BODY_MAX:
+        raise ValueError(f"the frame pieces time short frames (bodies up to {FRAME_BODY_MAX} bytes)")
+    key = _key(ffi)
+    nonce = ffi.new("unsigned char[24]", b"CurveZMQMESSAGEC")
+    nonce_view = ffi.buffer(nonce)
+    frames = []
+    sealed = ffi.new("unsigned char[]", 17 + size)
+    for counter in range(1, n + 1):  # the chunk, sealed as a peer would (not timed)
+        _COUNTER.pack_into(nonce_view, 16, counter)
+        lib.crypto_box_easy_afternm(sealed, b"\x00" + b"x" * size, 1 + size, nonce, key)
+        frames.append(bytes((0, 33 + size)) + _MESSAGE_START.pack(_NAME, counter))
+        frames.append(ffi.buffer(sealed)[:])
+    data = b"".join(frames)
+    pointer = ffi.from_buffer(data)
+    out = ffi.new("unsigned char[]", 17 + size)
+    out_view = ffi.buffer(out)
+    unbox, unpack, pack = lib.crypto_box_open_easy_afternm, _MESSAGE_START.unpack_from, _COUNTER.pack_into
+    offset = received = 0
+    t0 = time.perf_counter()
+    for _ in range(n):
+        length = data[offset + 1]
+        start = offset + 2
+        name, value = unpack(data, start)
+        if name != _NAME or value <= received:
+            raise RuntimeError("not a MESSAGE, or a replayed one")
+        pack(nonce_view, 16, value)
+        if unbox(out, pointer + (start + 16), length - 16, nonce, key):
+            raise RuntimeError("the box did not open")
+        received = value
+        out[0] & 3
+        out_view[1 : length - 32]
+        offset = start + length
+    return time.perf_counter() - t0
+
+
 PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
     "loop": _loop,
     "await": _await,
@@ -252,19 +342,65 @@ PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
 if _sodium() is not None:
     PIECES["seal"] = _seal
     PIECES["open"] = _open
+    PIECES["seal frame"] = _seal_frame
+    PIECES["open frame"] = _open_frame
+
+
+#: The CURVE pieces, in the order a floor row reports them.
+CURVE_PIECES = ("seal", "open", "seal frame", "open frame")
+
+
+def curve_pieces(count: int, size: int) -> dict[str, float]:
+    """ns per message of each of :data:`CURVE_PIECES`, one round each, on
+    uvloop where it is installed (the loop aiomsg's CURVE row runs on).
+
+    Raises:
+        RuntimeError: PyNaCl is not installed.
+    """
+    if _sodium() is None:
+        raise RuntimeError("the CURVE floor needs PyNaCl")
+
+    async def main() -> dict[str, float]:
+        pieces = [name for name in CURVE_PIECES if size <= FRAME_BODY_MAX or name not in FRAME_PIECES]
+        return {name: await PIECES[name](count, size) / count * 1e9 for name in pieces}
+
+    return _run(main())
+
+
+def curve_floor_peer(spec: dict[str, Any]) -> None:
+    """The ``curve-floor`` peer role: :func:`curve_pieces` for the spec's
+    count and size, reported as one ``result`` (``bench.harness`` runs it
+    among the CURVE rows, in their rounds)."""
+    from bench.peers import emit
+
+    found = curve_pieces(spec["count"], spec["size"])
+    emit("result", **{name.replace(" ", "_") + "_ns": ns for name, ns in found.items()})
+
+
+#: Peer roles (bench.peers.ROLE_MODULES).
+ROLES = {"curve-floor": curve_floor_peer}
 
 
 def curve_floor(found: dict[str, float], send_us: float, recv_us: float) -> list[str]:
     """Lines stating CURVE's floor: each side's NULL CPU per message (µs)
-    plus its box call (``seal``, ``open`` in *found*, ns), and the rate the
-    slower side allows (messages per second)."""
-    send = send_us * 1000 + found["seal"]
-    recv = recv_us * 1000 + found["open"]
-    return [
-        f"CURVE floor: send {send_us * 1000:,.0f} + seal {found['seal']:,.0f} = {send:,.0f} ns, "
-        f"recv {recv_us * 1000:,.0f} + open {found['open']:,.0f} = {recv:,.0f} ns per message",
-        f"at most {1e9 / max(send, recv):,.0f} msg/s (the slower side, CPU-bound)",
-    ]
+    plus its box call alone (``seal``, ``open`` in *found*, ns), then plus
+    the whole frame's work (``seal frame``, ``open frame``, when measured),
+    and each time the rate the slower side allows (messages per second)."""
+    null = {"seal": send_us * 1000, "open": recv_us * 1000}
+    lines = []
+    for what, suffix in (("the box calls", ""), ("the frames", " frame")):
+        if f"seal{suffix}" not in found:
+            continue
+        send = null["seal"] + found[f"seal{suffix}"]
+        recv = null["open"] + found[f"open{suffix}"]
+        lines += [
+            f"CURVE floor, NULL plus {what}: "
+            f"send {null['seal']:,.0f} + seal{suffix} {found[f'seal{suffix}']:,.0f} = {send:,.0f} ns, "
+            f"recv {null['open']:,.0f} + open{suffix} {found[f'open{suffix}']:,.0f} = {recv:,.0f} ns "
+            "per message",
+            f"at most {1e9 / max(send, recv):,.0f} msg/s (the slower side, CPU-bound)",
+        ]
+    return lines
 
 
 def measure(count: int, size: int, rounds: int) -> dict[str, float]:
@@ -273,10 +409,17 @@ def measure(count: int, size: int, rounds: int) -> dict[str, float]:
     async def main() -> dict[str, float]:
         found: dict[str, float] = {}
         for name, piece in PIECES.items():
+            if name in FRAME_PIECES and size > FRAME_BODY_MAX:
+                continue  # they time short frames only
             times = [await piece(count, size) for _ in range(rounds)]
             found[name] = statistics.median(times) / count * 1e9
         return found
 
+    return _run(main())
+
+
+def _run(coro: Coroutine[Any, Any, dict[str, float]]) -> dict[str, float]:
+    """Run *coro* on uvloop, or on asyncio's loop without it."""
     try:
         import uvloop
 
@@ -284,7 +427,7 @@ def measure(count: int, size: int, rounds: int) -> dict[str, float]:
     except ImportError:
         factory = asyncio.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(main())
+        return runner.run(coro)
 
 
 def main(argv: list[str]) -> int:

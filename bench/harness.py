@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from bench.report import CURVE_FLOOR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 Run = dict[str, Any]
@@ -365,12 +367,26 @@ async def _scale_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
     return await scale_run(p, endpoints, session)
 
 
+async def curve_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
+    """A CURVE row: PUSH → PULL with CURVE keys in extra["spec"]
+    (:func:`throughput_run`); for :data:`CURVE_FLOOR`, the ns per message of
+    CURVE's pieces (``bench floor``: the box calls alone and whole frames),
+    in a child process as every other run."""
+    if p.impl != CURVE_FLOOR:
+        return await throughput_run(p, endpoints, session)
+    peer = await session.start(
+        "floor", {"role": "curve-floor", "impl": p.impl, "count": p.count, "size": p.size}
+    )
+    got = await peer.event("result")
+    return {key: value for key, value in got.items() if key != "event"} | {"raw": {"floor": got}}
+
+
 RUNNERS: dict[str, Callable[[Params, Endpoints, Session], Awaitable[Run]]] = {
     "throughput": throughput_run,
     "latency": latency_run,
     "fanout": fanout_run,
     "memory": memory_run,
-    "curve": throughput_run,  # PUSH → PULL with CURVE keys in extra["spec"]
+    "curve": curve_run,
     "scale": _scale_run,
 }
 

@@ -1121,7 +1121,7 @@ ROLES: dict[str, Callable[[Spec], None]] = {
 
 
 #: Other modules with peer roles (a ``ROLES`` dict each), imported when a peer starts.
-ROLE_MODULES = ("bench.scale",)
+ROLE_MODULES = ("bench.scale", "bench.floor")
 
 
 def roles() -> dict[str, Callable[[Spec], None]]:

@@ -14,6 +14,9 @@ HEADLINE = "aiomsg-uvloop"
 BASELINES = ("zmq.asyncio", "pyzmq", "raw-asyncio")
 #: The ceiling: the same per-message await shape with no library around it.
 CEILING = "raw-asyncio"
+#: The CURVE rows' floor (bench/floor.py's pieces, bench.harness.curve_run):
+#: an impl of its own, measured in the same rounds as the CURVE rows of its size.
+CURVE_FLOOR = "floor"
 
 
 def size_label(size: int) -> str:
@@ -270,8 +273,8 @@ def fanout_table(results: list[Result]) -> list[str]:
 def curve_table(results: list[Result]) -> list[str]:
     rows = []
     for r in results:
-        if r["pattern"] != "curve":
-            continue
+        if r["pattern"] != "curve" or r["impl"] == CURVE_FLOOR:
+            continue  # the floor's pieces: curve_floor_table
         m = r["metrics"]
         rows.append(
             [
@@ -299,6 +302,53 @@ def curve_table(results: list[Result]) -> list[str]:
         "rcv CPU µs/msg",
         "vs pyzmq CURVE",
         "vs own NULL",
+        "runs",
+    ]
+    return _table(header, rows) if rows else []
+
+
+def curve_floor_rate(results: list[Result], null_impl: str, size: int) -> float | None:
+    """The CURVE floor at *size*, in messages per second: each side's CPU per
+    message in *null_impl*'s NULL tcp row of that size plus that side's whole
+    frame work (the floor row's ``seal frame`` / ``open frame``), the slower
+    side setting the rate. None when either row is missing."""
+    floor = find(results, "curve", CURVE_FLOOR, "tcp", size)
+    null = find(results, "throughput", null_impl, "tcp", size)
+    send, recv = metric(null, "send_cpu_us"), metric(null, "recv_cpu_us")
+    seal, unseal = metric(floor, "seal_frame_ns"), metric(floor, "open_frame_ns")
+    if send is None or recv is None or seal is None or unseal is None:
+        return None
+    return 1e9 / max(send * 1000 + seal, recv * 1000 + unseal)
+
+
+def curve_floor_table(results: list[Result]) -> list[str]:
+    """The floor rows' pieces (ns per message) and the rate each NULL path allows."""
+    rows = []
+    for r in results:
+        if r["pattern"] != "curve" or r["impl"] != CURVE_FLOOR:
+            continue
+        m = r["metrics"]
+        rates = [curve_floor_rate(results, impl, r["size"]) for impl in (HEADLINE, CEILING)]
+        theirs = metric(find(results, "curve", "pyzmq", "tcp", r["size"]), "msgs_per_s")
+        rows.append(
+            [
+                size_label(r["size"]),
+                *(_num(m.get(f"{piece}_ns")) for piece in ("seal", "open", "seal_frame", "open_frame")),
+                *(_num(rate) for rate in rates),
+                *(_ratio(rate / theirs if rate and theirs else None) for rate in rates),
+                _runs(r),
+            ]
+        )
+    header = [
+        "size",
+        "seal ns",
+        "open ns",
+        "seal frame ns",
+        "open frame ns",
+        f"floor msgs/s on {HEADLINE} NULL",
+        f"floor msgs/s on {CEILING} NULL",
+        "vs pyzmq CURVE",
+        "vs pyzmq CURVE (raw)",
         "runs",
     ]
     return _table(header, rows) if rows else []
@@ -763,6 +813,7 @@ def markdown(results: list[Result], meta: dict[str, Any]) -> str:
         ("Fan-out: PUB → 4 SUB", fanout_table(results)),
         ("Memory: sender RSS growth", memory_table(results)),
         ("CURVE: PUSH → PULL", curve_table(results)),
+        ("CURVE: the floor (a NULL row's CPU per side plus a frame's work)", curve_floor_table(results)),
         ("Scale: message size (PUSH → PULL, tcp)", scale_size_table(results)),
         ("Scale: subscribers (PUB → N SUB, tcp)", scale_subscribers_table(results)),
         ("Scale: peers (N DEALER → ROUTER, tcp)", scale_peers_table(results)),

@@ -8,6 +8,7 @@ made-up results and no timing.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -116,11 +117,19 @@ def test_curve_plan_default_impls_and_keys(monkeypatch: pytest.MonkeyPatch) -> N
     keys = {"server_public": "a", "server_secret": "b", "client_public": "c", "client_secret": "d"}
     monkeypatch.setattr(cli, "curve_keys", lambda: keys)
     items = cli.plan(cli.parse_args(["--pattern", "curve", "--quick"]), [])
+    # Each size's rows, and at 16 B (a short frame) the floor after them.
     assert [(i.params.size, i.params.impl) for i in items] == [
-        (size, impl) for size in cli.CURVE_SIZES for impl in cli.CURVE_DEFAULT_IMPLS
+        (16, "aiomsg-uvloop"), (16, "pyzmq"), (16, report.CURVE_FLOOR),
+        (1024, "aiomsg-uvloop"), (1024, "pyzmq"),
     ]
-    assert all(i.params.extra["spec"]["curve"] == keys for i in items)
+    rows = [i for i in items if i.params.impl != report.CURVE_FLOOR]
+    assert all(i.params.extra["spec"]["curve"] == keys for i in rows)
     assert all(i.params.transport == "tcp" for i in items)
+    # One round group per size: the floor is measured in its rows' rounds.
+    assert [len(group) for group in cli.rounds(items)] == [3, 2]
+    # Implementations named: those only, no floor.
+    named = cli.plan(cli.parse_args(["--pattern", "curve", "--impl", "pyzmq"]), [])
+    assert {i.params.impl for i in named} == {"pyzmq"}
 
 
 def test_curve_plan_without_curve_support_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -427,7 +436,10 @@ def test_floor_measures_every_piece() -> None:
 
     for size in (16, 100_000):  # both sides of raw-asyncio's large-message path
         found = floor.measure(count=50, size=size, rounds=1)
-        assert list(found) == list(floor.PIECES)
+        # The frame pieces time short frames only.
+        assert list(found) == [
+            name for name in floor.PIECES if size <= 222 or name not in floor.FRAME_PIECES
+        ]
         assert all(ns > 0 for ns in found.values())
 
 
@@ -446,14 +458,79 @@ def test_floor_curve_adds_seal_and_open_to_each_side() -> None:
     assert "at most 500,000 msg/s" in lines[1]  # the sender, the slower side
 
 
+def test_floor_curve_adds_the_frames_when_measured() -> None:
+    from bench import floor
+
+    found = {"seal": 500.0, "open": 700.0, "seal frame": 800.0, "open frame": 1500.0}
+    lines = floor.curve_floor(found, send_us=1.5, recv_us=1.0)
+    assert len(lines) == 4
+    assert "NULL plus the frames" in lines[2]
+    assert "send 1,500 + seal frame 800 = 2,300 ns" in lines[2]
+    assert "recv 1,000 + open frame 1,500 = 2,500 ns" in lines[2]
+    assert "at most 400,000 msg/s" in lines[3]  # the receiver, the slower side
+
+
 def test_floor_command_prints_the_curve_floor(capsys: pytest.CaptureFixture[str]) -> None:
     if not aiomsg.has_curve():
         pytest.skip("no PyNaCl")
     argv = ["floor", "--count", "20", "--rounds", "1", "--null-cpu", "1.0", "0.5"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert "| seal |" in out and "| open |" in out
-    assert "CURVE floor: send 1,000 + seal" in out and "msg/s" in out
+    assert "| seal |" in out and "| open frame |" in out
+    assert "CURVE floor, NULL plus the box calls: send 1,000 + seal" in out
+    assert "CURVE floor, NULL plus the frames: send 1,000 + seal frame" in out
+
+
+def test_floor_frame_pieces_time_short_frames_only() -> None:
+    if not aiomsg.has_curve():
+        pytest.skip("no PyNaCl")
+    from bench import floor
+
+    assert set(floor.curve_pieces(50, 16)) == set(floor.CURVE_PIECES)
+    assert set(floor.curve_pieces(50, 1024)) == {"seal", "open"}
+    with pytest.raises(ValueError, match="short frames"):
+        asyncio.run(floor.PIECES["open frame"](10, floor.FRAME_BODY_MAX + 1))
+
+
+def test_floor_peer_reports_the_curve_pieces(capsys: pytest.CaptureFixture[str]) -> None:
+    if not aiomsg.has_curve():
+        pytest.skip("no PyNaCl")
+    from bench import floor
+
+    floor.curve_floor_peer({"count": 50, "size": 16})
+    got = json.loads(capsys.readouterr().out)
+    assert got["event"] == "result"
+    assert {k for k in got if k != "event"} == {
+        "seal_ns", "open_ns", "seal_frame_ns", "open_frame_ns"
+    }
+    assert all(got[k] > 0 for k in got if k != "event")
+    # The frames cost more than their box calls alone.
+    assert got["open_frame_ns"] > got["open_ns"] and got["seal_frame_ns"] > got["seal_ns"]
+
+
+def test_curve_floor_rate_and_table() -> None:
+    floor_row = result(
+        "curve", report.CURVE_FLOOR, seal_ns=400.0, open_ns=500.0,
+        seal_frame_ns=600.0, open_frame_ns=1000.0,
+    )
+    results = [
+        result("throughput", "aiomsg-uvloop", send_cpu_us=0.5, recv_cpu_us=0.6, msgs_per_s=1.0),
+        result("throughput", "raw-asyncio", send_cpu_us=0.3, recv_cpu_us=0.4, msgs_per_s=1.0),
+        result("curve", "aiomsg-uvloop", msgs_per_s=300_000.0),
+        result("curve", "pyzmq", msgs_per_s=1_000_000.0),
+        floor_row,
+    ]
+    # aiomsg: send 500 + 600, recv 600 + 1,000 ns: the receiver sets 625,000/s.
+    assert report.curve_floor_rate(results, "aiomsg-uvloop", 16) == pytest.approx(625_000)
+    # raw-asyncio: recv 400 + 1,000 ns.
+    assert report.curve_floor_rate(results, "raw-asyncio", 16) == pytest.approx(1e9 / 1400)
+    assert report.curve_floor_rate(results, "pyzmq", 16) is None  # no NULL row
+    table = "\n".join(report.curve_floor_table(results))
+    assert "| 16 B | 400 | 500 | 600 | 1,000 | 625,000 | 714,286 | 0.62x | 0.71x | 1/1 |" in table
+    # The CURVE table keeps its rows, not the floor's.
+    curve = "\n".join(report.curve_table(results))
+    assert "aiomsg-uvloop" in curve and report.CURVE_FLOOR not in curve
+    assert "the floor" in report.markdown(results, {})
 
 
 def test_count_never_sends_more_than_a_gibibyte_on_the_size_curve() -> None:
