@@ -534,6 +534,10 @@ class Target:
     required: float
     higher_is_better: bool
     unit: str = "x"
+    #: A ratio's lowest and highest over the run's rounds (each round's run
+    #: of one row against the same round's run of the other), when every
+    #: run of both succeeded: how far the machine moved it within the run.
+    rounds: tuple[float, float] | None = None
 
     @property
     def status(self) -> str:
@@ -554,12 +558,37 @@ class Target:
             "comparison": ">=" if self.higher_is_better else "<=",
             "unit": self.unit,
             "status": self.status,
+            "rounds": list(self.rounds) if self.rounds else None,
         }
 
 
 def _over(a: Result | None, b: Result | None, key: str) -> float | None:
     x, y = metric(a, key), metric(b, key)
     return x / y if x is not None and y else None
+
+
+def _round_ratios(a: Result | None, b: Result | None, key: str) -> tuple[float, float] | None:
+    """The lowest and highest of *a*'s run over *b*'s run of the same round
+    (``measure_rounds`` runs them one after the other, in the same rounds
+    when they are in one group); None unless every run of both succeeded."""
+    if a is None or b is None or not a["runs"] or len(a["runs"]) != len(b["runs"]):
+        return None
+    if a["runs_ok"] != a["runs_total"] or b["runs_ok"] != b["runs_total"]:
+        return None  # a failed run would pair the others with the wrong rounds
+    ratios = []
+    for mine, theirs in zip(a["runs"], b["runs"], strict=True):
+        x, y = mine.get(key), theirs.get(key)
+        if not isinstance(x, (int, float)) or not isinstance(y, (int, float)) or not y:
+            return None
+        ratios.append(x / y)
+    return min(ratios), max(ratios)
+
+
+def _ratio_target(
+    name: str, a: Result | None, b: Result | None, key: str, required: float, higher: bool
+) -> Target:
+    """A target that is *a*'s *key* over *b*'s, with its per-round range."""
+    return Target(name, _over(a, b, key), required, higher, rounds=_round_ratios(a, b, key))
 
 
 #: The issue's ceiling ratios: (name, pattern, impl, baseline impl, size, key, required,
@@ -643,27 +672,22 @@ def targets(results: list[Result]) -> list[Target]:
     me = HEADLINE
     out = []
     for name, pattern, impl, baseline, size, key, required, higher in RATIO_TARGETS:
-        transport = "tcp"
         out.append(
-            Target(
+            _ratio_target(
                 name,
-                _over(
-                    find(results, pattern, impl, transport, size),
-                    find(results, pattern, baseline, transport, size),
-                    key,
-                ),
+                find(results, pattern, impl, "tcp", size),
+                find(results, pattern, baseline, "tcp", size),
+                key,
                 required,
                 higher,
             )
         )
     out.append(
-        Target(
+        _ratio_target(
             "inproc PUSH/PULL 16 B vs aiomsg's own tcp",
-            _over(
-                find(results, "throughput", me, "inproc", 16),
-                find(results, "throughput", me, "tcp", 16),
-                "msgs_per_s",
-            ),
+            find(results, "throughput", me, "inproc", 16),
+            find(results, "throughput", me, "tcp", 16),
+            "msgs_per_s",
             1.5,
             True,
         )
@@ -676,21 +700,21 @@ def targets(results: list[Result]) -> list[Target]:
         )
 
     out.append(
-        Target(
+        _ratio_target(
             "tcp 16 MiB messages, MB/s, vs blocking pyzmq",
-            _over(large(me), large("pyzmq"), "mb_per_s"),
+            large(me),
+            large("pyzmq"),
+            "mb_per_s",
             1.0,
             True,
         )
     )
     out.append(
-        Target(
+        _ratio_target(
             "ROUTER aggregate msgs/s with 1,000 DEALERs vs with 1",
-            _over(
-                find(results, "scale", me, case="peers", x=1000),
-                find(results, "scale", me, case="peers", x=1),
-                "msgs_per_s",
-            ),
+            find(results, "scale", me, case="peers", x=1000),
+            find(results, "scale", me, case="peers", x=1),
+            "msgs_per_s",
             0.8,
             True,
         )
@@ -783,12 +807,16 @@ def targets_section(found: list[Target]) -> list[str]:
         else:
             measured = f"{t.measured:.1f} {t.unit}"
         required = f"{sign} {t.required:g}{'x' if t.unit == 'x' else ' ' + t.unit}"
-        rows.append([t.name, measured, required, t.status])
+        rounds = "—" if t.rounds is None else f"{t.rounds[0]:.2f}x to {t.rounds[1]:.2f}x"
+        rows.append([t.name, measured, required, t.status, rounds])
     lines = [
         f"## Targets ({HEADLINE} unless named; ratios within this run)",
         "",
-        "| target | measured | required | status |",
-        "| --- | ---: | ---: | --- |",
+        "The last column: the ratio's lowest and highest over the rounds, each "
+        "round's run against the same round's run (measured is the ratio of the medians).",
+        "",
+        "| target | measured | required | status | rounds |",
+        "| --- | ---: | ---: | --- | ---: |",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     met = sum(t.status == "met" for t in found)

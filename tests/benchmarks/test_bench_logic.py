@@ -253,6 +253,26 @@ def test_targets_take_ratios_against_the_ceiling_and_pyzmq() -> None:
     assert inproc.measured == pytest.approx(2.0) and inproc.status == "met"
 
 
+def test_targets_give_the_ratio_range_over_the_rounds() -> None:
+    mine = result("throughput", "aiomsg-uvloop", msgs_per_s=600.0)
+    theirs = result("throughput", "raw-asyncio", msgs_per_s=1000.0)
+    mine["runs"] = [{"msgs_per_s": v} for v in (500.0, 600.0, 900.0)]
+    theirs["runs"] = [{"msgs_per_s": v} for v in (1000.0, 1000.0, 1000.0)]
+    for r in (mine, theirs):
+        r["runs_ok"] = r["runs_total"] = 3
+    found = by_name(report.targets([mine, theirs]))
+    per_message = found["tcp PUSH/PULL 16 B, per-message API, vs raw-asyncio"]
+    assert per_message.measured == pytest.approx(0.6)  # still the ratio of the medians
+    assert per_message.rounds == pytest.approx((0.5, 0.9))
+    assert per_message.as_dict()["rounds"] == pytest.approx([0.5, 0.9])
+    section = "\n".join(report.targets_section(report.targets([mine, theirs])))
+    assert "| 0.60x | ≥ 0.5x | met | 0.50x to 0.90x |" in section
+    # A failed run would pair the others with the wrong rounds: no range.
+    theirs["runs_ok"], theirs["runs"] = 2, theirs["runs"][:2]
+    per_message = by_name(report.targets([mine, theirs]))[per_message.name]
+    assert per_message.rounds is None and per_message.measured == pytest.approx(0.6)
+
+
 def test_scale_targets_and_the_large_message_fallback() -> None:
     results = [
         result("scale", "aiomsg-uvloop", case="peers", x=1, msgs_per_s=100.0),
