@@ -39,7 +39,6 @@ MEMORY_PUSH_SECONDS, QUICK_MEMORY_PUSH_SECONDS = 2.0, 1.0
 MESSAGE_SIZE_SMALL = 16
 #: CURVE PUSH → PULL over tcp: sizes and messages per run (full / --quick).
 CURVE_SIZES = (16, 1024)
-
 CURVE_COUNTS = {16: 50_000, 1024: 25_000}
 QUICK_CURVE_COUNTS = {16: 10_000, 1024: 5_000}
 #: Implementations the CURVE rows support, and those measured unless --impl says.

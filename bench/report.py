@@ -347,8 +347,8 @@ def curve_floor_table(results: list[Result]) -> list[str]:
         "open frame ns",
         f"floor msgs/s on {HEADLINE} NULL",
         f"floor msgs/s on {CEILING} NULL",
-        "vs pyzmq CURVE",
-        "vs pyzmq CURVE (raw)",
+        f"{HEADLINE} floor vs pyzmq CURVE",
+        f"{CEILING} floor vs pyzmq CURVE",
         "runs",
     ]
     return _table(header, rows) if rows else []
