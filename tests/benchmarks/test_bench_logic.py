@@ -524,8 +524,6 @@ def test_floor_peer_reports_the_curve_pieces(capsys: pytest.CaptureFixture[str])
         "seal_ns", "open_ns", "seal_frame_ns", "open_frame_ns"
     }
     assert all(got[k] > 0 for k in got if k != "event")
-    # The frames cost more than their box calls alone.
-    assert got["open_frame_ns"] > got["open_ns"] and got["seal_frame_ns"] > got["seal_ns"]
 
 
 def test_curve_floor_rate_and_table() -> None:
