@@ -47,6 +47,19 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from aiomsg._zmtp.curve import (
+    _MESSAGE_FROM_CLIENT,
+    _MESSAGE_NAME,
+    _MESSAGE_START,
+    _NONCE,
+    _OUT_BODY,
+    _OUT_BOX,
+    _OUT_NONCE_AT,
+    _OUT_PLAIN,
+    _OUT_SHORT_32,
+    _SHORT_BODY_MAX,
+    _SHORT_START,
+)
 from bench import rawproto
 
 _HEADER = struct.Struct(">I")
@@ -194,9 +207,11 @@ async def _raw_recv(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
-# CURVE's per-message buffer layout (aiomsg._zmtp.curve): the nonce at 0,
-# the box (MAC, then the plain text: inner flags byte and body) from 49.
-_BOX_AT, _PLAIN_AT = 49, 65
+# CURVE's per-message buffer layout and frame fields are aiomsg._zmtp.curve's
+# own (its sealing buffer: libsodium's nonce, then the frame from
+# _SHORT_START, the box from _OUT_BOX, the plain text from _OUT_PLAIN, a
+# short frame's body from _OUT_BODY; _OUT_SHORT_32 writes all but the body
+# and the box), so that the pieces below time what aiomsg does.
 
 
 def _sodium() -> tuple[Any, Any] | None:
@@ -217,8 +232,8 @@ async def _seal(n: int, size: int) -> float:
     sodium = _sodium()
     assert sodium is not None
     ffi, lib = sodium
-    buffer = ffi.new("unsigned char[]", _PLAIN_AT + 1 + size)
-    box, plain, key = buffer + _BOX_AT, buffer + _PLAIN_AT, _key(ffi)
+    buffer = ffi.new("unsigned char[]", _OUT_PLAIN + 1 + size)
+    box, plain, key = buffer + _OUT_BOX, buffer + _OUT_PLAIN, _key(ffi)
     seal, length = lib.crypto_box_easy_afternm, size + 1
     t0 = time.perf_counter()
     for _ in range(n):
@@ -246,20 +261,9 @@ async def _open(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
-# A CURVE MESSAGE frame's fixed fields, as aiomsg._zmtp.curve writes them in
-# its sealing buffer from offset 16 (RFC 26: "\x07MESSAGE", the 8-byte
-# nonce counter, then the box): the counter for libsodium's nonce, the short
-# frame's header, the name, the counter again, the MAC's room, the inner
-# flags byte. The frame starts at 31; a short one's body follows at 66. The
-# counters as four zero bytes and a 32-bit int, as aiomsg packs them below
-# 2**32 (cheaper than an 8-byte int: docs/internals.md#curve-per-message).
-_FRAME = struct.Struct(">4xI7xBB8s4xI16xB")
-_FRAME_AT, _BODY_AT, _NAME = 31, 66, b"\x07MESSAGE"
-_MESSAGE_START = struct.Struct(">8sQ")
-_COUNTER = struct.Struct(">Q")
 #: The largest body a short MESSAGE frame holds (its size byte counts the
 #: name, the counter, the MAC and the flags byte too: 33 more).
-FRAME_BODY_MAX = 255 - 33
+FRAME_BODY_MAX = _SHORT_BODY_MAX
 #: The pieces that time whole frames: short ones only.
 FRAME_PIECES = ("seal frame", "open frame")
 
@@ -274,18 +278,18 @@ async def _seal_frame(n: int, size: int) -> float:
     ffi, lib = sodium
     if size > FRAME_BODY_MAX:
         raise ValueError(f"the frame pieces time short frames (bodies up to {FRAME_BODY_MAX} bytes)")
-    buffer = ffi.new("unsigned char[]", _BODY_AT + size)
+    buffer = ffi.new("unsigned char[]", _OUT_BODY + size)
     view = ffi.buffer(buffer)
-    view[:16] = b"CurveZMQMESSAGEC"
-    box, plain, key = buffer + _BOX_AT, buffer + _PLAIN_AT, _key(ffi)
-    pack = struct.Struct(f"{_FRAME.format}{size}s").pack_into
-    seal, length, end, body = lib.crypto_box_easy_afternm, size + 1, _BODY_AT + size, b"x" * size
+    view[:16] = _MESSAGE_FROM_CLIENT
+    box, plain, key = buffer + _OUT_BOX, buffer + _OUT_PLAIN, _key(ffi)
+    pack = struct.Struct(f"{_OUT_SHORT_32.format}{size}s").pack_into  # as its packers
+    seal, length, end, body = lib.crypto_box_easy_afternm, size + 1, _OUT_BODY + size, b"x" * size
     t0 = time.perf_counter()
     for sent in range(1, n + 1):
-        pack(view, 16, sent, 0, 33 + size, _NAME, sent, 0, body)
+        pack(view, _OUT_NONCE_AT, sent, 33 + size, _MESSAGE_NAME, sent, 0, body)
         if seal(box, plain, length, buffer, key):
             raise RuntimeError("libsodium failed to seal")
-        view[_FRAME_AT:end]
+        view[_SHORT_START:end]
     return time.perf_counter() - t0
 
 
@@ -300,27 +304,27 @@ async def _open_frame(n: int, size: int) -> float:
     if size > FRAME_BODY_MAX:
         raise ValueError(f"the frame pieces time short frames (bodies up to {FRAME_BODY_MAX} bytes)")
     key = _key(ffi)
-    nonce = ffi.new("unsigned char[24]", b"CurveZMQMESSAGEC")
+    nonce = ffi.new("unsigned char[24]", _MESSAGE_FROM_CLIENT)
     nonce_view = ffi.buffer(nonce)
     frames = []
     sealed = ffi.new("unsigned char[]", 17 + size)
     for counter in range(1, n + 1):  # the chunk, sealed as a peer would (not timed)
-        _COUNTER.pack_into(nonce_view, 16, counter)
+        _NONCE.pack_into(nonce_view, 16, counter)
         lib.crypto_box_easy_afternm(sealed, b"\x00" + b"x" * size, 1 + size, nonce, key)
-        frames.append(bytes((0, 33 + size)) + _MESSAGE_START.pack(_NAME, counter))
+        frames.append(bytes((0, 33 + size)) + _MESSAGE_START.pack(_MESSAGE_NAME, counter))
         frames.append(ffi.buffer(sealed)[:])
     data = b"".join(frames)
     pointer = ffi.from_buffer(data)
     out = ffi.new("unsigned char[]", 17 + size)
     out_view = ffi.buffer(out)
-    unbox, unpack, pack = lib.crypto_box_open_easy_afternm, _MESSAGE_START.unpack_from, _COUNTER.pack_into
+    unbox, unpack, pack = lib.crypto_box_open_easy_afternm, _MESSAGE_START.unpack_from, _NONCE.pack_into
     offset = received = 0
     t0 = time.perf_counter()
     for _ in range(n):
         length = data[offset + 1]
         start = offset + 2
         name, value = unpack(data, start)
-        if name != _NAME or value <= received:
+        if name != _MESSAGE_NAME or value <= received:
             raise RuntimeError("not a MESSAGE, or a replayed one")
         pack(nonce_view, 16, value)
         if unbox(out, pointer + (start + 16), length - 16, nonce, key):

@@ -458,7 +458,7 @@ def test_floor_measures_every_piece() -> None:
         found = floor.measure(count=50, size=size, rounds=1)
         # The frame pieces time short frames only.
         assert list(found) == [
-            name for name in floor.PIECES if size <= 222 or name not in floor.FRAME_PIECES
+            name for name in floor.PIECES if size <= floor.FRAME_BODY_MAX or name not in floor.FRAME_PIECES
         ]
         assert all(ns > 0 for ns in found.values())
 
