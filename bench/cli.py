@@ -20,7 +20,7 @@ from typing import Any
 
 from bench import floor, report, scale
 from bench.harness import ROOT, Endpoints, Params, measure_rounds
-from bench.report import CURVE_FLOOR
+from bench.report import FLOOR
 
 IMPLS = ("aiomsg", "aiomsg-uvloop", "aiomsg-batch", "pyzmq", "zmq.asyncio", "raw-asyncio")
 PATTERNS = ("throughput", "latency", "fanout", "memory", "curve", "scale")
@@ -168,6 +168,10 @@ def plan(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
             for transport in transports:
                 for impl in impls_for(transport, "throughput"):
                     items.append(Item("throughput", Params(count, size, transport, impl, hwm=hwm)))
+                if transport == "inproc" and args.impl is None:
+                    # The floor the inproc target is read against
+                    # (report.references), in the rows' own rounds.
+                    items.append(Item("throughput", Params(count, size, transport, FLOOR, hwm=hwm)))
     if "latency" in patterns:
         count = args.count or (QUICK_LATENCY_COUNT if quick else LATENCY_COUNT)
         warmup = min(500, max(50, count // 10))
@@ -272,7 +276,7 @@ def plan_curve(args: argparse.Namespace, skipped: list[str]) -> list[Item]:
         if size <= floor.FRAME_BODY_MAX and args.impl is None:
             # The floor the 16 B target is read against
             # (report.curve_floor_table), in the rows' own rounds.
-            items.append(Item("curve", Params(count, size, "tcp", CURVE_FLOOR)))
+            items.append(Item("curve", Params(count, size, "tcp", FLOOR)))
     return items
 
 
@@ -300,7 +304,7 @@ def _headline(result: dict[str, Any]) -> str:
         return f"median {m['median_us']:8,.1f} µs  p99 {m['p99_us']:8,.1f} µs"
     if pattern == "fanout":
         return f"{m['msgs_per_s']:>12,.0f} msg/s delivered, lost {m['lost']:,.0f}"
-    if pattern == "curve" and result["impl"] == CURVE_FLOOR:
+    if pattern == "curve" and result["impl"] == FLOOR:
         return f"seal frame {m['seal_frame_ns']:,.0f} ns, open frame {m['open_frame_ns']:,.0f} ns"
     if pattern == "curve":
         return f"{m['msgs_per_s']:>12,.0f} msg/s {m['mb_per_s']:>9,.1f} MB/s (CURVE)"

@@ -17,6 +17,12 @@ spends beyond their sum is the kernel and the event loop.
   a slice and a deque ``append`` (16 B bodies);
 * ``raw send`` / ``raw recv``: :class:`bench.rawproto.RawStream` itself, with a
   stub transport (no system calls), fed and drained in 256 KiB reads;
+* ``raw inproc``: a message through :class:`bench.rawproto.RawChannel`, a
+  sending and a receiving task (high-water mark 1000): the inproc ceiling;
+* ``inproc``: the same through :class:`InprocFloor`: that shape plus the
+  least per-message work of ZeroMQ's semantics (pyzmq's signatures,
+  fairness, both high-water marks, a counter, fair queuing), the inproc
+  floor;
 * ``seal`` / ``open`` (when PyNaCl is installed): CURVE's irreducible call
   per message on each side, libsodium's ``crypto_box_easy_afternm`` /
   ``crypto_box_open_easy_afternm`` through PyNaCl's cffi module exactly as
@@ -47,6 +53,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from aiomsg._socket import _LARGE, _SIZE_SHIFT, _YIELD_BUDGET
 from aiomsg._zmtp.curve import (
     _MESSAGE_FROM_CLIENT,
     _MESSAGE_NAME,
@@ -207,6 +214,148 @@ async def _raw_recv(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
+class _FloorPipe:
+    """One direction of an :class:`InprocFloor`: the receiving end's queue,
+    and the sending end's backlog (always empty here, but checked: a message
+    must not overtake one waiting before it)."""
+
+    __slots__ = ("backlog", "handed", "inbound", "paused", "resume_at", "room")
+
+    def __init__(self, hwm: int) -> None:
+        self.inbound: collections.deque[bytes] = collections.deque()
+        self.backlog: collections.deque[bytes] = collections.deque()
+        self.room = hwm if hwm > 0 else _NO_ROOM_BOUND
+        self.resume_at = hwm // 2
+        self.paused = False
+        self.handed = 0  # messages handed over: the statistics counter
+
+
+#: "No high-water mark" as a bound an int compares with cheaply (CPython
+#: 3.11 specializes the comparison of one-digit ints only).
+_NO_ROOM_BOUND = (1 << 30) - 1
+
+
+class InprocFloor:
+    """The least per-message work of a ZeroMQ PUSH → PULL pair over inproc
+    with a per-message ``await send()`` / ``await recv()`` API on asyncio:
+    the floor under the inproc row, as :class:`bench.rawproto.RawChannel`
+    (a bare deque between two coroutines) is the ceiling.
+
+    Each step below is one a socket library must take on every message, in
+    the fewest operations known; the rest of a library (the classes its
+    socket types and transports are made of) is left out:
+
+    * pyzmq's signatures, ``send(data, flags=0, routing_id=None, group=None)``
+      (one ``send`` for every socket type, the draft types' addresses
+      included) and ``recv(flags=0)``: the flags and addresses tested, and
+      the per-task multipart state (frames gathered by ``SNDMORE``, or
+      left from a multipart message ``recv`` returns frame by frame);
+    * any buffer accepted, as pyzmq does: its type tested, since a message
+      handed over by reference must be immutable ``bytes``;
+    * fairness on asyncio: a call that completes without suspending counts
+      (1, plus 1 per 16 KiB), and the end yields to the loop once the count
+      reaches aiomsg's budget, or a sender that never waits starves every
+      other task;
+    * both high-water marks: a message goes straight into the receiver's
+      queue while it is under ``rcvhwm`` and nothing waits in the sender's
+      backlog; at the mark the sender parks until the queue has drained to
+      half (flow control);
+    * a message counter (socket statistics);
+    * fair queuing on the receiving end: a deque of the pipes holding
+      messages, one message per pipe per turn, so that a PULL with several
+      PUSH peers takes from each in turn;
+    * the receive side's check for other receiving tasks to wake.
+
+    What is not this shape (multipart messages, flags, addresses, a second
+    peer, several receiving tasks) raises :class:`NotImplementedError`: the
+    floor times the per-message fast path and nothing else. One sender and
+    one receiver.
+    """
+
+    def __init__(self, hwm: int = 1000) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._pipe = _FloorPipe(hwm)
+        self._ready: collections.deque[_FloorPipe] = collections.deque()
+        self._send_ops = self._recv_ops = 0
+        self._send_parts: dict[object, list[bytes]] = {}
+        self._recv_parts: dict[object, list[bytes]] = {}
+        self._recv_waiters = 0
+        self._getter: asyncio.Future[None] | None = None  # the parked receiver
+        self._putter: asyncio.Future[None] | None = None  # the parked sender
+
+    async def send(
+        self, data: bytes, flags: int = 0, routing_id: int | None = None, group: bytes | None = None
+    ) -> None:
+        if routing_id is not None or group is not None or flags or self._send_parts:
+            raise NotImplementedError("the floor times single-frame sends without flags only")
+        if type(data) is not bytes:
+            data = bytes(data)
+        ops = self._send_ops + 1
+        if len(data) >= _LARGE:
+            ops += len(data) >> _SIZE_SHIFT
+        self._send_ops = ops
+        pipe = self._pipe
+        while True:
+            if ops < _YIELD_BUDGET:
+                inbound = pipe.inbound
+                queued = len(inbound)
+                if queued < pipe.room and not pipe.backlog:
+                    inbound.append(data)
+                    pipe.handed += 1
+                    if not queued:
+                        self._ready.append(pipe)
+                        getter = self._getter
+                        if getter is not None:
+                            self._getter = None
+                            getter.set_result(None)
+                    return
+                pipe.paused = True
+                self._putter = waiter = self._loop.create_future()
+                await waiter
+            else:
+                await asyncio.sleep(0)
+            ops = self._send_ops = 1  # suspended: the count starts again, with this call
+
+    async def recv(self, flags: int = 0) -> bytes:
+        if flags or self._recv_parts:
+            raise NotImplementedError("the floor times single-frame receives without flags only")
+        while True:
+            ready = self._ready
+            ops = self._recv_ops
+            if ready and ops < _YIELD_BUDGET:
+                pipe = ready.popleft()
+                inbound = pipe.inbound
+                message = inbound.popleft()
+                if inbound:
+                    ready.append(pipe)
+                if pipe.paused and len(inbound) <= pipe.resume_at:
+                    pipe.paused = False
+                    putter = self._putter
+                    if putter is not None:
+                        self._putter = None
+                        putter.set_result(None)
+                self._recv_ops = ops + 1
+                if len(message) >= _LARGE:
+                    self._recv_ops += len(message) >> _SIZE_SHIFT
+                if self._recv_waiters:
+                    raise NotImplementedError("the floor has one receiving task")
+                return message
+            if ops < _YIELD_BUDGET:
+                self._getter = waiter = self._loop.create_future()
+                await waiter
+            else:
+                await asyncio.sleep(0)
+            self._recv_ops = 0
+
+    @property
+    def handed(self) -> int:
+        """Messages handed to the receiving end so far."""
+        return self._pipe.handed
+
+    async def close(self) -> None:
+        """Nothing to release (the AsyncEnd shape wants a close)."""
+
+
 # CURVE's per-message buffer layout and frame fields are aiomsg._zmtp.curve's
 # own (its sealing buffer: libsodium's nonce, then the frame from
 # _SHORT_START, the box from _OUT_BOX, the plain text from _OUT_PLAIN, a
@@ -336,6 +485,31 @@ async def _open_frame(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
+async def _pair(n: int, size: int, channel: rawproto.RawChannel | InprocFloor) -> float:
+    """*n* messages through *channel*, a sending and a receiving task."""
+    send, recv, body = channel.send, channel.recv, b"x" * size
+
+    async def sending() -> None:
+        for _ in range(n):
+            await send(body)
+
+    async def receiving() -> None:
+        for _ in range(n):
+            await recv()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(sending(), receiving())
+    return time.perf_counter() - t0
+
+
+async def _raw_inproc(n: int, size: int) -> float:
+    return await _pair(n, size, rawproto.RawChannel(1000))
+
+
+async def _inproc(n: int, size: int) -> float:
+    return await _pair(n, size, InprocFloor(1000))
+
+
 PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
     "loop": _loop,
     "await": _await,
@@ -344,6 +518,8 @@ PIECES: dict[str, Callable[[int, int], Coroutine[Any, Any, float]]] = {
     "parse": _parse,
     "raw send": _raw_send,
     "raw recv": _raw_recv,
+    "raw inproc": _raw_inproc,
+    "inproc": _inproc,
 }
 if _sodium() is not None:
     PIECES["seal"] = _seal

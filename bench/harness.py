@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from bench.report import CURVE_FLOOR
+from bench.report import FLOOR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -369,10 +369,10 @@ async def _scale_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
 
 async def curve_run(p: Params, endpoints: Endpoints, session: Session) -> Run:
     """A CURVE row: PUSH → PULL with CURVE keys in extra["spec"]
-    (:func:`throughput_run`); for :data:`CURVE_FLOOR`, the ns per message of
+    (:func:`throughput_run`); for :data:`FLOOR`, the ns per message of
     CURVE's pieces (``bench floor``: the box calls alone and whole frames),
     in a child process as every other run."""
-    if p.impl != CURVE_FLOOR:
+    if p.impl != FLOOR:
         return await throughput_run(p, endpoints, session)
     peer = await session.start(
         "floor", {"role": "curve-floor", "impl": p.impl, "count": p.count, "size": p.size}

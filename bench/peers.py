@@ -44,6 +44,7 @@ ASYNC_LOOPS: dict[str, str] = {
     "aiomsg-batch": "uvloop",
     "zmq.asyncio": "asyncio",
     "raw-asyncio": "uvloop",
+    "floor": "uvloop",  # bench/floor.py's InprocFloor, on the headline's loop
 }
 FAMILY: dict[str, str] = {
     "aiomsg": "aiomsg",
@@ -52,6 +53,7 @@ FAMILY: dict[str, str] = {
     "pyzmq": "zmq",
     "zmq.asyncio": "zmq.asyncio",
     "raw-asyncio": "raw",
+    "floor": "floor",
 }
 #: Messages per send_many call for aiomsg-batch.
 BATCH = 256
@@ -516,6 +518,12 @@ def thr_inproc(spec: Spec) -> None:
 
             channel = RawChannel(spec["hwm"])
             pull = push = AsyncEnd(channel.send, channel.recv, channel.close, endpoint, channel)
+        elif FAMILY[impl] == "floor":
+            # Nor for the floor: ZeroMQ's per-message work and no more.
+            from bench.floor import InprocFloor
+
+            floor = InprocFloor(spec["hwm"])
+            pull = push = AsyncEnd(floor.send, floor.recv, floor.close, endpoint, floor)
         else:
             pull = await open_end(
                 impl, ctx, "PULL", endpoint, bind=True, hwm=spec["hwm"], linger=0

@@ -14,9 +14,11 @@ HEADLINE = "aiomsg-uvloop"
 BASELINES = ("zmq.asyncio", "pyzmq", "raw-asyncio")
 #: The ceiling: the same per-message await shape with no library around it.
 CEILING = "raw-asyncio"
-#: The CURVE rows' floor (bench/floor.py's pieces, bench.harness.curve_run):
-#: an impl of its own, measured in the same rounds as the CURVE rows of its size.
-CURVE_FLOOR = "floor"
+#: The floors (bench/floor.py), an impl of their own, each measured in the
+#: same rounds as the rows it is read against: the CURVE rows' (the pieces
+#: of a frame's work, bench.harness.curve_run) and the inproc rows'
+#: (InprocFloor: the least per-message work of ZeroMQ's semantics).
+FLOOR = "floor"
 
 
 def size_label(size: int) -> str:
@@ -273,7 +275,7 @@ def fanout_table(results: list[Result]) -> list[str]:
 def curve_table(results: list[Result]) -> list[str]:
     rows = []
     for r in results:
-        if r["pattern"] != "curve" or r["impl"] == CURVE_FLOOR:
+        if r["pattern"] != "curve" or r["impl"] == FLOOR:
             continue  # the floor's pieces: curve_floor_table
         m = r["metrics"]
         rows.append(
@@ -312,7 +314,7 @@ def curve_floor_rate(results: list[Result], null_impl: str, size: int) -> float 
     message in *null_impl*'s NULL tcp row of that size plus that side's whole
     frame work (the floor row's ``seal frame`` / ``open frame``), the slower
     side setting the rate. None when either row is missing."""
-    floor = find(results, "curve", CURVE_FLOOR, "tcp", size)
+    floor = find(results, "curve", FLOOR, "tcp", size)
     null = find(results, "throughput", null_impl, "tcp", size)
     send, recv = metric(null, "send_cpu_us"), metric(null, "recv_cpu_us")
     seal, unseal = metric(floor, "seal_frame_ns"), metric(floor, "open_frame_ns")
@@ -325,7 +327,7 @@ def curve_floor_table(results: list[Result]) -> list[str]:
     """The floor rows' pieces (ns per message) and the rate each NULL path allows."""
     rows = []
     for r in results:
-        if r["pattern"] != "curve" or r["impl"] != CURVE_FLOOR:
+        if r["pattern"] != "curve" or r["impl"] != FLOOR:
             continue
         m = r["metrics"]
         rates = [curve_floor_rate(results, impl, r["size"]) for impl in (HEADLINE, CEILING)]
@@ -748,7 +750,10 @@ def references(results: list[Result]) -> list[tuple[str, float | None]]:
     raw-asyncio in the same run, shows what pure Python on asyncio reaches.
     The inproc target also gets its own measure with the in-process ceiling
     (raw-asyncio's RawChannel) in place of aiomsg's inproc: the most it
-    could read against this run's aiomsg tcp."""
+    could read against this run's aiomsg tcp; then with the inproc floor
+    (bench/floor.py's InprocFloor) in its place, the most a library that
+    keeps ZeroMQ's per-message semantics could read, and aiomsg's inproc
+    against that floor."""
     return [
         (
             "raw-asyncio: ROUTER msgs/s with 1,000 connections vs with 1 "
@@ -779,6 +784,25 @@ def references(results: list[Result]) -> list[tuple[str, float | None]]:
                 "msgs_per_s",
             ),
         ),
+        (
+            # And with the floor: the most a library keeping ZeroMQ's
+            # per-message semantics could read (bench/floor.py, InprocFloor).
+            "the inproc floor 16 B (InprocFloor: ZeroMQ's per-message work) vs "
+            "aiomsg's own tcp 16 B (the same target, at the floor)",
+            _over(
+                find(results, "throughput", FLOOR, "inproc", 16),
+                find(results, "throughput", HEADLINE, "tcp", 16),
+                "msgs_per_s",
+            ),
+        ),
+        (
+            "aiomsg's inproc 16 B vs the inproc floor 16 B (what aiomsg adds to the floor)",
+            _over(
+                find(results, "throughput", HEADLINE, "inproc", 16),
+                find(results, "throughput", FLOOR, "inproc", 16),
+                "msgs_per_s",
+            ),
+        ),
     ]
 
 
@@ -788,7 +812,8 @@ def references_section(found: list[tuple[str, float | None]]) -> list[str]:
         return []
     return [
         "",
-        "The ceiling on the same measure (for the targets above that compare aiomsg with itself):",
+        "The ceiling and the floor on the same measures (for the targets above that compare "
+        "aiomsg with itself):",
         "",
         "| reference | measured |",
         "| --- | ---: |",

@@ -119,10 +119,10 @@ def test_curve_plan_default_impls_and_keys(monkeypatch: pytest.MonkeyPatch) -> N
     items = cli.plan(cli.parse_args(["--pattern", "curve", "--quick"]), [])
     # Each size's rows, and at 16 B (a short frame) the floor after them.
     assert [(i.params.size, i.params.impl) for i in items] == [
-        (16, "aiomsg-uvloop"), (16, "pyzmq"), (16, report.CURVE_FLOOR),
+        (16, "aiomsg-uvloop"), (16, "pyzmq"), (16, report.FLOOR),
         (1024, "aiomsg-uvloop"), (1024, "pyzmq"),
     ]
-    rows = [i for i in items if i.params.impl != report.CURVE_FLOOR]
+    rows = [i for i in items if i.params.impl != report.FLOOR]
     assert all(i.params.extra["spec"]["curve"] == keys for i in rows)
     assert all(i.params.transport == "tcp" for i in items)
     # One round group per size: the floor is measured in its rows' rounds.
@@ -318,6 +318,116 @@ def test_references_give_the_inproc_ceiling_against_both_tcp_rows() -> None:
     text = "\n".join(report.references_section(report.references(results[:2])))
     assert "| raw-asyncio: inproc 16 B (RawChannel) vs its own tcp 16 B" in text
     assert "at the ceiling" not in text
+
+
+def test_references_give_the_inproc_floor_against_aiomsg_tcp_and_inproc() -> None:
+    results = [
+        result("throughput", report.FLOOR, transport="inproc", msgs_per_s=1200.0),
+        result("throughput", "aiomsg-uvloop", msgs_per_s=1000.0),
+        result("throughput", "aiomsg-uvloop", transport="inproc", msgs_per_s=1080.0),
+    ]
+    found = dict(report.references(results))
+    at_floor = found["the inproc floor 16 B (InprocFloor: ZeroMQ's per-message work) vs "
+                     "aiomsg's own tcp 16 B (the same target, at the floor)"]
+    assert at_floor == pytest.approx(1.2)
+    added = found["aiomsg's inproc 16 B vs the inproc floor 16 B (what aiomsg adds to the floor)"]
+    assert added == pytest.approx(0.9)
+    # Without the floor row (--impl given), neither line.
+    text = "\n".join(report.references_section(report.references(results[1:])))
+    assert "floor" not in text
+
+
+def test_inproc_rows_come_with_the_floor_in_their_rounds() -> None:
+    args = cli.parse_args(
+        ["--pattern", "throughput", "--transport", "tcp", "--transport", "inproc",
+         "--size", "16", "--size", "1024", "--quick"]
+    )
+    items = cli.plan(args, [])
+    floors = [i.params for i in items if i.params.impl == report.FLOOR]
+    assert [(p.transport, p.size) for p in floors] == [("inproc", 16), ("inproc", 1024)]
+    # Measured in the same rounds as the rows of its size, tcp's included.
+    for group in cli.rounds(items):
+        impls = {(i.params.transport, i.params.impl) for i in group}
+        assert ("inproc", report.FLOOR) in impls and ("tcp", "aiomsg-uvloop") in impls
+    # Implementations named, or no inproc: no floor.
+    for argv in (["--transport", "inproc", "--impl", "aiomsg-uvloop"], ["--transport", "tcp"]):
+        named = cli.plan(cli.parse_args(["--pattern", "throughput", "--quick", *argv]), [])
+        assert named and report.FLOOR not in {i.params.impl for i in named}
+
+
+def test_inproc_floor_hands_every_message_over_in_order_within_its_marks() -> None:
+    from bench.floor import InprocFloor
+
+    async def main() -> None:
+        floor = InprocFloor(hwm=4)
+        sent = [b"%d" % i for i in range(300)]  # past the fairness budget (256)
+        longest = 0
+
+        async def receive() -> list[bytes]:
+            nonlocal longest
+            got = []
+            for _ in sent:
+                longest = max(longest, len(floor._pipe.inbound))
+                got.append(await floor.recv())
+            return got
+
+        receiving = asyncio.ensure_future(receive())
+        for body in sent:
+            await floor.send(bytearray(body))  # any buffer, handed over as bytes
+        got = await asyncio.wait_for(receiving, 5)
+        assert got == sent and all(type(body) is bytes for body in got)
+        assert floor.handed == len(sent)
+        assert longest <= 4  # the sender parked at the mark
+
+    asyncio.run(main())
+
+
+def test_inproc_floor_yields_to_other_tasks_while_sending_without_a_bound() -> None:
+    from bench.floor import InprocFloor
+
+    async def main() -> None:
+        floor = InprocFloor(hwm=0)
+        turns = 0
+
+        async def other() -> None:
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+
+        ticking = asyncio.ensure_future(other())
+        await asyncio.sleep(0)
+        before = turns
+        for _ in range(1000):  # never waits for room: only the budget yields
+            await floor.send(b"x")
+        assert turns - before >= 1000 // 256
+        ticking.cancel()
+
+    asyncio.run(main())
+
+
+def test_inproc_floor_refuses_what_it_does_not_time() -> None:
+    from bench.floor import InprocFloor
+
+    async def main() -> None:
+        floor = InprocFloor()
+        with pytest.raises(NotImplementedError, match="single-frame sends"):
+            await floor.send(b"x", 2)  # SNDMORE
+        with pytest.raises(NotImplementedError, match="single-frame sends"):
+            await floor.send(b"x", routing_id=1)
+        with pytest.raises(NotImplementedError, match="single-frame receives"):
+            await floor.recv(1)  # NOBLOCK
+
+    asyncio.run(main())
+
+
+def test_inproc_peer_runs_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import peers
+
+    peers.thr_inproc({"impl": report.FLOOR, "count": 500, "size": 16, "hwm": 1000})
+    got = json.loads(capsys.readouterr().out)
+    assert got["event"] == "result" and got["received"] == 500 and got["timed"] == 499
+    assert got["sizes"] == [16, 16] and got["elapsed"] > 0
 
 
 def test_raw_asyncio_runs_inproc_throughput_but_not_latency() -> None:
@@ -528,7 +638,7 @@ def test_floor_peer_reports_the_curve_pieces(capsys: pytest.CaptureFixture[str])
 
 def test_curve_floor_rate_and_table() -> None:
     floor_row = result(
-        "curve", report.CURVE_FLOOR, seal_ns=400.0, open_ns=500.0,
+        "curve", report.FLOOR, seal_ns=400.0, open_ns=500.0,
         seal_frame_ns=600.0, open_frame_ns=1000.0,
     )
     results = [
@@ -547,7 +657,7 @@ def test_curve_floor_rate_and_table() -> None:
     assert "| 16 B | 400 | 500 | 600 | 1,000 | 625,000 | 714,286 | 0.62x | 0.71x | 1/1 |" in table
     # The CURVE table keeps its rows, not the floor's.
     curve = "\n".join(report.curve_table(results))
-    assert "aiomsg-uvloop" in curve and report.CURVE_FLOOR not in curve
+    assert "aiomsg-uvloop" in curve and report.FLOOR not in curve
     assert "the floor" in report.markdown(results, {})
 
 
