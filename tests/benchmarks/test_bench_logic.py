@@ -421,6 +421,32 @@ def test_inproc_floor_refuses_what_it_does_not_time() -> None:
     asyncio.run(main())
 
 
+def test_floor_steps_delete_each_step_from_the_floor_as_written() -> None:
+    """bench/profiles/floor_steps.py times InprocFloor with one step deleted
+    at a time: every deletion must still match the source, and each
+    variant must still hand every message over."""
+    import importlib.util
+
+    from bench import floor
+
+    path = Path(floor.__file__).parent / "profiles" / "floor_steps.py"
+    spec = importlib.util.spec_from_file_location("floor_steps", path)
+    assert spec is not None and spec.loader is not None
+    steps = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(steps)
+    classes = steps.variants()
+    assert list(classes) == ["whole floor", *(f"without {step}" for step in steps.STEPS)]
+
+    async def main() -> None:
+        for name, cls in classes.items():
+            channel = cls(8)
+            assert await floor._pair(100, 16, channel) > 0
+            assert not channel._pipe.inbound  # every message taken
+            assert channel.handed == (0 if name == "without message counter" else 100)
+
+    asyncio.run(main())
+
+
 def test_inproc_peer_runs_the_floor(capsys: pytest.CaptureFixture[str]) -> None:
     from bench import peers
 
