@@ -754,6 +754,14 @@ def references(results: list[Result]) -> list[tuple[str, float | None]]:
     (bench/floor.py's InprocFloor) in its place, the most a library that
     keeps ZeroMQ's per-message semantics could read, and aiomsg's inproc
     against that floor."""
+
+    def over_16(a: tuple[str, str], b: tuple[str, str]) -> float | None:
+        """One 16 B throughput row's msgs/s over another's, each named by
+        (impl, transport)."""
+        return _over(
+            find(results, "throughput", *a, 16), find(results, "throughput", *b, 16), "msgs_per_s"
+        )
+
     return [
         (
             "raw-asyncio: ROUTER msgs/s with 1,000 connections vs with 1 "
@@ -767,41 +775,25 @@ def references(results: list[Result]) -> list[tuple[str, float | None]]:
         (
             "raw-asyncio: inproc 16 B (RawChannel) vs its own tcp 16 B "
             "(target: inproc 16 B vs aiomsg's own tcp)",
-            _over(
-                find(results, "throughput", CEILING, "inproc", 16),
-                find(results, "throughput", CEILING, "tcp", 16),
-                "msgs_per_s",
-            ),
+            over_16((CEILING, "inproc"), (CEILING, "tcp")),
         ),
         (
             # The inproc target's measure with the in-process ceiling in
             # place of aiomsg's inproc: the most that target could read.
             "raw-asyncio's inproc 16 B (RawChannel) vs aiomsg's own tcp 16 B "
             "(the same target, at the ceiling)",
-            _over(
-                find(results, "throughput", CEILING, "inproc", 16),
-                find(results, "throughput", HEADLINE, "tcp", 16),
-                "msgs_per_s",
-            ),
+            over_16((CEILING, "inproc"), (HEADLINE, "tcp")),
         ),
         (
             # And with the floor: the most a library keeping ZeroMQ's
             # per-message semantics could read (bench/floor.py, InprocFloor).
             "the inproc floor 16 B (InprocFloor: ZeroMQ's per-message work) vs "
             "aiomsg's own tcp 16 B (the same target, at the floor)",
-            _over(
-                find(results, "throughput", FLOOR, "inproc", 16),
-                find(results, "throughput", HEADLINE, "tcp", 16),
-                "msgs_per_s",
-            ),
+            over_16((FLOOR, "inproc"), (HEADLINE, "tcp")),
         ),
         (
             "aiomsg's inproc 16 B vs the inproc floor 16 B (what aiomsg adds to the floor)",
-            _over(
-                find(results, "throughput", HEADLINE, "inproc", 16),
-                find(results, "throughput", FLOOR, "inproc", 16),
-                "msgs_per_s",
-            ),
+            over_16((HEADLINE, "inproc"), (FLOOR, "inproc")),
         ),
     ]
 

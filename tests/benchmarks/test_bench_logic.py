@@ -372,9 +372,10 @@ def test_inproc_floor_hands_every_message_over_in_order_within_its_marks() -> No
             return got
 
         receiving = asyncio.ensure_future(receive())
-        for body in sent:
-            await floor.send(bytearray(body))  # any buffer, handed over as bytes
-        got = await asyncio.wait_for(receiving, 5)
+        async with asyncio.timeout(5):
+            for body in sent:
+                await floor.send(bytearray(body))  # any buffer, handed over as bytes
+            got = await receiving
         assert got == sent and all(type(body) is bytes for body in got)
         assert floor.handed == len(sent)
         assert longest <= 4  # the sender parked at the mark
@@ -398,8 +399,9 @@ def test_inproc_floor_yields_to_other_tasks_while_sending_without_a_bound() -> N
         ticking = asyncio.ensure_future(other())
         await asyncio.sleep(0)
         before = turns
-        for _ in range(1000):  # never waits for room: only the budget yields
-            await floor.send(b"x")
+        async with asyncio.timeout(5):
+            for _ in range(1000):  # never waits for room: only the budget yields
+                await floor.send(b"x")
         assert turns - before >= 1000 // 256
         ticking.cancel()
 
@@ -440,7 +442,8 @@ def test_floor_steps_delete_each_step_from_the_floor_as_written() -> None:
     async def main() -> None:
         for name, cls in classes.items():
             channel = cls(8)
-            assert await floor._pair(100, 16, channel) > 0
+            async with asyncio.timeout(5):
+                assert await floor._pair(100, 16, channel) > 0
             assert not channel._pipe.inbound  # every message taken
             assert channel.handed == (0 if name == "without message counter" else 100)
 
